@@ -1,0 +1,297 @@
+"""The user's settings: one declared table drives defaults, checks and docs.
+
+With no config file, the defaults below apply as they are, so kindnudge works
+out of the box. Every mistake in a file is reported as `file:line:col: ...`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+from kindnudge import yamlfile
+from kindnudge.errors import ConfigError, Location
+from kindnudge.library import KINDS
+from kindnudge.timetext import parse_duration, parse_time_of_day
+from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
+
+BACKENDS = ("auto", "plyer", "console")
+EMBEDDED = Location("(built-in defaults)")
+
+
+@dataclass(frozen=True)
+class PackRef:
+    path: Path
+    where: Location
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path | None
+    timezone: str | None
+    schedule: tuple[Any, ...]
+    quiet_hours: tuple[time, time] | None
+    catch_up: timedelta
+    titles: dict[str, str]
+    timeout: timedelta
+    backend: str
+    kinds: tuple[str, ...]
+    packs: tuple[PackRef, ...]
+
+    def title_for(self, kind: str) -> str:
+        return self.titles[kind]
+
+
+Parser = Callable[[Any, Location, Path], Any]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One config key: its default (written as a user would), parser and doc."""
+
+    key: str
+    default: Any
+    parse: Parser
+    doc: str
+
+
+def _text(value: Any, where: Location, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"expected {what}, got {describe(value)}", where)
+    return value.strip()
+
+
+def _list(value: Any, where: Location, what: str) -> list[tuple[Any, Location]]:
+    """A list with each item's position; a single value counts as a list of one."""
+    if isinstance(value, MarkedList):
+        return [(item, value.at(i)) for i, item in enumerate(value)]
+    if isinstance(value, (list, tuple)):
+        return [(item, where) for item in value]
+    if value is None or isinstance(value, (dict, bool)):
+        raise ConfigError(f"expected {what}, got {describe(value)}", where)
+    return [(value, where)]
+
+
+def parse_timezone(value: Any, where: Location, _base: Path) -> str | None:
+    if value is None:
+        return None
+    name = _text(value, where, 'an IANA time zone name such as "Europe/Berlin"')
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"unknown time zone '{name}'; write an IANA name such as \"Europe/Berlin\""
+            ' or "America/New_York", or leave it out to use the system\'s',
+            where,
+        ) from None
+    return name
+
+
+def parse_clock(value: Any, where: Location) -> time:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ConfigError(f'{value} is not a time of day; write it in quotes, e.g. "09:30"', where)
+    try:
+        return parse_time_of_day(_text(value, where, 'a time such as "09:30"'))
+    except ValueError as exc:
+        raise ConfigError(str(exc), where) from None
+
+
+def parse_span(value: Any, where: Location, _base: Path) -> timedelta:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0:
+        raise ConfigError(f'{value} has no unit; write e.g. "{value}s" or "{value}m"', where)
+    if value == 0:
+        return timedelta(0)
+    try:
+        return parse_duration(_text(value, where, 'a duration such as "20s" or "2h"'))
+    except ValueError as exc:
+        raise ConfigError(str(exc), where) from None
+
+
+def parse_quiet_hours(value: Any, where: Location, _base: Path) -> tuple[time, time] | None:
+    if value is None or value == [] or value is False:
+        return None
+    items = _list(value, where, 'two times, e.g. ["22:00", "07:30"]')
+    if len(items) != 2:
+        raise ConfigError('quiet_hours takes two times, start and end, e.g. ["22:00", "07:30"]', where)
+    start, end = (parse_clock(item, at) for item, at in items)
+    if start == end:
+        raise ConfigError("quiet hours start and end at the same time; give two different times", where)
+    return start, end
+
+
+def parse_schedule(value: Any, where: Location, _base: Path) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    items = _list(value, where, "a list of rules")
+    for item, at in items:
+        if not isinstance(item, dict):
+            raise ConfigError(f'each rule is a mapping such as at: "09:00", got {describe(item)}', at)
+    return tuple(item for item, _ in items)
+
+
+def parse_titles(value: Any, where: Location, _base: Path) -> dict[str, str]:
+    if isinstance(value, MarkedDict):
+        check_keys(value, KINDS, "kind")
+        missing = [k for k in KINDS if k not in value]
+        if missing:
+            raise ConfigError(f"title has no entry for {', '.join(missing)}; add one", where)
+        return {kind: _title(value[kind], value.at(kind)) for kind in KINDS}
+    if isinstance(value, dict):  # the built-in default
+        return {kind: _title(value[kind], where) for kind in KINDS}
+    title = _title(value, where)
+    return dict.fromkeys(KINDS, title)
+
+
+def _title(value: Any, where: Location) -> str:
+    title = _text(value, where, "a title in words")
+    if len(title) > 64:
+        raise ConfigError(f"the title is {len(title)} characters; keep it to 64 or fewer", where)
+    return title
+
+
+def parse_backend(value: Any, where: Location, _base: Path) -> str:
+    if value not in BACKENDS:
+        raise ConfigError(f"unknown backend {describe(value)}; write one of: {', '.join(BACKENDS)}", where)
+    return value
+
+
+def parse_kinds(value: Any, where: Location, _base: Path) -> tuple[str, ...]:
+    kinds: list[str] = []
+    for item, at in _list(value, where, "a list of kinds"):
+        if item not in KINDS:
+            raise ConfigError(f"unknown kind {describe(item)}; write one of: {', '.join(KINDS)}", at)
+        if item not in kinds:
+            kinds.append(item)
+    if not kinds:
+        raise ConfigError(f"name at least one kind: {', '.join(KINDS)}", where)
+    return tuple(kinds)
+
+
+def parse_packs(value: Any, where: Location, base: Path) -> tuple[PackRef, ...]:
+    if value is None:
+        return ()
+    refs = []
+    for item, at in _list(value, where, "a list of pack file paths"):
+        path = Path(_text(item, at, "the path of a pack file")).expanduser()
+        refs.append(PackRef(path if path.is_absolute() else base / path, at))
+    return tuple(refs)
+
+
+DEFAULT_SCHEDULE = (
+    {"name": "morning", "at": "09:00", "kind": "reframe"},
+    {"name": "evening", "at": "20:00", "kind": "self-care"},
+)
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "timezone",
+        None,
+        parse_timezone,
+        "IANA time zone for the schedule, e.g. Europe/Berlin. Default: the system's.",
+    ),
+    Setting(
+        "schedule",
+        list(DEFAULT_SCHEDULE),
+        parse_schedule,
+        "List of rules saying when nudges come. Default: 09:00 reframe, 20:00 self-care.",
+    ),
+    Setting(
+        "quiet_hours",
+        ["22:00", "07:00"],
+        parse_quiet_hours,
+        "[start, end]: nothing is shown in between. Empty list turns it off.",
+    ),
+    Setting(
+        "catch_up",
+        "2h",
+        parse_span,
+        "After sleep or downtime, show the latest missed nudge if it is this recent. 0: off.",
+    ),
+    Setting(
+        "notification.title",
+        {"reframe": "A gentle reframe", "self-care": "A moment for you"},
+        parse_titles,
+        "Notification title: one text, or one per kind (reframe, self-care).",
+    ),
+    Setting(
+        "notification.timeout",
+        "20s",
+        parse_span,
+        "How long a notification stays on screen. 0: until you dismiss it.",
+    ),
+    Setting(
+        "notification.backend", "auto", parse_backend, "How notifications are shown: auto, plyer or console."
+    ),
+    Setting(
+        "content.kinds",
+        list(KINDS),
+        parse_kinds,
+        "Which kinds of message to use: reframe, self-care, or both.",
+    ),
+    Setting(
+        "content.packs",
+        [],
+        parse_packs,
+        "Paths of your own pack files, relative to this config file's folder.",
+    ),
+)
+_SECTIONS = ("notification", "content")
+_TOP_KEYS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
+
+
+def load_config(path: Path, required: bool) -> Config:
+    """Read `path`; a missing optional file means the built-in defaults."""
+    if not required and not path.exists():
+        return _build({}, EMBEDDED, None, Path.cwd())
+    data = yamlfile.read(path)
+    if data is None:
+        data = MarkedDict()
+        data.where, data.key_where, data.value_where = Location(path, 1, 1), {}, {}
+    if not isinstance(data, MarkedDict):
+        where = getattr(data, "where", Location(path, 1, 1))
+        raise ConfigError("a config file is a mapping of settings such as 'timezone:'", where)
+    return _build(data, data.where, path, path.parent)
+
+
+def _build(data: dict, where: Location, source: Path | None, base: Path) -> Config:
+    if isinstance(data, MarkedDict):
+        check_keys(data, _TOP_KEYS, "setting")
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        section, _, key = setting.key.rpartition(".")
+        table, table_where = data, where
+        if section:
+            table = data.get(section) if section in data else {}
+            table_where = data.at(section) if isinstance(data, MarkedDict) else where
+            if table is None:
+                table = {}
+            if not isinstance(table, dict):
+                raise ConfigError(f"'{section}' holds settings, got {describe(table)}", table_where)
+            if isinstance(table, MarkedDict):
+                check_keys(table, _section_keys(section), f"{section} setting")
+        if key in table:
+            at = table.at(key) if isinstance(table, MarkedDict) else table_where
+            values[setting.key] = setting.parse(table[key], at, base)
+        else:
+            values[setting.key] = setting.parse(setting.default, EMBEDDED, base)
+    return Config(
+        source=source,
+        timezone=values["timezone"],
+        schedule=values["schedule"],
+        quiet_hours=values["quiet_hours"],
+        catch_up=values["catch_up"],
+        titles=values["notification.title"],
+        timeout=values["notification.timeout"],
+        backend=values["notification.backend"],
+        kinds=values["content.kinds"],
+        packs=values["content.packs"],
+    )
+
+
+def _section_keys(section: str) -> tuple[str, ...]:
+    return tuple(s.key.split(".", 1)[1] for s in SETTINGS if s.key.startswith(section + "."))

@@ -1,0 +1,129 @@
+"""Message packs: loading, validating and looking up the nudges.
+
+A pack is a YAML mapping with a `messages` list. Built-in packs ship in the
+package; the user's own come from `content.packs` in config. Every mistake is
+reported with the file, line and column it sits on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kindnudge import yamlfile
+from kindnudge.errors import ConfigError, Location
+from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
+
+KINDS = ("reframe", "self-care")
+MAX_TEXT = 200
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_PACK_KEYS = ("messages", "title", "description", "source")
+_MESSAGE_KEYS = ("id", "kind", "text", "section")
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    kind: str
+    text: str
+    section: str | None
+    pack: str
+
+
+@dataclass(frozen=True)
+class Library:
+    messages: tuple[Message, ...]
+
+    def of_kind(self, kind: str) -> list[Message]:
+        return [m for m in self.messages if m.kind == kind]
+
+    def get(self, message_id: str) -> Message | None:
+        return next((m for m in self.messages if m.id == message_id), None)
+
+
+def load_pack(path: Path, require_section: bool = False) -> list[tuple[Message, Location]]:
+    """The pack's messages, each with the position of its id."""
+    data = yamlfile.read(path)
+    if not isinstance(data, MarkedDict) or "messages" not in data:
+        where = data.where if isinstance(data, (MarkedDict, MarkedList)) else Location(path, 1, 1)
+        raise ConfigError("a pack is a mapping with a 'messages:' list; see the README", where)
+    check_keys(data, _PACK_KEYS, "pack key")
+    items = data["messages"]
+    if not isinstance(items, MarkedList):
+        raise ConfigError(
+            f"'messages' must be a list of messages, got {describe(items)}", data.at("messages")
+        )
+    return [
+        (_message(item, items.at(i), path, require_section), item.at("id")) for i, item in enumerate(items)
+    ]
+
+
+def _message(item: Any, where: Location, path: Path, require_section: bool) -> Message:
+    if not isinstance(item, MarkedDict):
+        raise ConfigError(f"each message is a mapping with id, kind and text, got {describe(item)}", where)
+    check_keys(item, _MESSAGE_KEYS, "message key")
+    for key in ("id", "kind", "text") + (("section",) if require_section else ()):
+        if key not in item:
+            raise ConfigError(f"this message has no '{key}'; add one", item.where)
+    message_id, kind, text = item["id"], item["kind"], item["text"]
+    section = item.get("section")
+    if not isinstance(message_id, (str, int)) or not _ID.match(str(message_id)):
+        raise ConfigError(
+            f"id {describe(message_id)} is not usable; use letters, digits, '-', '_' or '.'"
+            " (at most 64), e.g. 'write-the-letter'",
+            item.at("id"),
+        )
+    if kind not in KINDS:
+        raise ConfigError(f"unknown kind {describe(kind)}; write one of: {', '.join(KINDS)}", item.at("kind"))
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(f"text must be words, got {describe(text)}", item.at("text"))
+    text = " ".join(text.split())
+    if len(text) > MAX_TEXT:
+        raise ConfigError(
+            f"text is {len(text)} characters; keep it to {MAX_TEXT} or fewer so it fits a notification",
+            item.at("text"),
+        )
+    if section is not None and not (isinstance(section, str) and section.strip()):
+        raise ConfigError(f"section must be a heading's words, got {describe(section)}", item.at("section"))
+    return Message(str(message_id), kind, text, section, path.stem)
+
+
+def load_library(packs: Iterable[tuple[Path, bool]]) -> Library:
+    """Load packs in order; the flag says whether each message needs a section.
+
+    Ids must be unique across all packs, because the shuffle bag and history
+    refer to messages by id.
+    """
+    messages: list[Message] = []
+    first_seen: dict[str, Location] = {}
+    for path, require_section in packs:
+        for message, where in load_pack(path, require_section):
+            if message.id in first_seen:
+                raise ConfigError(
+                    f"duplicate id '{message.id}' (first at {first_seen[message.id]});"
+                    " give each message its own id",
+                    where,
+                )
+            first_seen[message.id] = where
+            messages.append(message)
+    return Library(tuple(messages))
+
+
+def builtin_packs(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.yaml"))
+
+
+def load_all(builtin_dir: Path, user_packs: Iterable[tuple[Path, Location]]) -> Library:
+    """Built-in packs (which must cite the article) plus the user's own."""
+    user = list(user_packs)
+    for path, where in user:
+        if not path.is_file():
+            raise ConfigError(
+                f"pack file {path} was not found; fix the path or remove it from content.packs", where
+            )
+    return load_library(
+        [(path, True) for path in builtin_packs(builtin_dir)] + [(path, False) for path, _ in user]
+    )

@@ -1,0 +1,100 @@
+"""Delivery through plyer, made honest.
+
+plyer hides failures (see the README's "Delivery" notes): on Linux it picks
+notify-send, ignores its exit status and timeout, and trips over a title or
+text that starts with "-". So this wrapper checks for a notification server
+first, passes the timeout through, guards leading dashes, and turns every
+exception plyer can raise into a DeliveryError.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import warnings
+from typing import Any
+
+from kindnudge.errors import DeliveryError
+from kindnudge.notify import Notification
+
+_WORD_JOINER = "\u2060"  # invisible; stops notify-send reading "-x" as an option
+
+
+class PlyerNotifier:
+    name = "plyer"
+
+    def __init__(self) -> None:
+        self._impl: Any = None
+
+    def _implementation(self) -> Any:
+        """Pick plyer's Linux class ourselves: its own choice can land on the
+        Flatpak portal in any container with an /app folder."""
+        if self._impl is None:
+            if sys.platform.startswith("linux"):
+                from plyer.platforms.linux import notification as linux
+
+                try:
+                    import dbus  # noqa: F401
+
+                    self._impl = linux.NotifyDbus()
+                except ImportError:
+                    if not shutil.which("notify-send"):
+                        raise DeliveryError(
+                            "notify-send was not found; install libnotify-bin (Debian, Ubuntu)"
+                            " or libnotify (Fedora, Arch)"
+                        ) from None
+                    self._impl = linux.NotifySendNotification()
+            else:
+                from plyer import notification
+
+                self._impl = notification
+        return self._impl
+
+    def _via(self) -> str:
+        return type(self._implementation()).__name__
+
+    def describe(self) -> str:
+        via = {"NotifySendNotification": "notify-send", "NotifyDbus": "dbus-python"}.get(
+            self._via(), self._via()
+        )
+        if sys.platform.startswith("linux"):
+            from kindnudge.notify.session_bus import server_name
+
+            return f"plyer via {via}; notification server: {server_name()}"
+        return f"plyer via {via}"
+
+    def send(self, notification: Notification) -> None:
+        impl = self._implementation()
+        title, body = notification.title, notification.body
+        if sys.platform.startswith("linux"):
+            from kindnudge.notify.session_bus import server_name
+
+            server_name()
+            if type(impl).__name__ == "NotifySendNotification":
+                title, body = (_guard_dash(t) for t in (title, body))
+        seconds = notification.timeout.total_seconds()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                # _notify rather than notify: the public call drops plyer's own
+                # expire_time (notify-send's -t), so the timeout would be ignored.
+                impl._notify(
+                    title=title,
+                    message=body,
+                    app_name=notification.app_name,
+                    app_icon="",
+                    timeout=int(seconds),
+                    expire_time=str(int(seconds * 1000)),
+                    urgency="normal",
+                    ticker="",
+                    toast=False,
+                    hints={},
+                )
+        except DeliveryError:
+            raise
+        except Exception as exc:  # plyer raises whatever its platform code raises
+            raise DeliveryError(f"plyer could not show the notification: {exc!r}") from None
+
+
+def _guard_dash(text: str) -> str:
+    return _WORD_JOINER + text if text.startswith("-") else text

@@ -1,0 +1,53 @@
+"""Every file location kindnudge uses, in one place.
+
+platformdirs follows XDG_CONFIG_HOME and XDG_STATE_HOME on Linux and the
+native folders on macOS and Windows; tests point these at temporary folders
+through the same variables a user would set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP = "kindnudge"
+CONFIG_ENV = "KINDNUDGE_CONFIG"
+
+
+def default_config_file() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP, appauthor=False) / "config.yaml"
+
+
+def config_file(explicit: str | None = None) -> tuple[Path, bool]:
+    """The config to read, and whether the user named it (then it must exist)."""
+    if explicit:
+        return Path(explicit).expanduser(), True
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV]).expanduser(), True
+    return default_config_file(), False
+
+
+def state_dir() -> Path:
+    from platformdirs import user_state_path
+
+    return user_state_path(APP, appauthor=False)
+
+
+def state_db() -> Path:
+    return state_dir() / "state.sqlite3"
+
+
+def builtin_packs_dir() -> Path:
+    """Packs ship inside the wheel; a source checkout keeps them at the top."""
+    packaged = Path(__file__).with_name("affirmations")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "affirmations"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """State is personal: create folders readable by the user alone."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path

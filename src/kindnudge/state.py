@@ -1,0 +1,121 @@
+"""The user's saved state in one SQLite file: the shuffle bag and the history.
+
+Writes happen inside short IMMEDIATE transactions, so two kindnudge
+processes never draw the same message, and a crash never half-records one.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from kindnudge.paths import ensure_private_dir
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS bag_seen (
+    kind TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    PRIMARY KEY (kind, message_id)
+);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    rule TEXT,
+    kind TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('delivered', 'failed', 'skipped')),
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS history_kind_status ON history (kind, status, id);
+"""
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    rule: str | None
+    kind: str
+    message_id: str
+    text: str
+    status: str
+    reason: str | None
+
+
+class State:
+    """An open state database; use as a context manager to close it."""
+
+    def __init__(self, path: Path) -> None:
+        ensure_private_dir(path.parent)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=10)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version < SCHEMA_VERSION:
+            self.db.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+            )
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic step; IMMEDIATE takes the write lock before reading the bag."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def seen(self, kind: str) -> set[str]:
+        rows = self.db.execute("SELECT message_id FROM bag_seen WHERE kind = ?", (kind,))
+        return {row[0] for row in rows}
+
+    def last_delivered(self, kind: str) -> str | None:
+        row = self.db.execute(
+            "SELECT message_id FROM history WHERE kind = ? AND status = 'delivered' ORDER BY id DESC LIMIT 1",
+            (kind,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def mark_seen(self, kind: str, message_id: str, new_cycle: bool) -> None:
+        if new_cycle:
+            self.db.execute("DELETE FROM bag_seen WHERE kind = ?", (kind,))
+        self.db.execute("INSERT OR IGNORE INTO bag_seen VALUES (?, ?)", (kind, message_id))
+
+    def record(self, entry: HistoryEntry) -> None:
+        self.db.execute(
+            "INSERT INTO history (at, rule, kind, message_id, text, status, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.at.isoformat(),
+                entry.rule,
+                entry.kind,
+                entry.message_id,
+                entry.text,
+                entry.status,
+                entry.reason,
+            ),
+        )
+
+    def history(self, limit: int) -> list[HistoryEntry]:
+        rows = self.db.execute(
+            "SELECT at, rule, kind, message_id, text, status, reason FROM history ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [HistoryEntry(datetime.fromisoformat(r[0]), *r[1:]) for r in rows]

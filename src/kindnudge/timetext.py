@@ -1,0 +1,42 @@
+"""Reading the times of day and durations that people write in config."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+
+_TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
+_DURATION = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?$")
+
+
+def parse_time_of_day(text: str) -> time:
+    """'9:30', '09:30' or '21:05' -> time; ValueError says what to write instead."""
+    match = _TIME.match(text.strip())
+    if not match:
+        raise ValueError(f'\'{text}\' is not a time of day; write it as "HH:MM", e.g. "09:30"')
+    return time(int(match[1]), int(match[2]))
+
+
+def parse_duration(text: str) -> timedelta:
+    """'20s', '90m', '2h', '1h30m' or '0' -> timedelta."""
+    cleaned = text.strip().lower()
+    match = _DURATION.match(cleaned)
+    if cleaned == "0":
+        return timedelta(0)
+    if not cleaned or not match:
+        raise ValueError(f'\'{text}\' is not a duration; write a number with a unit, e.g. "20s", "90m", "2h"')
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """The inverse of parse_duration, for messages and `config show`."""
+    seconds = int(value.total_seconds())
+    if not seconds:
+        return "0"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
