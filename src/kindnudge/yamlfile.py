@@ -176,7 +176,7 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the text '{value}'"
+        return f"'{value}'"
     if isinstance(value, list):
         return "a list"
     return "a mapping of keys"

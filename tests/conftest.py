@@ -1,0 +1,58 @@
+"""Shared fixtures: an isolated home for every test, and a real desktop on demand."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from desktop import Desktop  # noqa: E402
+
+KINDNUDGE = str(Path(sys.executable).with_name("kindnudge"))
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own config and state folders, as a fresh user would."""
+    for var in ("KINDNUDGE_CONFIG", "DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "runtime"))
+    (tmp_path / "runtime").mkdir(mode=0o700)
+    return tmp_path
+
+
+@pytest.fixture
+def config_file(home: Path) -> Path:
+    """Where kindnudge looks for config by default, under this test's XDG_CONFIG_HOME."""
+    path = home / "config" / "kindnudge" / "config.yaml"
+    path.parent.mkdir(parents=True)
+    return path
+
+
+@pytest.fixture
+def desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop]:
+    """Xvfb + a private session bus + dunst, with its address in this test's environment."""
+    session = Desktop(tmp_path / "desktop").start()
+    for key, value in session.env.items():
+        monkeypatch.setenv(key, value)
+    yield session
+    session.stop()
+
+
+def run(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
+    """Run the installed `kindnudge` script as a user would, in a separate process."""
+    return subprocess.run(
+        [KINDNUDGE, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )

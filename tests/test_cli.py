@@ -1,0 +1,67 @@
+"""The commands as a user types them: help, version, dry runs and bad arguments."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run
+from kindnudge import __version__, paths
+from kindnudge.cli import main
+from kindnudge.state import State
+
+
+def test_version():
+    result = run("--version")
+    assert (result.returncode, result.stdout) == (0, f"kindnudge {__version__}\n")
+
+
+@pytest.mark.parametrize("command", [[], ["now"], ["list"], ["check"]])
+def test_every_command_has_help(command, capsys):
+    assert main([*command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: kindnudge")
+    assert "--config" not in out or command == []
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["now", "--kind", "funny"], "argument --kind: invalid choice: 'funny'"),
+        (["dance"], "invalid choice: 'dance'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(args, words):
+    result = run(*args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dry_run_prints_title_and_text_and_leaves_the_bag_alone(config_file):
+    config_file.write_text("notification:\n  title: Hello you\n")
+    result = run("now", "--dry-run", "--kind", "self-care")
+    assert result.returncode == 0, result.stderr
+    title, text, _ = result.stdout.split("\n")
+    assert title == "Hello you"
+    listed = run("list", "--kind", "self-care").stdout
+    assert text in listed
+    with State(paths.state_db()) as state:
+        assert state.seen("self-care") == set()
+        assert state.history(1) == []
+
+
+def test_console_backend_prints_and_consumes(config_file):
+    config_file.write_text("notification:\n  backend: console\n")
+    result = run("now", "--kind", "reframe")
+    assert result.returncode == 0, result.stderr
+    with State(paths.state_db()) as state:
+        assert len(state.seen("reframe")) == 1
+        (entry,) = state.history(5)
+    assert entry.status == "delivered" and entry.text in result.stdout
+
+
+def test_list_is_a_readable_table():
+    lines = run("list", "--kind", "reframe").stdout.splitlines()
+    assert len(lines) >= 20
+    assert lines[0].split()[:2] == ["redirection", "reframe"]

@@ -1,0 +1,129 @@
+"""Config: embedded defaults, every override, and mistakes reported where they are."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+
+from conftest import run
+from kindnudge.config import SETTINGS, load_config
+from kindnudge.errors import ConfigError
+
+
+def load(path, text):
+    path.write_text(text)
+    return load_config(path, required=True)
+
+
+def test_no_file_means_the_documented_defaults(tmp_path):
+    config = load_config(tmp_path / "absent.yaml", required=False)
+    assert config.source is None
+    assert config.quiet_hours == (time(22), time(7))
+    assert config.catch_up == timedelta(hours=2)
+    assert config.timeout == timedelta(seconds=20)
+    assert config.kinds == ("reframe", "self-care")
+    assert config.backend == "auto"
+    assert [rule["at"] for rule in config.schedule] == ["09:00", "20:00"]
+
+
+def test_empty_file_means_defaults(tmp_path):
+    assert load(tmp_path / "c.yaml", "# nothing yet\n").catch_up == timedelta(hours=2)
+
+
+def test_a_full_config_is_read(tmp_path):
+    (tmp_path / "mine.yaml").write_text("messages: []\n")
+    config = load(
+        tmp_path / "c.yaml",
+        "timezone: Europe/Berlin\n"
+        "quiet_hours: [22:30, 7:15]\n"
+        "catch_up: 90m\n"
+        "notification:\n"
+        "  title: Be kind to yourself\n"
+        "  timeout: 1m30s\n"
+        "  backend: console\n"
+        "content:\n"
+        "  kinds: self-care\n"
+        "  packs: [mine.yaml]\n",
+    )
+    assert config.timezone == "Europe/Berlin"
+    assert config.quiet_hours == (time(22, 30), time(7, 15))
+    assert config.catch_up == timedelta(minutes=90)
+    assert config.title_for("reframe") == config.title_for("self-care") == "Be kind to yourself"
+    assert config.timeout == timedelta(seconds=90)
+    assert config.kinds == ("self-care",)
+    assert config.packs[0].path == tmp_path / "mine.yaml"
+
+
+def test_title_per_kind(tmp_path):
+    config = load(tmp_path / "c.yaml", "notification:\n  title:\n    reframe: R\n    self-care: S\n")
+    assert (config.title_for("reframe"), config.title_for("self-care")) == ("R", "S")
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("timzone: Europe/Berlin\n", "1:1", "unknown setting 'timzone'; did you mean 'timezone'?"),
+        ("timezone: Mars/Olympus\n", "1:11", "unknown time zone 'Mars/Olympus'"),
+        ("quiet_hours: [25:00, 07:00]\n", "1:15", "'25:00' is not a time of day"),
+        ("quiet_hours: 22:00\n", "1:14", "takes two times"),
+        ("quiet_hours: [930, 0700]\n", "1:15", 'write it in quotes, e.g. "09:30"'),
+        ("catch_up: 2\n", "1:11", 'has no unit; write e.g. "2s" or "2m"'),
+        ("notification:\n  timeout: soon\n", "2:12", "'soon' is not a duration"),
+        ("notification:\n  backend: carrier-pigeon\n", "2:12", "write one of: auto, plyer, console"),
+        ("notification:\n  titel: x\n", "2:3", "did you mean 'title'?"),
+        ("notification:\n  title:\n    reframe: R\n", "3:5", "no entry for self-care"),
+        ("notification: loud\n", "1:15", "'notification' holds settings"),
+        ("content:\n  kinds: [reframe, selfcare]\n", "2:20", "unknown kind 'selfcare'"),
+        ("content:\n  kinds: []\n", "2:10", "name at least one kind"),
+        ("content:\n  packs: [3]\n", "2:11", "expected the path of a pack file"),
+        ("schedule: [9]\n", "1:12", "each rule is a mapping"),
+        ("- just a list\n", "1:1", "a config file is a mapping"),
+    ],
+)
+def test_mistakes_are_reported_at_their_place(tmp_path, text, where, words):
+    path = tmp_path / "c.yaml"
+    with pytest.raises(ConfigError) as error:
+        load(path, text)
+    assert str(error.value).startswith(f"{path}:{where}: ")
+    assert words in str(error.value)
+
+
+def test_every_default_is_valid_input(tmp_path):
+    """The declared defaults go through the same parsers as user input."""
+    config = load_config(tmp_path / "absent.yaml", required=False)
+    assert all(setting.doc for setting in SETTINGS)
+    assert config.title_for("reframe")
+
+
+def test_check_on_broken_config_is_one_line_and_exit_2(config_file):
+    config_file.write_text("notification:\n  timeout: 20\n")
+    result = run("check")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == f'kindnudge: {config_file}:2:12: 20 has no unit; write e.g. "20s" or "20m"\n'
+
+
+def test_check_finds_config_through_xdg_config_home(config_file):
+    config_file.write_text("content:\n  kinds: [reframe]\n")
+    result = run("check")
+    assert result.returncode == 0
+    assert f"config: {config_file}: ok" in result.stdout
+
+
+def test_kindnudge_config_variable_and_flag_override(tmp_path, config_file):
+    config_file.write_text("timezone: Europe/Berlin\n")
+    other = tmp_path / "other.yaml"
+    other.write_text("timezone: nowhere\n")
+    via_env = run("check", env={"KINDNUDGE_CONFIG": str(other)})
+    via_flag = run("--config", str(other), "check")
+    via_flag_after = run("check", "--config", str(other))
+    for result in (via_env, via_flag, via_flag_after):
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"kindnudge: {other}:1:11: unknown time zone")
+
+
+def test_a_named_config_that_is_missing_is_an_error(tmp_path):
+    result = run("--config", str(tmp_path / "nope.yaml"), "check")
+    assert result.returncode == 2
+    assert result.stderr == f"kindnudge: {tmp_path / 'nope.yaml'}: no such file; check the path\n"

@@ -1,0 +1,81 @@
+"""A user's own pack: loaded beside the built-ins, and every mistake located."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run
+from kindnudge import paths
+from kindnudge.errors import ConfigError
+from kindnudge.library import load_all
+
+GOOD = """title: Mine
+messages:
+  - id: mine-1
+    kind: reframe
+    text: You are allowed to take up space.
+  - id: mine-2
+    kind: self-care
+    section: Conclusion
+    text: Make yourself a warm drink and sit with it for five minutes.
+"""
+
+
+def test_own_pack_joins_the_built_in_ones(tmp_path):
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(GOOD)
+    library = load_all(paths.builtin_packs_dir(), [(pack, None)])
+    mine = library.get("mine-1")
+    assert mine.kind == "reframe" and mine.section is None and mine.pack == "mine"
+    assert library.get("redirection") is not None
+
+
+@pytest.mark.parametrize(
+    ("edit", "where", "words"),
+    [
+        (("id: mine-2", "id: mine-1"), "6:9", "duplicate id 'mine-1' (first at {pack}:3:9)"),
+        (("kind: self-care", "kind: selfcare"), "7:11", "unknown kind 'selfcare'; write one of"),
+        (("text: Make", "text: ''  # Make"), "9:11", "text must be words"),
+        (("text: Make", "text: " + "so " * 70 + "Make"), "9:11", "keep it to 200 or fewer"),
+        (("    section:", "    sektion:"), "8:5", "unknown message key 'sektion'; did you mean 'section'?"),
+        (("id: mine-1", "id: 'my first'"), "3:9", "is not usable; use letters, digits"),
+        (("  - id: mine-2\n", "  - idx: mine-2\n"), "6:5", "unknown message key 'idx'"),
+        (("messages:", "mesages:"), "1:1", "a pack is a mapping with a 'messages:' list"),
+    ],
+)
+def test_pack_mistakes_name_file_and_line(tmp_path, edit, where, words):
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(GOOD.replace(*edit))
+    with pytest.raises(ConfigError) as error:
+        load_all(paths.builtin_packs_dir(), [(pack, None)])
+    assert str(error.value).startswith(f"{pack}:{where}: ")
+    assert words.format(pack=pack) in str(error.value)
+
+
+def test_an_id_clashing_with_a_built_in_one_is_refused(tmp_path):
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(GOOD.replace("id: mine-1", "id: redirection"))
+    with pytest.raises(ConfigError, match=r"mine.yaml:3:9: duplicate id 'redirection' \(first at .*reframes"):
+        load_all(paths.builtin_packs_dir(), [(pack, None)])
+
+
+def test_missing_pack_is_reported_at_the_config_line(config_file):
+    config_file.write_text("content:\n  packs:\n    - nowhere.yaml\n")
+    result = run("check")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"kindnudge: {config_file}:3:7: pack file ")
+    assert "nowhere.yaml was not found" in result.stderr
+
+
+def test_list_json_shows_own_messages_with_their_pack(config_file):
+    (config_file.parent / "mine.yaml").write_text(GOOD)
+    config_file.write_text("content:\n  packs: [mine.yaml]\n")
+    import json
+
+    result = run("list", "--json", "--kind", "self-care")
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert {"id": "mine-2", "kind": "self-care", "pack": "mine", "section": "Conclusion",
+            "text": "Make yourself a warm drink and sit with it for five minutes."} in listed  # fmt: skip
+    assert all(set(item) == {"id", "kind", "text", "section", "pack"} for item in listed)
+    assert {item["kind"] for item in listed} == {"self-care"}

@@ -1,0 +1,66 @@
+"""The shuffle bag: no repeat until everything of a kind has been seen."""
+
+from __future__ import annotations
+
+from random import Random
+
+from kindnudge.library import Message
+from kindnudge.picker import pick
+
+
+def messages(*ids: str) -> list[Message]:
+    return [Message(i, "reframe", f"text {i}", None, "test") for i in ids]
+
+
+def run_bag(candidates, draws, rng, seen=None, last=None):
+    seen = set(seen or ())
+    shown = []
+    for _ in range(draws):
+        result = pick(candidates, seen, last, rng)
+        if result.new_cycle:
+            seen.clear()
+        seen.add(result.message.id)
+        last = result.message.id
+        shown.append(last)
+    return shown, seen, last
+
+
+def test_every_message_once_per_cycle_for_many_seeds():
+    pool = messages(*(f"m{i}" for i in range(17)))
+    for seed in range(200):
+        shown, _, _ = run_bag(pool, 17 * 3, Random(seed))
+        for cycle in range(3):
+            assert sorted(shown[cycle * 17 : (cycle + 1) * 17]) == sorted(m.id for m in pool)
+
+
+def test_no_back_to_back_repeat_when_a_cycle_restarts():
+    pool = messages("a", "b")
+    for seed in range(100):
+        shown, _, _ = run_bag(pool, 20, Random(seed))
+        assert all(x != y for x, y in zip(shown, shown[1:]))
+
+
+def test_single_message_can_repeat_rather_than_fail():
+    shown, _, _ = run_bag(messages("only"), 3, Random(1))
+    assert shown == ["only"] * 3
+
+
+def test_messages_added_mid_cycle_join_the_current_bag():
+    rng = Random(7)
+    _, seen, last = run_bag(messages("a", "b", "c"), 2, rng)
+    grown = messages("a", "b", "c", "d", "e")
+    shown, _, _ = run_bag(grown, 3, rng, seen, last)
+    assert sorted(shown) == sorted({"a", "b", "c", "d", "e"} - seen)
+
+
+def test_removed_messages_leave_the_bag():
+    rng = Random(3)
+    _, seen, last = run_bag(messages("a", "b", "c", "d"), 1, rng)
+    remaining = [m for m in messages("a", "b", "c", "d") if m.id != "d"]
+    shown, _, _ = run_bag(remaining, 6, rng, seen, last)
+    assert "d" not in shown
+
+
+def test_same_seed_same_order():
+    pool = messages(*"abcdefgh")
+    assert run_bag(pool, 8, Random(42))[0] == run_bag(pool, 8, Random(42))[0]
