@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from desktop import Desktop  # noqa: E402
+from desktop import Desktop
 
 KINDNUDGE = str(Path(sys.executable).with_name("kindnudge"))
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run
 from kindnudge import __version__, paths
 from kindnudge.cli import main
 from kindnudge.state import State
+
+from conftest import run
 
 
 def test_version():

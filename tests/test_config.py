@@ -6,9 +6,10 @@ from datetime import time, timedelta
 
 import pytest
 
-from conftest import run
 from kindnudge.config import SETTINGS, load_config
 from kindnudge.errors import ConfigError
+
+from conftest import run
 
 
 def load(path, text):

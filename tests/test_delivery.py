@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import run
 from kindnudge import paths
 from kindnudge.state import State
+
+from conftest import run
 
 
 def packs_by_text():

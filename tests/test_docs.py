@@ -33,7 +33,13 @@ def test_readme_test_command_is_what_ci_runs():
 def test_code_is_ruff_clean():
     pytest.importorskip("ruff", reason="ruff comes with the [test] extra")
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "src", "tests", "bench", "docs"],
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            *(d for d in ("src", "tests", "bench", "docs") if (ROOT / d).is_dir()),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

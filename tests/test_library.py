@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run
 from kindnudge import paths
 from kindnudge.errors import ConfigError
 from kindnudge.library import load_all
+
+from conftest import run
 
 GOOD = """title: Mine
 messages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from random import Random
 
 from kindnudge.library import Message
@@ -37,7 +38,7 @@ def test_no_back_to_back_repeat_when_a_cycle_restarts():
     pool = messages("a", "b")
     for seed in range(100):
         shown, _, _ = run_bag(pool, 20, Random(seed))
-        assert all(x != y for x, y in zip(shown, shown[1:]))
+        assert all(x != y for x, y in itertools.pairwise(shown))
 
 
 def test_single_message_can_repeat_rather_than_fail():
