@@ -10,10 +10,14 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from kindnudge import __version__, paths
 from kindnudge.errors import KindnudgeError
+
+if TYPE_CHECKING:
+    from kindnudge.config import Config
+    from kindnudge.library import Library
 
 KIND_CHOICES = ("reframe", "self-care")
 
@@ -23,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message}; see {self.prog} --help\n")
 
 
-def _load(args: argparse.Namespace) -> tuple:
+def _load(args: argparse.Namespace) -> tuple[Config, Library]:
     from kindnudge.config import load_config
     from kindnudge.library import load_all
 
