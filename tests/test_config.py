@@ -25,7 +25,10 @@ def test_no_file_means_the_documented_defaults(tmp_path):
     assert config.timeout == timedelta(seconds=20)
     assert config.kinds == ("reframe", "self-care")
     assert config.backend == "auto"
-    assert [rule["at"] for rule in config.schedule] == ["09:00", "20:00"]
+    assert [(r.name, r.at, r.kinds) for r in config.schedule] == [
+        ("morning", (time(9),), ("reframe",)),
+        ("evening", (time(20),), ("self-care",)),
+    ]
 
 
 def test_empty_file_means_defaults(tmp_path):

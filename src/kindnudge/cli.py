@@ -13,11 +13,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from kindnudge import __version__, paths
-from kindnudge.errors import KindnudgeError
+from kindnudge.errors import KindnudgeError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from kindnudge.config import Config
     from kindnudge.library import Library
+    from kindnudge.planner import Plan
 
 KIND_CHOICES = ("reframe", "self-care")
 
@@ -73,11 +76,55 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(config: Config) -> Plan:
+    from kindnudge.planner import Plan
+
+    return Plan(config.schedule, config.zone(), config.quiet_hours)
+
+
+def _moment(text: str, config: Config) -> datetime:
+    """An ISO 8601 moment; without an offset it is read in the schedule's zone."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"'{text}' is not an ISO 8601 time; write e.g. 2026-12-24T08:00 or 2026-12-24T08:00+01:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=config.zone())
+
+
+def cmd_next(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from kindnudge.planner import kind_label
+
+    config, _library = _load(args)
+    start = _moment(args.from_, config) if args.from_ else datetime.now(timezone.utc)
+    slots = _plan(config).upcoming(start, args.n)
+    rows = [{"at": s.at.isoformat(), "rule": s.rule, "kind": kind_label(s.kinds)} for s in slots]
+    if args.json:
+        import json
+
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        print("nothing is scheduled; add a rule under schedule: in your config")
+    for row in rows if not args.json else ():
+        print(f"{row['at']}  {row['kind']:9}  {row['rule']}")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
     from kindnudge import notify
     from kindnudge.library import KINDS
+    from kindnudge.planner import silenced_rules
 
     config, library = _load(args)
+    for name in silenced_rules(_plan(config), datetime.now(timezone.utc)):
+        print(f"warning: rule '{name}' always falls inside quiet_hours, so it never shows anything")
     source = config.source or f"built-in defaults (no file at {paths.config_file(args.config)[0]})"
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
     print(f"config: {source}: ok")
@@ -88,6 +135,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     except KindnudgeError as exc:
         print(f"backend: {notifier.name}, but it cannot deliver right now: {exc}")
     return 0
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,7 +172,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate config and packs, and say how notifications would be shown.",
     )
     check.set_defaults(handler=cmd_check)
-    for sub in (now, listing, check):
+
+    upcoming = commands.add_parser(
+        "next", help="list the next notifications", description="List the next notifications and their rules."
+    )
+    upcoming.add_argument("-n", type=_positive, default=5, metavar="N", help="how many (default: 5)")
+    upcoming.add_argument(
+        "--from", dest="from_", metavar="ISO8601", help="start from this moment instead of now"
+    )
+    upcoming.add_argument("--json", action="store_true", help="print a JSON array of {at, rule, kind}")
+    upcoming.set_defaults(handler=cmd_next)
+    for sub in (now, listing, check, upcoming):
         sub.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 

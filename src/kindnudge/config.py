@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kindnudge import yamlfile
 from kindnudge.errors import ConfigError, Location
 from kindnudge.library import KINDS
+from kindnudge.schedule import Rule, parse_rules
 from kindnudge.timetext import parse_duration, parse_time_of_day
 from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
 
@@ -32,7 +34,7 @@ class PackRef:
 class Config:
     source: Path | None
     timezone: str | None
-    schedule: tuple[Any, ...]
+    schedule: tuple[Rule, ...]
     quiet_hours: tuple[time, time] | None
     catch_up: timedelta
     titles: dict[str, str]
@@ -43,6 +45,14 @@ class Config:
 
     def title_for(self, kind: str) -> str:
         return self.titles[kind]
+
+    def zone(self) -> ZoneInfo:
+        """The schedule's zone: the configured one, else the system's."""
+        if self.timezone:
+            return ZoneInfo(self.timezone)
+        import tzlocal
+
+        return tzlocal.get_localzone()
 
 
 Parser = Callable[[Any, Location, Path], Any]
@@ -79,7 +89,7 @@ def parse_timezone(value: Any, where: Location, _base: Path) -> str | None:
     if value is None:
         return None
     name = _text(value, where, 'an IANA time zone name such as "Europe/Berlin"')
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfoNotFoundError
 
     try:
         ZoneInfo(name)
@@ -124,14 +134,12 @@ def parse_quiet_hours(value: Any, where: Location, _base: Path) -> tuple[time, t
     return start, end
 
 
-def parse_schedule(value: Any, where: Location, _base: Path) -> tuple[Any, ...]:
+def parse_schedule(value: Any, where: Location, _base: Path) -> tuple[Rule, ...]:
     if value is None:
         return ()
-    items = _list(value, where, "a list of rules")
-    for item, at in items:
-        if not isinstance(item, dict):
-            raise ConfigError(f'each rule is a mapping such as at: "09:00", got {describe(item)}', at)
-    return tuple(item for item, _ in items)
+    if isinstance(value, dict):
+        raise ConfigError('schedule: is a list of rules; start each rule with "- "', where)
+    return parse_rules(_list(value, where, "a list of rules"))
 
 
 def parse_titles(value: Any, where: Location, _base: Path) -> dict[str, str]:

@@ -1,0 +1,140 @@
+"""When nudges come: rules + time zone + quiet hours -> moments. Pure.
+
+One Plan serves `kindnudge next`, `status` and the daemon, so what `next`
+shows is exactly what fires. DST policy, for every kind of rule:
+
+- a wall time that doesn't exist that day (spring-forward gap) fires as far
+  after the gap's start as it was meant to be: 02:30 becomes 03:30;
+- an ambiguous wall time (fall-back overlap) fires once, at its first
+  occurrence.
+
+Quiet hours are checked on the wall time the slot really fires at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from random import Random
+from zoneinfo import ZoneInfo
+
+from kindnudge.schedule import RandomTimes, Rule
+
+_GIVE_UP_AFTER_DAYS = 800  # no slot in over two years: the rules never match
+
+
+@dataclass(frozen=True)
+class Slot:
+    at: datetime  # aware, in the plan's zone
+    rule: str
+    kinds: tuple[str, ...]
+
+
+def in_quiet_hours(moment: time, quiet: tuple[time, time] | None) -> bool:
+    if quiet is None:
+        return False
+    start, end = quiet
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def resolve(wall: datetime, tz: ZoneInfo) -> datetime:
+    """Wall time -> the real moment, by the DST policy above (fold=0 does both)."""
+    return wall.replace(tzinfo=tz, fold=0).astimezone(timezone.utc).astimezone(tz)
+
+
+def random_offsets(spec: RandomTimes, seed: str) -> list[timedelta]:
+    """`count` minutes in the window, `min_gap` apart, fixed by `seed`.
+
+    Draw sorted points in the window shrunk by the gaps, then spread them out
+    again: every valid arrangement is equally likely.
+    """
+    rng = Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
+    minute = timedelta(minutes=1)
+    gap = spec.min_gap // minute
+    slack = spec.window // minute - (spec.count - 1) * gap - 1
+    points = sorted(rng.randint(0, slack) for _ in range(spec.count))
+    return [(point + i * gap) * minute for i, point in enumerate(points)]
+
+
+def wall_times(rule: Rule, day: date) -> list[datetime]:
+    """The naive local times a rule asks for on `day` (possibly past midnight)."""
+    if rule.cron:
+        return [datetime.combine(day, t) for t in rule.cron.times()] if rule.cron.matches(day) else []
+    if day.weekday() not in rule.days:
+        return []
+    if rule.random:
+        start = datetime.combine(day, rule.random.start)
+        seed = f"{rule.name}|{rule.random}|{day.isoformat()}"
+        return [start + offset for offset in random_offsets(rule.random, seed)]
+    return [datetime.combine(day, t) for t in rule.at]
+
+
+@dataclass(frozen=True)
+class Plan:
+    rules: tuple[Rule, ...]
+    tz: ZoneInfo
+    quiet: tuple[time, time] | None
+
+    def day(self, day: date) -> list[Slot]:
+        """Slots the rules draw for `day`, in order, one per moment, none in quiet hours."""
+        slots: dict[datetime, Slot] = {}
+        for rule in self.rules:
+            for wall in wall_times(rule, day):
+                at = resolve(wall, self.tz)
+                if at not in slots and not in_quiet_hours(at.timetz().replace(tzinfo=None), self.quiet):
+                    slots[at] = Slot(at, rule.name, rule.kinds)
+        return [slots[at] for at in sorted(slots)]
+
+    def after(self, moment: datetime) -> Iterator[Slot]:
+        """Every slot strictly after `moment`, in order, for as long as asked."""
+        day = moment.astimezone(self.tz).date() - timedelta(days=1)
+        pending: list[Slot] = []
+        last: datetime | None = None
+        quiet_days = 0
+        while quiet_days < _GIVE_UP_AFTER_DAYS:
+            fresh = [s for s in self.day(day) if s.at > moment]
+            quiet_days = 0 if fresh else quiet_days + 1
+            pending = sorted(pending + fresh, key=lambda s: s.at)
+            day += timedelta(days=1)
+            settled = resolve(datetime.combine(day, time()), self.tz)
+            while pending and pending[0].at < settled:  # later days can't come before this
+                slot = pending.pop(0)
+                if slot.at != last:
+                    last = slot.at
+                    yield slot
+        yield from (s for s in pending if s.at != last)
+
+    def upcoming(self, moment: datetime, count: int) -> list[Slot]:
+        slots = []
+        for slot in self.after(moment):
+            slots.append(slot)
+            if len(slots) >= count:
+                break
+        return slots
+
+    def between(self, start: datetime, end: datetime) -> list[Slot]:
+        """Slots with start < at <= end: what came due in that span."""
+        slots = []
+        for slot in self.after(start):
+            if slot.at > end:
+                break
+            slots.append(slot)
+        return slots
+
+
+def kind_label(kinds: tuple[str, ...]) -> str:
+    return kinds[0] if len(kinds) == 1 else "any"
+
+
+def silenced_rules(plan: Plan, moment: datetime) -> list[str]:
+    """Rules that would fire, but always inside quiet hours: worth a warning."""
+    return [
+        rule.name
+        for rule in plan.rules
+        if Plan((rule,), plan.tz, None).upcoming(moment, 1)
+        and not Plan((rule,), plan.tz, plan.quiet).upcoming(moment, 1)
+    ]

@@ -1,0 +1,215 @@
+"""Schedule rules as the user writes them under `schedule:`, checked and typed.
+
+A rule says on which days and at which wall-clock times a nudge comes, and of
+which kinds. Turning rules into moments is planner.py's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time, timedelta
+from typing import Any
+
+from kindnudge.cron import CronSpec, parse_cron
+from kindnudge.errors import ConfigError, Location
+from kindnudge.library import KINDS
+from kindnudge.timetext import format_duration, parse_duration, parse_time_of_day
+from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_GROUPS = {
+    "daily": range(7),
+    "everyday": range(7),
+    "weekdays": range(5),
+    "weekends": range(5, 7),
+}
+_RULE_KEYS = ("name", "kind", "days", "at", "random", "between", "min_gap", "cron")
+DEFAULT_MIN_GAP = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class RandomTimes:
+    """`count` moments a day drawn in [start, end), at least `min_gap` apart."""
+
+    count: int
+    start: time
+    end: time
+    min_gap: timedelta
+
+    @property
+    def window(self) -> timedelta:
+        minutes = (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+        return timedelta(minutes=minutes % (24 * 60) or 24 * 60)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kinds: tuple[str, ...]
+    days: frozenset[int] = frozenset(range(7))  # Monday is 0
+    at: tuple[time, ...] = ()
+    random: RandomTimes | None = None
+    cron: CronSpec | None = None
+
+    def describe(self) -> str:
+        if self.cron:
+            return "cron"
+        if self.random:
+            r = self.random
+            return f"{r.count} at random {r.start:%H:%M}-{r.end:%H:%M}, {format_duration(r.min_gap)} apart"
+        return "at " + ", ".join(f"{t:%H:%M}" for t in self.at)
+
+
+def parse_rules(items: list[tuple[Any, Location]]) -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    names: dict[str, Location] = {}
+    for index, (item, where) in enumerate(items, start=1):
+        rule = parse_rule(item, where, index)
+        if rule.name in names:
+            raise ConfigError(
+                f"two rules are called '{rule.name}' (first at {names[rule.name]}); give each its own name",
+                item.at("name") if isinstance(item, MarkedDict) else where,
+            )
+        names[rule.name] = where
+        rules.append(rule)
+    return tuple(rules)
+
+
+def parse_rule(item: Any, where: Location, index: int) -> Rule:
+    if not isinstance(item, dict):
+        raise ConfigError(f'each rule is a mapping such as at: "09:00", got {describe(item)}', where)
+    if isinstance(item, MarkedDict):
+        check_keys(item, _RULE_KEYS, "rule key")
+    at = _rule_where(item)
+
+    def pos(key: str) -> Location:
+        return item.at(key) if isinstance(item, MarkedDict) else where
+
+    kinds_given = [key for key in ("at", "random", "cron") if key in item]
+    if len(kinds_given) != 1:
+        raise ConfigError(
+            "a rule needs exactly one of at:, random: or cron:"
+            + (f" (this one has {' and '.join(kinds_given)})" if kinds_given else ""),
+            at,
+        )
+    name = item.get("name", f"rule-{index}")
+    if not isinstance(name, (str, int)) or not str(name).strip():
+        raise ConfigError(f"a rule's name is a short text, got {describe(name)}", pos("name"))
+    kinds = _kinds(item.get("kind", "any"), pos("kind"))
+    days = _days(item.get("days", "daily"), pos("days"))
+    for key in ("between", "min_gap"):
+        if key in item and "random" not in item:
+            raise ConfigError(f"{key}: only goes with random:; remove it or add random: N", pos(key))
+    rule = Rule(str(name).strip(), kinds, days)
+    if "at" in item:
+        times = [_clock(value, w) for value, w in _items(item["at"], pos("at"))]
+        if not times:
+            raise ConfigError('at: needs at least one time, e.g. at: "09:00"', pos("at"))
+        return Rule(rule.name, kinds, days, at=tuple(sorted(set(times))))
+    if "cron" in item:
+        if "days" in item:
+            raise ConfigError("days: does not go with cron:; put the days in the cron fields", pos("days"))
+        text = item["cron"]
+        if not isinstance(text, str):
+            raise ConfigError(
+                f'cron: takes a text such as "30 10 * * sat,sun", got {describe(text)}', pos("cron")
+            )
+        try:
+            return Rule(rule.name, kinds, days, cron=parse_cron(text))
+        except ValueError as exc:
+            raise ConfigError(str(exc), pos("cron")) from None
+    return Rule(rule.name, kinds, days, random=_random(item, pos))
+
+
+def _rule_where(item: dict) -> Location:
+    return item.where if isinstance(item, MarkedDict) else Location("(built-in defaults)")
+
+
+def _items(value: Any, where: Location) -> list[tuple[Any, Location]]:
+    if isinstance(value, MarkedList):
+        return [(v, value.at(i)) for i, v in enumerate(value)]
+    if isinstance(value, list):
+        return [(v, where) for v in value]
+    return [(value, where)]
+
+
+def _clock(value: Any, where: Location) -> time:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ConfigError(f'{value} is not a time of day; write it in quotes, e.g. "09:30"', where)
+    if not isinstance(value, str):
+        raise ConfigError(f'expected a time such as "09:30", got {describe(value)}', where)
+    try:
+        return parse_time_of_day(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc), where) from None
+
+
+def _kinds(value: Any, where: Location) -> tuple[str, ...]:
+    kinds: list[str] = []
+    for item, at in _items(value, where):
+        if item == "any":
+            kinds.extend(KINDS)
+        elif item in KINDS:
+            kinds.append(item)
+        else:
+            raise ConfigError(f"unknown kind {describe(item)}; write one of: {', '.join(KINDS)}, any", at)
+    if not kinds:
+        raise ConfigError("kind: needs at least one kind", where)
+    return tuple(dict.fromkeys(kinds))
+
+
+def _days(value: Any, where: Location) -> frozenset[int]:
+    days: set[int] = set()
+    for item, at in _items(value, where):
+        word = str(item).strip().lower() if isinstance(item, str) else ""
+        if word in _DAY_GROUPS:
+            days.update(_DAY_GROUPS[word])
+        elif "-" in word and all(part[:3] in DAY_NAMES for part in word.split("-", 1)):
+            first, last = (DAY_NAMES.index(part[:3]) for part in word.split("-", 1))
+            days.update((first + i) % 7 for i in range((last - first) % 7 + 1))
+        elif word[:3] in DAY_NAMES and word.isalpha():
+            days.add(DAY_NAMES.index(word[:3]))
+        else:
+            raise ConfigError(
+                f"{describe(item)} is not a day; write daily, weekdays, weekends,"
+                " a day such as mon, or a range such as mon-fri",
+                at,
+            )
+    if not days:
+        raise ConfigError("days: needs at least one day", where)
+    return frozenset(days)
+
+
+def _random(item: dict, pos: Any) -> RandomTimes:
+    count = item["random"]
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 48:
+        raise ConfigError(f"random: takes how many a day, 1 to 48, got {describe(count)}", pos("random"))
+    if "between" not in item:
+        raise ConfigError('random: needs between: ["10:00", "21:00"] to say when', pos("random"))
+    window = _items(item["between"], pos("between"))
+    if len(window) != 2:
+        raise ConfigError('between: takes two times, e.g. ["10:00", "21:00"]', pos("between"))
+    start, end = (_clock(v, w) for v, w in window)
+    if start == end:
+        raise ConfigError("between: start and end are the same; give a window", pos("between"))
+    window = RandomTimes(count, start, end, DEFAULT_MIN_GAP).window
+    if "min_gap" in item:
+        gap_text = item["min_gap"]
+        try:
+            gap = parse_duration(gap_text) if isinstance(gap_text, str) else None
+        except ValueError as exc:
+            raise ConfigError(str(exc), pos("min_gap")) from None
+        if gap is None:
+            raise ConfigError(
+                f'min_gap: takes a duration such as "90m", got {describe(gap_text)}', pos("min_gap")
+            )
+    else:  # 30 minutes, or less when the window is too small for that
+        gap = min(DEFAULT_MIN_GAP, window // count)
+    gap = max(timedelta(minutes=1), timedelta(minutes=gap // timedelta(minutes=1)))
+    if count * gap > window:
+        raise ConfigError(
+            f"{count} nudges {format_duration(gap)} apart do not fit in"
+            f" {format_duration(window)}; widen between:, lower random: or shorten min_gap:",
+            pos("min_gap") if "min_gap" in item else pos("random"),
+        )
+    return RandomTimes(count, start, end, gap)

@@ -1,0 +1,194 @@
+"""The planner, with an injected clock, checked against independent oracles:
+`systemd-analyze calendar` for daily times in real zones, croniter for cron."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import subprocess
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from croniter import croniter
+
+from kindnudge.cron import parse_cron
+from kindnudge.planner import Plan
+from kindnudge.schedule import DAY_NAMES, RandomTimes, Rule
+
+UTC = timezone.utc
+BOTH = ("reframe", "self-care")
+
+# (zone, spring-forward day, fall-back day) in 2026; Kolkata has neither.
+ZONES = [
+    ("America/New_York", date(2026, 3, 8), date(2026, 11, 1)),
+    ("Europe/Berlin", date(2026, 3, 29), date(2026, 10, 25)),
+    ("Australia/Sydney", date(2026, 10, 4), date(2026, 4, 5)),
+    ("Asia/Kolkata", None, None),
+]
+
+
+def daily(*times: str, days=range(7), name="r") -> Rule:
+    return Rule(name, BOTH, frozenset(days), at=tuple(time.fromisoformat(t) for t in times))
+
+
+def systemd_calendar(spec: str, base: datetime, count: int) -> list[datetime]:
+    out = subprocess.run(
+        [
+            "systemd-analyze",
+            "calendar",
+            f"--iterations={count}",
+            f"--base-time=@{int(base.timestamp())}",
+            spec,
+        ],
+        env={"TZ": "UTC", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.findall(r"(?:Next elapse|Iter\. #\d+): \w+ (\S+ \S+) UTC", out)
+    return [datetime.fromisoformat(f).replace(tzinfo=UTC) for f in found]
+
+
+needs_systemd = pytest.mark.skipif(
+    not shutil.which("systemd-analyze"), reason="systemd-analyze is the oracle"
+)
+
+
+@needs_systemd
+@pytest.mark.parametrize(("zone", "spring", "autumn"), ZONES, ids=[z[0] for z in ZONES])
+@pytest.mark.parametrize("clock", ["09:00", "02:30", "01:30", "00:00", "23:59"])
+def test_daily_time_matches_systemd_except_inside_the_gap(zone, spring, autumn, clock):
+    tz = ZoneInfo(zone)
+    plan = Plan((daily(clock),), tz, None)
+    base = datetime(2026, 1, 1, tzinfo=tz) - timedelta(seconds=30)
+    ours = plan.upcoming(base, 365)
+    theirs = systemd_calendar(f"*-*-* {clock}:00 {zone}", base, 365)
+    # Exactly once on every calendar day, transition days included.
+    assert [s.at.date() for s in ours] == [date(2026, 1, 1) + timedelta(days=i) for i in range(365)]
+    # systemd skips a time inside the spring-forward gap; we fire it after the gap.
+    gap_day = [s for s in ours if s.at.timetz().replace(tzinfo=None) != time.fromisoformat(clock)]
+    if spring and clock == "02:30":
+        assert [(s.at.date(), s.at.strftime("%H:%M")) for s in gap_day] == [(spring, "03:30")]
+    else:
+        assert gap_day == []
+    expected = [s.at.astimezone(UTC) for s in ours if s not in gap_day]
+    assert expected == theirs[: len(expected)]
+
+
+@needs_systemd
+@pytest.mark.parametrize("zone", [z[0] for z in ZONES])
+def test_weekday_rule_matches_systemd(zone):
+    plan = Plan((daily("08:15", days=range(5)),), ZoneInfo(zone), None)
+    base = datetime(2026, 2, 20, 12, tzinfo=UTC)
+    ours = [s.at.astimezone(UTC) for s in plan.upcoming(base, 120)]
+    assert ours == systemd_calendar(f"Mon..Fri *-*-* 08:15:00 {zone}", base, 120)
+
+
+def test_ambiguous_time_fires_once_at_its_first_occurrence():
+    tz = ZoneInfo("America/New_York")
+    plan = Plan((daily("01:30"),), tz, None)
+    (slot,) = plan.between(datetime(2026, 11, 1, 0, tzinfo=tz), datetime(2026, 11, 2, 0, tzinfo=tz))
+    assert slot.at.astimezone(UTC) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT, not EST
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "30 10 * * sat,sun",
+        "*/20 9-17 * * mon-fri",
+        "0 12 1,15 * *",
+        "5 8 * jan,jul 1",
+        "0 18 13 * fri",
+        "0 9 * * 0,7",
+    ],
+)
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_cron_rule_matches_croniter(expression, zone):
+    tz = ZoneInfo(zone)
+    plan = Plan((Rule("c", BOTH, cron=parse_cron(expression)),), tz, None)
+    start = datetime(2026, 1, 1, 0, 0, tzinfo=tz)
+    it = croniter(expression, start)
+    theirs = [it.get_next(datetime) for _ in range(200)]
+    assert [s.at for s in plan.upcoming(start, 200)] == theirs
+
+
+def random_rule(count=3, start="10:00", end="21:00", gap=90, name="sprinkle") -> Rule:
+    spec = RandomTimes(count, time.fromisoformat(start), time.fromisoformat(end), timedelta(minutes=gap))
+    return Rule(name, BOTH, frozenset(range(7)), random=spec)
+
+
+def test_random_draws_keep_count_window_and_gap_every_day():
+    tz = ZoneInfo("Europe/Berlin")
+    plan = Plan((random_rule(),), tz, None)
+    for offset in range(400):
+        day = date(2026, 1, 1) + timedelta(days=offset)
+        slots = plan.day(day)
+        assert len(slots) == 3
+        local = [s.at.astimezone(tz) for s in slots]
+        assert all(time(10) <= t.time() < time(21) and t.date() == day for t in local)
+        assert all(b.at - a.at >= timedelta(minutes=90) for a, b in itertools.pairwise(slots))
+
+
+def test_random_draws_are_fixed_per_rule_and_date():
+    """A restart (a new Plan from the same config) never rolls new draws."""
+    tz = ZoneInfo("Asia/Kolkata")
+    first = Plan((random_rule(),), tz, None).upcoming(datetime(2026, 5, 1, tzinfo=UTC), 30)
+    again = Plan((random_rule(),), tz, None).upcoming(datetime(2026, 5, 1, tzinfo=UTC), 30)
+    later = Plan((random_rule(),), tz, None).upcoming(first[10].at - timedelta(seconds=1), 20)
+    assert first == again
+    assert later == first[10:]
+    assert len({s.at.time() for s in first}) > 20, "different days draw different times"
+    renamed = Plan((random_rule(name="other"),), tz, None).upcoming(datetime(2026, 5, 1, tzinfo=UTC), 30)
+    assert renamed != first
+
+
+def test_random_window_across_midnight():
+    tz = ZoneInfo("UTC")
+    plan = Plan((random_rule(count=4, start="22:00", end="02:00", gap=30),), tz, None)
+    slots = plan.day(date(2026, 6, 1))
+    assert len(slots) == 4
+    assert all(
+        datetime(2026, 6, 1, 22, tzinfo=tz) <= s.at < datetime(2026, 6, 2, 2, tzinfo=tz) for s in slots
+    )
+
+
+def test_quiet_hours_skip_times_inside_them():
+    tz = ZoneInfo("Europe/Berlin")
+    quiet = (time(22), time(7))
+    plan = Plan((daily("06:59", "07:00", "21:59", "22:00", "03:00"),), tz, quiet)
+    slots = plan.day(date(2026, 6, 1))
+    assert [s.at.strftime("%H:%M") for s in slots] == ["07:00", "21:59"]
+
+
+def test_quiet_hours_apply_to_the_time_after_a_dst_shift():
+    tz = ZoneInfo("Europe/Berlin")
+    plan = Plan((daily("02:30"),), tz, (time(3), time(4)))
+    assert plan.day(date(2026, 3, 29)) == []  # 02:30 doesn't exist; 03:30 is quiet
+    assert len(plan.day(date(2026, 3, 30))) == 1
+
+
+def test_two_rules_at_the_same_moment_make_one_nudge():
+    plan = Plan((daily("09:00", name="a"), daily("09:00", "12:00", name="b")), ZoneInfo("UTC"), None)
+    slots = plan.day(date(2026, 6, 1))
+    assert [(s.rule, s.at.hour) for s in slots] == [("a", 9), ("b", 12)]
+
+
+def test_between_is_after_start_up_to_and_including_end():
+    tz = ZoneInfo("UTC")
+    plan = Plan((daily("09:00", "12:00"),), tz, None)
+    nine = datetime(2026, 6, 1, 9, tzinfo=tz)
+    assert [s.at.hour for s in plan.between(nine, nine + timedelta(hours=3))] == [12]
+    assert [s.at.hour for s in plan.between(nine - timedelta(seconds=1), nine)] == [9]
+
+
+def test_weekend_days_only():
+    plan = Plan((daily("10:00", days={5, 6}),), ZoneInfo("UTC"), None)
+    slots = plan.upcoming(datetime(2026, 6, 1, tzinfo=UTC), 6)
+    assert {DAY_NAMES[s.at.weekday()] for s in slots} == {"sat", "sun"}
+
+
+def test_a_rule_that_never_matches_ends_the_plan():
+    plan = Plan((Rule("never", BOTH, cron=parse_cron("0 9 30 feb *")),), ZoneInfo("UTC"), None)
+    assert plan.upcoming(datetime(2026, 1, 1, tzinfo=UTC), 3) == []

@@ -1,0 +1,96 @@
+"""Schedule rules in config: every form a user may write, and each mistake located."""
+
+from __future__ import annotations
+
+import json
+from datetime import time, timedelta
+
+import pytest
+
+from kindnudge.config import load_config
+from kindnudge.errors import ConfigError
+
+from conftest import run
+
+
+def rules(tmp_path, text):
+    path = tmp_path / "c.yaml"
+    path.write_text("schedule:\n" + text)
+    return load_config(path, required=True).schedule
+
+
+def test_every_rule_form(tmp_path):
+    morning, spread, weekend, evening = rules(
+        tmp_path,
+        "  - name: morning\n    at: 8:30\n    kind: reframe\n    days: weekdays\n"
+        "  - name: spread\n    random: 3\n    between: ['10:00', '21:00']\n"
+        "    min_gap: 90m\n    kind: [self-care]\n"
+        "  - name: weekend\n    cron: '30 10 * * sat,sun'\n"
+        "  - at: ['20:00', '18:00']\n    days: [fri-mon, wed]\n",
+    )
+    assert (morning.at, morning.kinds, morning.days) == ((time(8, 30),), ("reframe",), frozenset(range(5)))
+    assert (spread.random.count, spread.random.min_gap, spread.kinds) == (
+        3,
+        timedelta(minutes=90),
+        ("self-care",),
+    )
+    assert weekend.cron.weekdays == frozenset({5, 6})
+    assert weekend.kinds == ("reframe", "self-care")
+    assert evening.name == "rule-4" and evening.at == (time(18), time(20))
+    assert evening.days == frozenset({4, 5, 6, 0, 2})
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("  - at: '25:00'\n", "2:9", "'25:00' is not a time of day"),
+        ("  - at: 0930\n", "2:9", "write it in quotes"),
+        ("  - kind: reframe\n", "2:5", "needs exactly one of at:, random: or cron:"),
+        ("  - at: '09:00'\n    cron: '* * * * *'\n", "2:5", "(this one has at and cron)"),
+        ("  - at: '09:00'\n    days: funday\n", "3:11", "'funday' is not a day"),
+        (
+            "  - at: '09:00'\n    kind: joy\n",
+            "3:11",
+            "unknown kind 'joy'; write one of: reframe, self-care, any",
+        ),
+        ("  - at: '09:00'\n    when: now\n", "3:5", "unknown rule key 'when'"),
+        ("  - random: 3\n", "2:13", "needs between:"),
+        ("  - random: 5\n    between: ['10:00', '12:00']\n    min_gap: 30m\n", "4:14", "do not fit in 2h"),
+        ("  - random: 0\n    between: ['10:00', '12:00']\n", "2:13", "1 to 48"),
+        ("  - at: '09:00'\n    min_gap: 1h\n", "3:14", "only goes with random:"),
+        ("  - cron: '61 * * * *'\n", "2:11", "cron minute field '61' is out of range"),
+        ("  - cron: '* * *'\n", "2:11", "5 fields"),
+        ("  - cron: '0 9 * * *'\n    days: weekends\n", "3:11", "days: does not go with cron:"),
+        ("  - name: a\n    at: '09:00'\n  - name: a\n    at: '10:00'\n", "4:11", "two rules are called 'a'"),
+        ("  at: '09:00'\n", "2:3", "schedule: is a list of rules"),
+    ],
+)
+def test_rule_mistakes(tmp_path, text, where, words):
+    with pytest.raises(ConfigError) as error:
+        rules(tmp_path, text)
+    assert str(error.value).startswith(f"{tmp_path / 'c.yaml'}:{where}: ")
+    assert words in str(error.value)
+
+
+def test_next_lists_what_comes_with_offsets_rules_and_kinds(config_file):
+    config_file.write_text(
+        "timezone: America/New_York\nquiet_hours: []\nschedule:\n"
+        "  - {name: early, at: '02:30', kind: reframe}\n  - {name: noon, at: '12:00'}\n"
+    )
+    result = run("next", "-n", "3", "--from", "2026-03-08T00:00", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        {"at": "2026-03-08T03:30:00-04:00", "rule": "early", "kind": "reframe"},
+        {"at": "2026-03-08T12:00:00-04:00", "rule": "noon", "kind": "any"},
+        {"at": "2026-03-09T02:30:00-04:00", "rule": "early", "kind": "reframe"},
+    ]
+    text = run("next", "-n", "1", "--from", "2026-03-08T00:00-05:00").stdout
+    assert text == "2026-03-08T03:30:00-04:00  reframe    early\n"
+
+
+def test_check_warns_about_a_rule_that_is_always_quiet(config_file):
+    config_file.write_text("schedule:\n  - {name: late, at: '23:00'}\n  - {name: fine, at: '12:00'}\n")
+    result = run("check")
+    assert result.returncode == 0
+    assert "warning: rule 'late' always falls inside quiet_hours" in result.stdout
+    assert "'fine'" not in result.stdout
