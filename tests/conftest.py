@@ -12,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import faketime
 from desktop import Desktop
 
 KINDNUDGE = str(Path(sys.executable).with_name("kindnudge"))
@@ -56,3 +57,11 @@ def run(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> s
         env={**os.environ, **(env or {})},
         timeout=timeout,
     )
+
+
+@pytest.fixture
+def fake_clock(tmp_path: Path) -> faketime.FakeClock:
+    """A movable wall clock for the processes started with `fake_clock.env`."""
+    if not faketime.library():
+        pytest.skip("libfaketime is not installed (apt-get install faketime)")
+    return faketime.FakeClock(tmp_path / "faketime")

@@ -7,6 +7,7 @@ delivery is never counted as seen; the failure itself is kept in history.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from random import Random
 
@@ -31,6 +32,12 @@ def notification_for(message: Message, config: Config) -> Notification:
     return Notification(config.title_for(message.kind), message.text, config.timeout)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    message: Message
+    error: DeliveryError | None  # None: the desktop took it
+
+
 def nudge(
     library: Library,
     config: Config,
@@ -40,29 +47,32 @@ def nudge(
     now: datetime,
     rng: Random,
     rule: str | None = None,
-) -> Message:
-    """Show the next message of `kinds`; raises DeliveryError after recording it."""
-    with state.transaction():
-        drawn = draw(library, kinds, state, rng)
-        message = drawn.message
-        failure: DeliveryError | None = None
-        try:
-            notifier.send(notification_for(message, config))
-        except DeliveryError as exc:
-            failure = exc
-        state.record(
-            HistoryEntry(
-                at=now,
-                rule=rule,
-                kind=message.kind,
-                message_id=message.id,
-                text=message.text,
-                status="failed" if failure else "delivered",
-                reason=str(failure) if failure else None,
-            )
+    due: datetime | None = None,
+) -> Delivery:
+    """Show the next message of `kinds` and record the outcome.
+
+    Call inside `state.transaction()`, so the draw, the history row and the
+    bag update commit together with whatever else the caller records.
+    """
+    drawn = draw(library, kinds, state, rng)
+    message = drawn.message
+    error: DeliveryError | None = None
+    try:
+        notifier.send(notification_for(message, config))
+    except DeliveryError as exc:
+        error = exc
+    state.record(
+        HistoryEntry(
+            at=now,
+            rule=rule,
+            kind=message.kind,
+            message_id=message.id,
+            text=message.text,
+            status="failed" if error else "delivered",
+            reason=str(error) if error else None,
+            due=due,
         )
-        if not failure:
-            state.mark_seen(message.kind, message.id, drawn.new_cycle)
-    if failure:
-        raise failure
-    return message
+    )
+    if not error:
+        state.mark_seen(message.kind, message.id, drawn.new_cycle)
+    return Delivery(message, error)

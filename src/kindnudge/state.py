@@ -25,27 +25,33 @@ CREATE TABLE IF NOT EXISTS bag_seen (
 CREATE TABLE IF NOT EXISTS history (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
+    due TEXT,
     rule TEXT,
     kind TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    text TEXT NOT NULL,
+    message_id TEXT,
+    text TEXT,
     status TEXT NOT NULL CHECK (status IN ('delivered', 'failed', 'skipped')),
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS history_kind_status ON history (kind, status, id);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    at: datetime
+    at: datetime  # when it was handled
     rule: str | None
     kind: str
-    message_id: str
-    text: str
-    status: str
+    message_id: str | None  # None when skipped: nothing was drawn
+    text: str | None
+    status: str  # delivered, failed or skipped
     reason: str | None
+    due: datetime | None = None  # the planned moment, for scheduled nudges
 
 
 class State:
@@ -98,8 +104,8 @@ class State:
 
     def record(self, entry: HistoryEntry) -> None:
         self.db.execute(
-            "INSERT INTO history (at, rule, kind, message_id, text, status, reason)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO history (at, rule, kind, message_id, text, status, reason, due)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.at.isoformat(),
                 entry.rule,
@@ -108,12 +114,31 @@ class State:
                 entry.text,
                 entry.status,
                 entry.reason,
+                entry.due.isoformat() if entry.due else None,
             ),
         )
 
-    def history(self, limit: int) -> list[HistoryEntry]:
+    def history(self, limit: int, status: str | None = None) -> list[HistoryEntry]:
+        """The latest entries first; optionally only those with `status`."""
+        where = "WHERE status = ?" if status else ""
         rows = self.db.execute(
-            "SELECT at, rule, kind, message_id, text, status, reason FROM history ORDER BY id DESC LIMIT ?",
-            (limit,),
+            f"SELECT at, rule, kind, message_id, text, status, reason, due FROM history {where}"
+            " ORDER BY id DESC LIMIT ?",
+            (status, limit) if status else (limit,),
         ).fetchall()
-        return [HistoryEntry(datetime.fromisoformat(r[0]), *r[1:]) for r in rows]
+        return [
+            HistoryEntry(
+                datetime.fromisoformat(r[0]), *r[1:7], datetime.fromisoformat(r[7]) if r[7] else None
+            )
+            for r in rows
+        ]
+
+    def get_moment(self, key: str) -> datetime | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def set_moment(self, key: str, value: datetime | None) -> None:
+        if value is None:
+            self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value.isoformat()))

@@ -1,0 +1,219 @@
+"""`kindnudge run`: the background daemon. APScheduler lives here and only here.
+
+The scheduler's one job is driven by a trigger that asks the same Plan as
+`kindnudge next`. Each firing settles everything due since the last recorded
+moment (catchup.py), so late wake-ups, clock jumps and downtime are handled
+by one code path, with the outcome committed to SQLite in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from random import Random
+
+from apscheduler.executors.debug import DebugExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+
+from kindnudge import instance
+from kindnudge.catchup import decide
+from kindnudge.config import Config
+from kindnudge.errors import KindnudgeError
+from kindnudge.library import Library
+from kindnudge.notify import Notification, Notifier
+from kindnudge.nudge import nudge
+from kindnudge.planner import Plan, Slot, kind_label
+from kindnudge.state import HistoryEntry, State
+from kindnudge.watch import Watcher
+
+log = logging.getLogger("kindnudge")
+
+HANDLED_UNTIL = "handled_until"
+PAUSED_UNTIL = "paused_until"
+_JOB = "nudges"
+_SIGNALS = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT} if hasattr(signal, "SIGHUP") else set()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything a config file determines; swapped whole on reload."""
+
+    config: Config
+    library: Library
+    plan: Plan
+    notifier: Notifier
+
+
+class PlanTrigger(BaseTrigger):
+    """APScheduler asks this for the next run time; the Plan answers."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        following = self.plan.upcoming(previous_fire_time or now, 1)
+        return following[0].at if following else None
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Daemon:
+    def __init__(
+        self,
+        load: Callable[[], Loaded],
+        state_path: Path,
+        config_file: Path | None,
+        clock: Callable[[], datetime] = utc_now,
+        rng: Random | None = None,
+    ) -> None:
+        self.load = load
+        self.state_path = state_path
+        self.config_file = config_file
+        self.clock = clock
+        self.rng = rng or Random()
+        self.current: Loaded | None = None
+        self.scheduler: BackgroundScheduler | None = None
+
+    # -- what a firing does (also called directly by tests) -------------------
+
+    def settle(self) -> None:
+        """Handle every slot due since the last recorded moment, exactly once."""
+        loaded, now = self.current, self.clock()
+        with State(self.state_path) as state, state.transaction():
+            handled = state.get_moment(HANDLED_UNTIL)
+            if handled is not None and now <= handled:
+                return  # the clock went back: all of this was handled already
+            due = loaded.plan.between(handled, now) if handled else []
+            paused = state.get_moment(PAUSED_UNTIL)
+            decision = decide(due, now, loaded.config.catch_up, loaded.config.quiet_hours, paused)
+            for slot, reason in decision.skip:
+                log.warning("skipped %s (%s): %s", slot.at.isoformat(), slot.rule, reason)
+                state.record(
+                    HistoryEntry(
+                        now, slot.rule, kind_label(slot.kinds), None, None, "skipped", reason, slot.at
+                    )
+                )
+            if decision.show:
+                self._show(decision.show, state, now)
+            state.set_moment(HANDLED_UNTIL, now)
+
+    def _show(self, slot: Slot, state: State, now: datetime) -> None:
+        loaded = self.current
+        kinds = [k for k in slot.kinds if k in loaded.config.kinds] or list(slot.kinds)
+        result = nudge(
+            loaded.library, loaded.config, kinds, loaded.notifier, state, now, self.rng, slot.rule, slot.at
+        )
+        late = (now - slot.at).total_seconds()
+        if result.error:
+            log.error("delivery failed for %s (%s): %s", slot.at.isoformat(), slot.rule, result.error)
+        else:
+            log.info(
+                "delivered %s for %s (%s), %.3fs after its time",
+                result.message.id,
+                slot.at.isoformat(),
+                slot.rule,
+                late,
+            )
+
+    # -- life cycle -----------------------------------------------------------
+
+    def run(self) -> int:
+        lock = instance.acquire(self.state_path.with_name("daemon.lock"))
+        try:
+            self.current = self.load()
+            if _SIGNALS:
+                signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # before any thread starts
+            self.settle()  # catch up on whatever came due while we were off
+            self.scheduler = BackgroundScheduler(
+                executors={"default": DebugExecutor()},
+                job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+                timezone=timezone.utc,
+            )
+            self.scheduler.add_job(self.settle, PlanTrigger(self.current.plan), id=_JOB, name="nudges")
+            self.scheduler.start()
+            watcher = Watcher(self.config_file, self.on_clock_jump, self.request_reload)
+            watcher.start()
+            log.info("started (pid %d); %s; clock watch: %s", os.getpid(), self._next_text(), watcher.mode)
+            self._wait_for_signals()
+            log.info("stopping")
+            self.scheduler.shutdown(wait=True)
+            watcher.stop()
+            return 0
+        finally:
+            lock.close()
+
+    def _wait_for_signals(self) -> None:
+        if not _SIGNALS:  # Windows: no sigwait; Ctrl+C raises KeyboardInterrupt
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                return
+        while True:
+            received = signal.sigwait(_SIGNALS)
+            if received == signal.SIGHUP:
+                self.reload()
+            else:
+                return
+
+    def request_reload(self) -> None:
+        """From the watcher thread: reload in the main thread, like SIGHUP."""
+        log.info("config file changed")
+        os.kill(os.getpid(), signal.SIGHUP)
+
+    def on_clock_jump(self) -> None:
+        log.info("the wall clock moved (resume from sleep or a clock change); re-checking the schedule")
+        self.scheduler.wakeup()
+
+    def reload(self) -> None:
+        """Swap in the new config, or keep the old schedule and say why."""
+        try:
+            loaded = self.load()
+        except KindnudgeError as exc:
+            log.error("new config not used, keeping the previous schedule: %s", exc)
+            self._tell_user(f"{exc}. Your previous schedule keeps running until this is fixed.")
+            return
+        self.current = loaded
+        self.scheduler.reschedule_job(_JOB, trigger=PlanTrigger(loaded.plan))
+        log.info("config reloaded; %s", self._next_text())
+
+    def _tell_user(self, text: str) -> None:
+        loaded = self.current
+        notice = Notification("kindnudge: your config needs a look", text[:400], loaded.config.timeout)
+        try:
+            loaded.notifier.send(notice)
+        except KindnudgeError as exc:
+            log.error("could not show that notice either: %s", exc)
+
+    def _next_text(self) -> str:
+        following = self.current.plan.upcoming(self.clock(), 1)
+        return (
+            f"next nudge {following[0].at.isoformat()} ({following[0].rule})"
+            if following
+            else "nothing scheduled"
+        )
+
+
+def setup_logging(log_file: Path) -> None:
+    """A rotated file in the state folder, and stderr; both one line per event."""
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+    to_file = logging.handlers.RotatingFileHandler(
+        log_file, maxBytes=512 * 1024, backupCount=3, encoding="utf-8"
+    )
+    to_stderr = logging.StreamHandler(sys.stderr)
+    for handler in (to_file, to_stderr):
+        handler.setFormatter(formatter)
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").addHandler(to_file)

@@ -1,0 +1,159 @@
+"""Catch-up policy and the daemon's settle step, driven by an injected clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+from random import Random
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kindnudge import paths
+from kindnudge.catchup import decide
+from kindnudge.config import load_config
+from kindnudge.daemon import HANDLED_UNTIL, PAUSED_UNTIL, Daemon, Loaded
+from kindnudge.errors import DeliveryError
+from kindnudge.library import load_all
+from kindnudge.planner import Plan, Slot
+from kindnudge.state import State
+
+UTC = timezone.utc
+T = datetime(2026, 6, 1, 12, tzinfo=UTC)
+
+
+def slot(hours: float) -> Slot:
+    return Slot(T + timedelta(hours=hours), f"r{hours}", ("reframe",))
+
+
+def test_on_time_is_shown_even_with_catch_up_off():
+    decision = decide([slot(0)], T + timedelta(seconds=0.5), timedelta(0), None, None)
+    assert decision.show == slot(0) and decision.skip == []
+
+
+def test_only_the_latest_missed_one_is_caught_up():
+    decision = decide([slot(-5), slot(-3), slot(-1)], T, timedelta(hours=2), None, None)
+    assert decision.show == slot(-1)
+    assert [s for s, _ in decision.skip] == [slot(-5), slot(-3)]
+
+
+def test_too_old_is_skipped_with_a_reason():
+    decision = decide([slot(-3)], T, timedelta(hours=2), None, None)
+    assert decision.show is None
+    assert decision.skip == [(slot(-3), "missed by 3h00m, more than catch_up allows")]
+
+
+def test_catch_up_zero_turns_it_off():
+    assert decide([slot(-0.1)], T, timedelta(0), None, None).show is None
+
+
+def test_no_catch_up_into_quiet_hours():
+    decision = decide([slot(-1)], T, timedelta(hours=2), (time(11, 30), time(13)), None)
+    assert decision.show is None and decision.skip[0][1] == "missed, and it is quiet hours now"
+
+
+def test_paused_slots_are_skipped_as_paused():
+    decision = decide([slot(-1), slot(0)], T, timedelta(hours=2), None, T + timedelta(hours=1))
+    assert decision.show is None
+    assert [r for _, r in decision.skip] == ["paused", "paused"]
+
+
+class RecordingNotifier:
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.sent: list = []
+        self.fail: str | None = None
+
+    def send(self, notification) -> None:
+        if self.fail:
+            raise DeliveryError(self.fail)
+        self.sent.append(notification)
+
+    def describe(self) -> str:
+        return "records"
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "timezone: Europe/Berlin\nquiet_hours: ['22:00', '07:00']\ncatch_up: 2h\nschedule:\n"
+        "  - {name: morning, at: '09:00', kind: reframe}\n"
+        "  - {name: spread, random: 3, between: ['10:00', '21:00'], min_gap: 90m, kind: self-care}\n"
+        "  - {name: weekend, cron: '30 10 * * sat,sun'}\n"
+    )
+    config = load_config(path, required=True)
+    plan = Plan(config.schedule, ZoneInfo("Europe/Berlin"), config.quiet_hours)
+    notifier = RecordingNotifier()
+    clock = {"now": datetime(2026, 3, 1, 0, 0, tzinfo=UTC)}
+    loaded = Loaded(config, load_all(paths.builtin_packs_dir(), []), plan, notifier)
+    d = Daemon(lambda: loaded, paths.state_db(), None, clock=lambda: clock["now"], rng=Random(5))
+    d.current = loaded
+    d.notifier, d.clock_box = notifier, clock
+    return d
+
+
+def test_thirty_days_checked_every_quarter_hour(daemon):
+    """An accelerated month across a DST change: exactly the planned count each
+    day, no repeat within a bag cycle, nothing in quiet hours."""
+    start = daemon.clock_box["now"]
+    daemon.settle()
+    step, end = timedelta(minutes=15), start + timedelta(days=30)
+    while daemon.clock_box["now"] < end:
+        daemon.clock_box["now"] += step
+        daemon.settle()
+    with State(paths.state_db()) as state:
+        entries = list(reversed(state.history(10_000)))
+    assert {e.status for e in entries} == {"delivered"}
+    planned = daemon.current.plan.between(start, end)
+    assert [e.due for e in entries] == [s.at for s in planned]
+    zone = ZoneInfo("Europe/Berlin")
+    per_day: dict = {}
+    for e in entries:
+        local = e.at.astimezone(zone)
+        assert time(7) <= local.time() < time(22)
+        per_day[local.date()] = per_day.get(local.date(), 0) + 1
+    for day, count in per_day.items():
+        assert count == (5 if day.weekday() >= 5 else 4), day
+    for kind in ("reframe", "self-care"):
+        ids = [e.message_id for e in entries if e.kind == kind]
+        cycle = len(daemon.current.library.of_kind(kind))
+        for i in range(0, len(ids), cycle):
+            assert len(set(ids[i : i + cycle])) == len(ids[i : i + cycle])
+
+
+def test_clock_going_back_never_repeats(daemon):
+    daemon.clock_box["now"] = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    daemon.settle()
+    daemon.clock_box["now"] = datetime(2026, 3, 2, 8, 0, 5, tzinfo=UTC)  # 09:00 Berlin
+    daemon.settle()
+    daemon.clock_box["now"] = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # back an hour
+    daemon.settle()
+    daemon.clock_box["now"] = datetime(2026, 3, 2, 8, 0, 5, tzinfo=UTC)
+    daemon.settle()
+    assert len(daemon.notifier.sent) == 1
+
+
+def test_a_failed_delivery_is_recorded_and_not_counted_as_seen(daemon):
+    daemon.clock_box["now"] = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    daemon.settle()
+    daemon.notifier.fail = "no notification service"
+    daemon.clock_box["now"] = datetime(2026, 3, 2, 8, 0, 1, tzinfo=UTC)
+    daemon.settle()
+    with State(paths.state_db()) as state:
+        (entry,) = state.history(5)
+        assert (entry.status, entry.reason, entry.rule) == ("failed", "no notification service", "morning")
+        assert state.seen("reframe") == set()
+        assert state.get_moment(HANDLED_UNTIL) == daemon.clock_box["now"]
+
+
+def test_a_pause_set_from_the_cli_is_honoured(daemon):
+    daemon.clock_box["now"] = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    daemon.settle()
+    with State(paths.state_db()) as state, state.transaction():
+        state.set_moment(PAUSED_UNTIL, datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    daemon.clock_box["now"] = datetime(2026, 3, 2, 8, 0, 1, tzinfo=UTC)
+    daemon.settle()
+    assert daemon.notifier.sent == []
+    with State(paths.state_db()) as state:
+        assert state.history(1)[0].reason == "paused"
