@@ -31,9 +31,10 @@ _BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configu
 """
 
 _LOGGER = """#!/usr/bin/env python3
-import json, os, sys
+import json, os, sys, time
 keys = ("appname", "summary", "body", "icon", "urgency")
 record = dict(zip(keys, sys.argv[1:]))
+record["received"] = time.time()
 record["timeout"] = os.environ.get("DUNST_TIMEOUT")
 with open(os.environ.get("KN_RECEIVED", "%s"), "a", encoding="utf-8") as out:
     out.write(json.dumps(record) + "\\n")

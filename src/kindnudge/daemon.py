@@ -8,6 +8,7 @@ by one code path, with the outcome committed to SQLite in one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -40,6 +41,7 @@ log = logging.getLogger("kindnudge")
 HANDLED_UNTIL = "handled_until"
 PAUSED_UNTIL = "paused_until"
 _JOB = "nudges"
+_M_ARENA_MAX = -8
 _SIGNALS = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT} if hasattr(signal, "SIGHUP") else set()
 
 
@@ -89,6 +91,12 @@ class Daemon:
 
     def settle(self) -> None:
         """Handle every slot due since the last recorded moment, exactly once."""
+        try:
+            self._settle()
+        finally:
+            release_free_memory()
+
+    def _settle(self) -> None:
         loaded, now = self.current, self.clock()
         with State(self.state_path) as state, state.transaction():
             handled = state.get_moment(HANDLED_UNTIL)
@@ -129,6 +137,7 @@ class Daemon:
     # -- life cycle -----------------------------------------------------------
 
     def run(self) -> int:
+        share_one_heap()
         lock = instance.acquire(self.state_path.with_name("daemon.lock"))
         try:
             self.current = self.load()
@@ -144,6 +153,7 @@ class Daemon:
             self.scheduler.start()
             watcher = Watcher(self.config_file, self.on_clock_jump, self.request_reload)
             watcher.start()
+            release_free_memory()
             log.info("started (pid %d); %s; clock watch: %s", os.getpid(), self._next_text(), watcher.mode)
             self._wait_for_signals()
             log.info("stopping")
@@ -202,6 +212,25 @@ class Daemon:
             if following
             else "nothing scheduled"
         )
+
+
+def _glibc(call: str, *args: int) -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):  # not glibc
+            getattr(ctypes.CDLL(None), call)(*args)
+
+
+def release_free_memory() -> None:
+    """Hand freed heap pages back to the OS, so hours of idling stay small."""
+    _glibc("malloc_trim", 0)
+
+
+def share_one_heap() -> None:
+    """One malloc arena for all our threads: they are idle almost always, and a
+    per-thread arena would keep its pages resident for nothing."""
+    _glibc("mallopt", _M_ARENA_MAX, 1)
 
 
 def setup_logging(log_file: Path) -> None:

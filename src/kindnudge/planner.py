@@ -13,7 +13,6 @@ Quiet hours are checked on the wall time the slot really fires at.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -52,7 +51,7 @@ def random_offsets(spec: RandomTimes, seed: str) -> list[timedelta]:
     Draw sorted points in the window shrunk by the gaps, then spread them out
     again: every valid arrangement is equally likely.
     """
-    rng = Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
+    rng = Random(seed)  # a str seed goes through SHA-512: the same on every run and machine
     minute = timedelta(minutes=1)
     gap = spec.min_gap // minute
     slack = spec.window // minute - (spec.count - 1) * gap - 1

@@ -1,0 +1,194 @@
+"""kindnudge's benchmarks, each beside a baseline measured in the same run.
+
+    .venv/bin/python bench/run.py [--idle-seconds 60] [--firings 20]
+
+Prints a table and writes bench/results/latest.json. Needs what the tests
+need (Xvfb, dbus, dunst, libfaketime, gcc). Figures are ratios where the
+machine's noise would make absolute numbers meaningless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import faketime  # noqa: E402
+from desktop import Desktop  # noqa: E402
+
+PYTHON = sys.executable
+KINDNUDGE = str(Path(PYTHON).with_name("kindnudge"))
+UTC = timezone.utc
+
+BARE_SCHEDULER = """
+from datetime import datetime, timedelta
+from apscheduler.schedulers.blocking import BlockingScheduler
+s = BlockingScheduler()
+s.add_job(print, "date", run_date=datetime.now().astimezone() + timedelta(hours=12))
+s.start()
+"""
+
+
+def proc_stats(pid: int) -> tuple[int, int]:
+    """(RSS in KiB, context switches summed over all threads) from /proc."""
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    switches = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                switches += int(line.split()[1])
+    return rss, switches
+
+
+def idle(command: list[str], env: dict[str, str], seconds: float) -> dict:
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(3)  # let start-up finish
+        rss0, sw0 = proc_stats(proc.pid)
+        time.sleep(seconds)
+        rss1, sw1 = proc_stats(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    return {"rss_kib": max(rss0, rss1), "wakeups_per_hour": (sw1 - sw0) * 3600 / seconds}
+
+
+def bench_idle(folder: Path, seconds: float) -> dict:
+    env = {**os.environ, "XDG_STATE_HOME": str(folder / "state"), "XDG_CONFIG_HOME": str(folder / "cfg")}
+    config = folder / "idle.yaml"
+    later = datetime.now(UTC) + timedelta(hours=12)
+    config.write_text(f"timezone: UTC\nquiet_hours: []\nschedule:\n  - at: '{later:%H:%M}'\n")
+    return {
+        "kindnudge run": idle([KINDNUDGE, "run"], {**env, "KINDNUDGE_CONFIG": str(config)}, seconds),
+        "bare BlockingScheduler, one job": idle([PYTHON, "-c", BARE_SCHEDULER], env, seconds),
+        "python time.sleep": idle([PYTHON, "-c", "import time; time.sleep(10**6)"], env, seconds),
+    }
+
+
+def bench_firing(folder: Path, firings: int) -> dict:
+    """Lateness from each planned moment to dunst's script hook receiving it."""
+    desktop = Desktop(folder / "desktop").start()
+    clock = faketime.FakeClock(folder / "faketime")
+    env = {
+        **os.environ,
+        **desktop.env,
+        **clock.env,
+        "XDG_STATE_HOME": str(folder / "fstate"),
+        "KINDNUDGE_HEARTBEAT": "0.05",
+        "KINDNUDGE_CONFIG": str(folder / "every-minute.yaml"),
+    }
+    Path(env["KINDNUDGE_CONFIG"]).write_text(
+        "timezone: UTC\nquiet_hours: []\nschedule:\n  - cron: '* * * * *'\n"
+    )
+    try:
+        baseline = []
+        for i in range(firings):  # the hook's own delay: a bare notify-send at a known moment
+            sent = time.time()
+            subprocess.run(
+                ["notify-send", "-t", "1", "--", "baseline", str(i)], env={**os.environ, **desktop.env}
+            )
+            baseline.append(desktop.received(i + 1)[-1]["received"] - sent)
+        base_count = len(desktop.received())
+        offset = 0.0
+        daemon = subprocess.Popen([KINDNUDGE, "run"], env=env, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)
+        late = []
+        for i in range(firings):
+            now = time.time()
+            fake_now = now + offset
+            boundary = (fake_now // 60 + 1) * 60
+            offset += boundary - fake_now - 1.0  # the next minute comes 1 s from now
+            clock.set(offset)
+            due_real = boundary - offset
+            got = desktop.received(base_count + i + 1, wait_s=10)
+            late.append(got[-1]["received"] - due_real)
+            time.sleep(0.2)
+        rss_after, _ = proc_stats(daemon.pid)
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(10)
+    finally:
+        desktop.stop()
+    hook = statistics.median(baseline)
+    return {
+        "firings": firings,
+        "hook_delay_median_s": hook,
+        "lateness_median_s": statistics.median(late),
+        "lateness_max_s": max(late),
+        "lateness_minus_hook_median_s": statistics.median(late) - hook,
+        "daemon_rss_kib_after_firings": rss_after,
+    }
+
+
+def bench_cli(folder: Path, repeats: int = 15) -> dict:
+    env = {**os.environ, "XDG_STATE_HOME": str(folder / "cstate"), "XDG_CONFIG_HOME": str(folder / "ccfg")}
+
+    def best(command: list[str]) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    bare = best([PYTHON, "-c", "pass"])
+    result = {"bare interpreter start_s": bare}
+    for args in (["--version"], ["now", "--dry-run"], ["next", "-n", "10"]):
+        seconds = best([PYTHON, "-m", "kindnudge", *args])
+        result[f"kindnudge {' '.join(args)}"] = {"seconds": seconds, "ratio": seconds / bare}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--idle-seconds", type=float, default=60)
+    parser.add_argument("--firings", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        results = {
+            "idle": bench_idle(folder, args.idle_seconds),
+            "firing": bench_firing(folder, args.firings),
+            "cli": bench_cli(folder),
+        }
+    base = results["idle"]["bare BlockingScheduler, one job"]
+    ours = results["idle"]["kindnudge run"]
+    results["idle"]["rss_ratio_vs_bare_scheduler"] = ours["rss_kib"] / base["rss_kib"]
+    results["firing"]["rss_ratio_after_firings_vs_bare_scheduler"] = (
+        results["firing"]["daemon_rss_kib_after_firings"] / base["rss_kib"]
+    )
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    print(f"idle over {args.idle_seconds:g}s:")
+    for name, row in results["idle"].items():
+        if isinstance(row, dict):
+            mib, wakeups = row["rss_kib"] / 1024, row["wakeups_per_hour"]
+            print(f"  {name:34} RSS {mib:6.1f} MiB   wake-ups/h {wakeups:7.1f}")
+    print(f"  RSS ratio, kindnudge / bare scheduler: {results['idle']['rss_ratio_vs_bare_scheduler']:.2f}")
+    f = results["firing"]
+    median, worst, hook = (
+        f[k] * 1000 for k in ("lateness_median_s", "lateness_max_s", "hook_delay_median_s")
+    )
+    print(f"firing ({f['firings']}x): median {median:.0f} ms, max {worst:.0f} ms late at dunst's hook")
+    print(f"  (a bare notify-send takes {hook:.0f} ms to reach the same hook)")
+    print(f"  RSS ratio after those firings: {f['rss_ratio_after_firings_vs_bare_scheduler']:.2f}")
+    print(f"cli (bare interpreter {results['cli']['bare interpreter start_s'] * 1000:.1f} ms):")
+    for name, row in results["cli"].items():
+        if isinstance(row, dict):
+            print(f"  {name:28} {row['seconds'] * 1000:6.1f} ms   {row['ratio']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""pause, resume, status and history, as a user types them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import run
+
+UTC = timezone.utc
+
+
+def status() -> dict:
+    result = run("status", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_pause_for_a_duration_then_resume(config_file):
+    config_file.write_text("timezone: UTC\n")
+    before = datetime.now(UTC)
+    result = run("pause", "2h")
+    assert result.returncode == 0 and result.stdout.startswith("Paused until ")
+    until = datetime.fromisoformat(status()["paused_until"])
+    assert timedelta(hours=2) <= until - before < timedelta(hours=2, seconds=30)
+    assert datetime.fromisoformat(status()["next"]["at"]) >= until, "next skips the paused span"
+    assert run("resume").stdout == "Resumed.\n"
+    assert status()["paused_until"] is None
+    assert run("resume").stdout == "Nothing was paused.\n"
+
+
+def test_pause_until_a_clock_time_is_the_next_such_time(config_file):
+    config_file.write_text("timezone: Asia/Kolkata\n")
+    assert run("pause", "--until", "06:15").returncode == 0
+    until = datetime.fromisoformat(status()["paused_until"]).astimezone(timezone(timedelta(hours=5, minutes=30)))
+    assert until.strftime("%H:%M") == "06:15"
+    assert timedelta(0) < until - datetime.now(UTC) <= timedelta(days=1)
+
+
+def test_pause_today_ends_at_local_midnight(config_file):
+    config_file.write_text("timezone: America/New_York\n")
+    assert run("pause", "--today").returncode == 0
+    until = datetime.fromisoformat(status()["paused_until"])
+    local = until.astimezone(ZoneInfo("America/New_York"))
+    assert (local.hour, local.minute) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["pause", "soon"], "'soon' is not a duration"),
+        (["pause", "0"], "a pause of 0 does nothing"),
+        (["pause", "--until", "2001-01-01T00:00"], "has already passed"),
+        (["pause"], "one of the arguments DURATION --until --today is required"),
+        (["pause", "2h", "--today"], "not allowed with argument"),
+    ],
+)
+def test_pause_mistakes(args, words, config_file):
+    result = run(*args)
+    assert result.returncode == 2 and words in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_status_and_history_after_a_delivery_and_a_failure(desktop, config_file):
+    config_file.write_text("timezone: UTC\n")
+    assert run("now", "--kind", "reframe").returncode == 0
+    desktop.stop_server()
+    assert run("now", "--kind", "self-care").returncode == 1
+    report = status()
+    assert report["running"] is False and report["pid"] is None
+    assert report["last_delivered"]["kind"] == "reframe"
+    assert report["last_error"]["kind"] == "self-care"
+    assert "no notification service" in report["last_error"]["reason"]
+    assert report["backend"] == "auto"
+    assert report["next"]["rule"] in ("morning", "evening")
+    failed, delivered = json.loads(run("history", "--json").stdout)
+    assert (failed["status"], delivered["status"]) == ("failed", "delivered")
+    assert set(delivered) == {"at", "due", "rule", "kind", "id", "text", "status", "reason"}
+    lines = run("history", "-n", "1").stdout.splitlines()
+    assert len(lines) == 1 and "failed" in lines[0] and "no notification service" in lines[0]
+    text = run("status").stdout
+    assert "daemon: not running; start it with `kindnudge run`" in text
+    assert f"last delivered: {report['last_delivered']['at']} {delivered['text']}" in text
