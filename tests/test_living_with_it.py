@@ -35,7 +35,7 @@ def test_pause_for_a_duration_then_resume(config_file):
 def test_pause_until_a_clock_time_is_the_next_such_time(config_file):
     config_file.write_text("timezone: Asia/Kolkata\n")
     assert run("pause", "--until", "06:15").returncode == 0
-    until = datetime.fromisoformat(status()["paused_until"]).astimezone(timezone(timedelta(hours=5, minutes=30)))
+    until = datetime.fromisoformat(status()["paused_until"]).astimezone(ZoneInfo("Asia/Kolkata"))
     assert until.strftime("%H:%M") == "06:15"
     assert timedelta(0) < until - datetime.now(UTC) <= timedelta(days=1)
 
