@@ -16,7 +16,10 @@ def test_version():
     assert (result.returncode, result.stdout) == (0, f"kindnudge {__version__}\n")
 
 
-@pytest.mark.parametrize("command", [[], ["now"], ["list"], ["check"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["now"], ["list"], ["check"], ["next"], ["run"], ["pause"], ["resume"], ["status"], ["history"]],
+)
 def test_every_command_has_help(command, capsys):
     assert main([*command, "--help"]) == 0
     out = capsys.readouterr().out

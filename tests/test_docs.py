@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kindnudge.cli import build_parser
 from kindnudge.config import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,9 +20,16 @@ def test_every_setting_is_in_the_config_reference(setting):
     assert f"`{setting.key}`" in README
 
 
-@pytest.mark.parametrize("command", ["now", "list", "check"])
-def test_every_command_is_in_the_readme(command):
-    assert f"kindnudge {command}" in README
+def commands() -> dict:
+    parser = build_parser()
+    (group,) = [a for a in parser._actions if a.dest == "==SUPPRESS==" and a.choices]
+    return group.choices
+
+
+@pytest.mark.parametrize("command", sorted(commands()))
+def test_every_command_is_in_the_readme_and_has_help(command):
+    assert f"`kindnudge {command}" in README
+    assert commands()[command].description
 
 
 def test_readme_test_command_is_what_ci_runs():
