@@ -56,6 +56,7 @@ _DUNSTRC = """[global]
     markup = full
     format = "<b>%s</b>\\n%b"
     show_indicators = no
+    stack_duplicates = false
     always_run_script = true
 [log]
     appname = "*"

@@ -14,6 +14,7 @@ from kindnudge.config import load_config
 from kindnudge.daemon import HANDLED_UNTIL, PAUSED_UNTIL, Daemon, Loaded
 from kindnudge.errors import DeliveryError
 from kindnudge.library import load_all
+from kindnudge.notify import Chain
 from kindnudge.planner import Plan, Slot
 from kindnudge.state import State
 
@@ -86,7 +87,7 @@ def daemon(tmp_path):
     plan = Plan(config.schedule, ZoneInfo("Europe/Berlin"), config.quiet_hours)
     notifier = RecordingNotifier()
     clock = {"now": datetime(2026, 3, 1, 0, 0, tzinfo=UTC)}
-    loaded = Loaded(config, load_all(paths.builtin_packs_dir(), []), plan, notifier)
+    loaded = Loaded(config, load_all(paths.builtin_packs_dir(), []), plan, Chain([notifier]))
     d = Daemon(lambda: loaded, paths.state_db(), None, clock=lambda: clock["now"], rng=Random(5))
     d.current = loaded
     d.notifier, d.clock_box = notifier, clock
@@ -146,7 +147,11 @@ def test_a_failed_delivery_is_recorded_and_not_counted_as_seen(daemon):
     daemon.settle()
     with State(paths.state_db()) as state:
         (entry,) = state.history(5)
-        assert (entry.status, entry.reason, entry.rule) == ("failed", "no notification service", "morning")
+        assert (entry.status, entry.reason, entry.rule) == (
+            "failed",
+            "no notification service; tried recording",
+            "morning",
+        )
         assert state.seen("reframe") == set()
         assert state.get_moment(HANDLED_UNTIL) == daemon.clock_box["now"]
 

@@ -74,7 +74,11 @@ def test_title_per_kind(tmp_path):
         ("quiet_hours: [930, 0700]\n", "1:15", 'write it in quotes, e.g. "09:30"'),
         ("catch_up: 2\n", "1:11", 'has no unit; write e.g. "2s" or "2m"'),
         ("notification:\n  timeout: soon\n", "2:12", "'soon' is not a duration"),
-        ("notification:\n  backend: carrier-pigeon\n", "2:12", "write one of: auto, plyer, console"),
+        (
+            "notification:\n  backend: carrier-pigeon\n",
+            "2:12",
+            "write one of: auto, dbus, plyer, osascript, windows, console",
+        ),
         ("notification:\n  titel: x\n", "2:3", "did you mean 'title'?"),
         ("notification:\n  title:\n    reframe: R\n", "3:5", "no entry for self-care"),
         ("notification: loud\n", "1:15", "'notification' holds settings"),

@@ -56,7 +56,7 @@ def cmd_now(args: argparse.Namespace) -> int:
         if args.dry_run:
             message = draw(library, kinds, state, rng).message
         else:
-            notifier = notify.choose(config.backend)
+            notifier = notify.choose(config.backend, config.push_urls, config.push_mode)
             with state.transaction():
                 delivery = nudge(library, config, kinds, notifier, state, datetime.now(timezone.utc), rng)
             if delivery.error:
@@ -134,11 +134,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
     print(f"config: {source}: ok")
     print(f"messages: {counts}")
-    notifier = notify.choose(config.backend)
+    notifier = notify.choose(config.backend, config.push_urls, config.push_mode)
     try:
         print(f"backend: {notifier.describe()}")
     except KindnudgeError as exc:
-        print(f"backend: {notifier.name}, but it cannot deliver right now: {exc}")
+        print(f"backend: {config.backend}, but nothing can deliver right now: {exc}")
     return 0
 
 
@@ -154,7 +154,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     def load() -> Loaded:
         config, library = _load(args)
-        return Loaded(config, library, _plan(config), notify.choose(config.backend))
+        return Loaded(
+            config, library, _plan(config), notify.choose(config.backend, config.push_urls, config.push_mode)
+        )
 
     setup_logging(paths.ensure_private_dir(paths.state_dir()) / "kindnudge.log")
     return Daemon(load, paths.state_db(), paths.config_file(args.config)[0]).run()

@@ -20,7 +20,9 @@ from kindnudge.schedule import Rule, parse_rules
 from kindnudge.timetext import parse_duration, parse_time_of_day
 from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
 
-BACKENDS = ("auto", "plyer", "console")
+BACKENDS = ("auto", "dbus", "plyer", "osascript", "windows", "console")
+PUSH_MODES = ("alongside", "instead")
+URGENCIES = ("low", "normal")
 EMBEDDED = Location("(built-in defaults)")
 
 
@@ -40,6 +42,9 @@ class Config:
     titles: dict[str, str]
     timeout: timedelta
     backend: str
+    urgency: str
+    push_urls: tuple[str, ...]
+    push_mode: str
     kinds: tuple[str, ...]
     packs: tuple[PackRef, ...]
 
@@ -162,10 +167,25 @@ def _title(value: Any, where: Location) -> str:
     return title
 
 
-def parse_backend(value: Any, where: Location, _base: Path) -> str:
-    if value not in BACKENDS:
-        raise ConfigError(f"unknown backend {describe(value)}; write one of: {', '.join(BACKENDS)}", where)
-    return value
+def _choice(choices: tuple[str, ...], what: str) -> Parser:
+    def parse(value: Any, where: Location, _base: Path) -> str:
+        if value not in choices:
+            raise ConfigError(f"unknown {what} {describe(value)}; write one of: {', '.join(choices)}", where)
+        return value
+
+    return parse
+
+
+def parse_urls(value: Any, where: Location, _base: Path) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    urls = []
+    for item, at in _list(value, where, "a list of Apprise URLs"):
+        url = _text(item, at, 'an Apprise URL such as "ntfy://my-topic"')
+        if "://" not in url:
+            raise ConfigError(f"'{url}' is not an Apprise URL; write e.g. \"ntfy://my-topic\"", at)
+        urls.append(url)
+    return tuple(urls)
 
 
 def parse_kinds(value: Any, where: Location, _base: Path) -> tuple[str, ...]:
@@ -233,7 +253,28 @@ SETTINGS: tuple[Setting, ...] = (
         "How long a notification stays on screen. 0: until you dismiss it.",
     ),
     Setting(
-        "notification.backend", "auto", parse_backend, "How notifications are shown: auto, plyer or console."
+        "notification.backend",
+        "auto",
+        _choice(BACKENDS, "backend"),
+        "How notifications are shown: auto, dbus, plyer, osascript, windows or console.",
+    ),
+    Setting(
+        "notification.urgency",
+        "normal",
+        _choice(URGENCIES, "urgency"),
+        "low or normal; kindnudge never asks for critical.",
+    ),
+    Setting(
+        "push.urls",
+        [],
+        parse_urls,
+        "Apprise URLs to send each nudge to (phone, chat, e-mail); needs kindnudge[push].",
+    ),
+    Setting(
+        "push.mode",
+        "alongside",
+        _choice(PUSH_MODES, "push mode"),
+        "alongside the desktop notification, or instead of it.",
     ),
     Setting(
         "content.kinds",
@@ -248,7 +289,6 @@ SETTINGS: tuple[Setting, ...] = (
         "Paths of your own pack files, relative to this config file's folder.",
     ),
 )
-_SECTIONS = ("notification", "content")
 _TOP_KEYS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
 
 
@@ -296,6 +336,9 @@ def _build(data: dict, where: Location, source: Path | None, base: Path) -> Conf
         titles=values["notification.title"],
         timeout=values["notification.timeout"],
         backend=values["notification.backend"],
+        urgency=values["notification.urgency"],
+        push_urls=values["push.urls"],
+        push_mode=values["push.mode"],
         kinds=values["content.kinds"],
         packs=values["content.packs"],
     )

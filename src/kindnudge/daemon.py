@@ -30,7 +30,7 @@ from kindnudge.catchup import decide
 from kindnudge.config import Config
 from kindnudge.errors import KindnudgeError
 from kindnudge.library import Library
-from kindnudge.notify import Notification, Notifier
+from kindnudge.notify import Alongside, Chain, Notification
 from kindnudge.nudge import nudge
 from kindnudge.planner import Plan, Slot, kind_label
 from kindnudge.state import HistoryEntry, State
@@ -52,7 +52,7 @@ class Loaded:
     config: Config
     library: Library
     plan: Plan
-    notifier: Notifier
+    notifier: Chain | Alongside
 
 
 class PlanTrigger(BaseTrigger):

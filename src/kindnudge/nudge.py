@@ -14,7 +14,8 @@ from random import Random
 from kindnudge.config import Config
 from kindnudge.errors import DeliveryError, UsageError
 from kindnudge.library import Library, Message
-from kindnudge.notify import Notification, Notifier
+from kindnudge.notify import Alongside, Chain, Notification
+from kindnudge.paths import icon_file
 from kindnudge.picker import Pick, pick
 from kindnudge.state import HistoryEntry, State
 
@@ -29,7 +30,13 @@ def draw(library: Library, kinds: Sequence[str], state: State, rng: Random) -> P
 
 
 def notification_for(message: Message, config: Config) -> Notification:
-    return Notification(config.title_for(message.kind), message.text, config.timeout)
+    return Notification(
+        config.title_for(message.kind),
+        message.text,
+        config.timeout,
+        icon=str(icon_file()),
+        urgency=config.urgency,
+    )
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ def nudge(
     library: Library,
     config: Config,
     kinds: Sequence[str],
-    notifier: Notifier,
+    notifier: Chain | Alongside,
     state: State,
     now: datetime,
     rng: Random,
@@ -58,21 +65,18 @@ def nudge(
     message = drawn.message
     error: DeliveryError | None = None
     try:
-        notifier.send(notification_for(message, config))
+        sent = notifier.send(notification_for(message, config))
+        failures = sent.failures
     except DeliveryError as exc:
-        error = exc
-    state.record(
-        HistoryEntry(
-            at=now,
-            rule=rule,
-            kind=message.kind,
-            message_id=message.id,
-            text=message.text,
-            status="failed" if error else "delivered",
-            reason=str(error) if error else None,
-            due=due,
-        )
-    )
+        error, failures = exc, [str(exc)]
+
+    def entry(status: str, reason: str | None) -> HistoryEntry:
+        return HistoryEntry(now, rule, message.kind, message.id, message.text, status, reason, due)
+
+    for failure in failures:  # a backend that failed before a fallback delivered
+        state.record(entry("failed", failure))
+    if not error:
+        state.record(entry("delivered", f"by {sent.backend}"))
     if not error:
         state.mark_seen(message.kind, message.id, drawn.new_cycle)
     return Delivery(message, error)

@@ -51,3 +51,7 @@ def ensure_private_dir(path: Path) -> Path:
     """State is personal: create folders readable by the user alone."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
+
+
+def icon_file() -> Path:
+    return Path(__file__).with_name("icons") / "kindnudge.png"

@@ -2,16 +2,24 @@
 
 Each backend's `send` either hands the notification to the desktop or raises
 DeliveryError with a reason a person can act on; none fails silently.
-`choose` is the one place that maps the config's `backend` to an object.
+`choose` is the one place that maps the config's `backend` to an object,
+and `auto` means: the most reliable backend of this platform first, the next
+one as a fallback.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import sys
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from kindnudge.errors import DeliveryError
+
 APP_NAME = "kindnudge"
+log = logging.getLogger("kindnudge")
+log.addHandler(logging.NullHandler())  # the CLI's one-line errors stay one line
 
 
 @dataclass(frozen=True)
@@ -20,23 +28,130 @@ class Notification:
     body: str
     timeout: timedelta  # 0 means "until dismissed"
     app_name: str = APP_NAME
+    icon: str = ""  # a file path
+    urgency: str = "normal"  # or "low"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Proof of delivery: who delivered, and which backends failed first."""
+
+    backend: str
+    failures: list[str] = field(default_factory=list)
 
 
 class Notifier(Protocol):
     name: str
 
     def send(self, notification: Notification) -> None:
-        """Deliver or raise DeliveryError; may block for a few seconds at most."""
+        """Deliver or raise DeliveryError; blocks for a few seconds at most."""
 
     def describe(self) -> str:
-        """How it would deliver right now, for `kindnudge check`."""
+        """How it would deliver right now (may raise DeliveryError)."""
 
 
-def choose(backend: str) -> Notifier:
-    if backend == "console":
+class Chain:
+    """Backends in order of trust; each failure is kept, the next one tried."""
+
+    def __init__(self, backends: list[Notifier]) -> None:
+        self.backends = backends
+        self.name = "+".join(b.name for b in backends)
+
+    def send(self, notification: Notification) -> Sent:
+        reasons: dict[str, str] = {}
+        for backend in self.backends:
+            try:
+                backend.send(notification)
+            except DeliveryError as exc:
+                reasons[backend.name] = str(exc)
+                log.warning("%s could not deliver: %s", backend.name, exc)
+                continue
+            return Sent(backend.name, [f"{name}: {why}" for name, why in reasons.items()])
+        if len(set(reasons.values())) == 1:  # the same cause, e.g. no server at all
+            raise DeliveryError(f"{next(iter(reasons.values()))}; tried {' and '.join(reasons)}")
+        raise DeliveryError("; ".join(f"{name}: {why}" for name, why in reasons.items()))
+
+    def describe(self) -> str:
+        """Which backend would deliver now, and why the ones before it would not."""
+        notes = []
+        for backend in self.backends:
+            try:
+                how = backend.describe()
+            except DeliveryError as exc:
+                notes.append(f"{backend.name} unavailable ({exc})")
+                continue
+            chosen = f"{backend.name}, {how}" if not how.startswith(backend.name) else how
+            return "; ".join([chosen, *notes]) if notes else chosen
+        raise DeliveryError("no backend can deliver: " + "; ".join(notes))
+
+
+def platform_order(platform: str = sys.platform) -> list[str]:
+    """`auto`: the backend that can prove delivery first, then plyer."""
+    if platform.startswith("linux"):
+        return ["dbus", "plyer"]
+    if platform == "darwin":
+        return ["osascript", "plyer"]
+    if platform == "win32":
+        return ["windows"]
+    return ["plyer"]
+
+
+def backend(name: str) -> Notifier:
+    if name == "dbus":
+        from kindnudge.notify.dbus import DBusNotifier
+
+        return DBusNotifier()
+    if name == "osascript":
+        from kindnudge.notify.macos import OsascriptNotifier
+
+        return OsascriptNotifier()
+    if name == "windows":
+        from kindnudge.notify.windows import WindowsNotifier
+
+        return WindowsNotifier()
+    if name == "console":
         from kindnudge.notify.console import ConsoleNotifier
 
         return ConsoleNotifier()
     from kindnudge.notify.plyer_backend import PlyerNotifier
 
     return PlyerNotifier()
+
+
+class Alongside:
+    """The desktop chain and a push channel both; delivered if either took it."""
+
+    def __init__(self, desktop: Chain, push: Notifier) -> None:
+        self.desktop, self.push = desktop, push
+        self.name = f"{desktop.name} and {push.name}"
+
+    def send(self, notification: Notification) -> Sent:
+        delivered, failures = [], []
+        try:
+            sent = self.desktop.send(notification)
+            delivered.append(sent.backend)
+            failures += sent.failures
+        except DeliveryError as exc:
+            failures.append(str(exc))
+        try:
+            self.push.send(notification)
+            delivered.append(self.push.name)
+        except DeliveryError as exc:
+            failures.append(f"{self.push.name}: {exc}")
+        if not delivered:
+            raise DeliveryError("; ".join(failures))
+        return Sent(" and ".join(delivered), failures)
+
+    def describe(self) -> str:
+        return f"{self.desktop.describe()}; and {self.push.describe()}"
+
+
+def choose(name: str, push_urls: tuple[str, ...] = (), push_mode: str = "alongside") -> Chain | Alongside:
+    """The notifier for these settings: a desktop chain, plus push if configured."""
+    desktop = Chain([backend(n) for n in (platform_order() if name == "auto" else [name])])
+    if not push_urls:
+        return desktop
+    from kindnudge.notify.push import PushNotifier
+
+    push = PushNotifier(push_urls)
+    return Chain([push]) if push_mode == "instead" else Alongside(desktop, push)

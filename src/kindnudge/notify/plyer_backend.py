@@ -2,9 +2,10 @@
 
 plyer hides failures (see the README's "Delivery" notes): on Linux it picks
 notify-send, ignores its exit status and timeout, and trips over a title or
-text that starts with "-". So this wrapper checks for a notification server
-first, passes the timeout through, guards leading dashes, and turns every
-exception plyer can raise into a DeliveryError.
+text that starts with "-". So this wrapper first asks the session bus for a
+notification server (and whether it reads markup), passes the timeout
+through, guards leading dashes, and turns every exception plyer can raise
+into a DeliveryError.
 """
 
 from __future__ import annotations
@@ -58,18 +59,20 @@ class PlyerNotifier:
             self._via(), self._via()
         )
         if sys.platform.startswith("linux"):
-            from kindnudge.notify.session_bus import server_name
+            from kindnudge.notify.dbus import server_info
 
-            return f"plyer via {via}; notification server: {server_name()}"
+            return f"plyer via {via}; notification server: {server_info()[0]}"
         return f"plyer via {via}"
 
     def send(self, notification: Notification) -> None:
         impl = self._implementation()
         title, body = notification.title, notification.body
         if sys.platform.startswith("linux"):
-            from kindnudge.notify.session_bus import server_name
+            from kindnudge.notify.dbus import for_markup, server_info
 
-            server_name()
+            # plyer's notify-send path can't tell us if nobody listens: ask first
+            _name, capabilities = server_info()
+            body = for_markup(body, capabilities)
             if type(impl).__name__ == "NotifySendNotification":
                 title, body = (_guard_dash(t) for t in (title, body))
         seconds = notification.timeout.total_seconds()
@@ -82,10 +85,11 @@ class PlyerNotifier:
                     title=title,
                     message=body,
                     app_name=notification.app_name,
-                    app_icon="",
+                    app_icon=notification.icon,
+                    icon=notification.icon,
                     timeout=int(seconds),
                     expire_time=str(int(seconds * 1000)),
-                    urgency="normal",
+                    urgency=notification.urgency,
                     ticker="",
                     toast=False,
                     hints={},

@@ -1,0 +1,41 @@
+"""macOS: `osascript`, the path that works on current systems (plyer's
+NSUserNotification path is deprecated and broken there). Title and text go in
+as arguments, never spliced into the script, so no quoting can break it."""
+
+from __future__ import annotations
+
+import subprocess
+
+from kindnudge.errors import DeliveryError
+from kindnudge.notify import Notification
+
+_SCRIPT = [
+    "-e",
+    "on run argv",
+    "-e",
+    "display notification (item 2 of argv) with title (item 1 of argv)",
+    "-e",
+    "end run",
+]
+
+
+class OsascriptNotifier:
+    name = "osascript"
+
+    def send(self, notification: Notification) -> None:
+        try:
+            result = subprocess.run(
+                ["osascript", *_SCRIPT, notification.title, notification.body],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
+        except FileNotFoundError:
+            raise DeliveryError("osascript was not found; it ships with macOS") from None
+        except subprocess.TimeoutExpired:
+            raise DeliveryError("osascript did not finish within 10s") from None
+        if result.returncode != 0:
+            raise DeliveryError(f"osascript failed: {result.stderr.strip() or result.returncode}")
+
+    def describe(self) -> str:
+        return "osascript: macOS's own display notification"

@@ -1,0 +1,42 @@
+"""Beyond the desktop: the same nudge to a phone, chat or inbox via Apprise.
+
+Optional (`pip install 'kindnudge[push]'`). Apprise reports success per
+notify() call; anything else becomes a DeliveryError like any backend's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from kindnudge.errors import DeliveryError
+from kindnudge.notify import Notification
+
+
+class PushNotifier:
+    name = "push"
+
+    def __init__(self, urls: tuple[str, ...]) -> None:
+        self.urls = urls
+
+    def _apprise(self):  # noqa: ANN202 - apprise is optional, so its types are too
+        try:
+            import apprise
+        except ImportError:
+            raise DeliveryError(
+                "push needs Apprise; install it with: pip install 'kindnudge[push]'"
+            ) from None
+        client = apprise.Apprise()
+        for url in self.urls:
+            if not client.add(url):
+                raise DeliveryError(f"Apprise does not understand the URL '{url}'")
+        return client
+
+    def send(self, notification: Notification) -> None:
+        client = self._apprise()
+        logging.getLogger("apprise").setLevel(logging.ERROR)
+        if not client.notify(title=notification.title, body=notification.body):
+            raise DeliveryError(f"Apprise could not deliver to {len(self.urls)} URL(s); see the log")
+
+    def describe(self) -> str:
+        self._apprise()
+        return f"push: Apprise, {len(self.urls)} URL(s)"
