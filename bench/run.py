@@ -77,8 +77,9 @@ def bench_idle(folder: Path, seconds: float) -> dict:
     }
 
 
-def bench_firing(folder: Path, firings: int) -> dict:
+def bench_firing(folder: Path, firings: int, backend: str) -> dict:
     """Lateness from each planned moment to dunst's script hook receiving it."""
+    folder = folder / backend
     desktop = Desktop(folder / "desktop").start()
     clock = faketime.FakeClock(folder / "faketime")
     env = {
@@ -159,15 +160,16 @@ def main() -> None:
         folder = Path(tmp)
         results = {
             "idle": bench_idle(folder, args.idle_seconds),
-            "firing": bench_firing(folder, args.firings),
+            "firing": {b: bench_firing(folder, args.firings, b) for b in ("dbus", "plyer")},
             "cli": bench_cli(folder),
         }
     base = results["idle"]["bare BlockingScheduler, one job"]
     ours = results["idle"]["kindnudge run"]
     results["idle"]["rss_ratio_vs_bare_scheduler"] = ours["rss_kib"] / base["rss_kib"]
-    results["firing"]["rss_ratio_after_firings_vs_bare_scheduler"] = (
-        results["firing"]["daemon_rss_kib_after_firings"] / base["rss_kib"]
-    )
+    for row in results["firing"].values():
+        row["rss_ratio_after_firings_vs_bare_scheduler"] = (
+            row["daemon_rss_kib_after_firings"] / base["rss_kib"]
+        )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
@@ -177,13 +179,13 @@ def main() -> None:
             mib, wakeups = row["rss_kib"] / 1024, row["wakeups_per_hour"]
             print(f"  {name:34} RSS {mib:6.1f} MiB   wake-ups/h {wakeups:7.1f}")
     print(f"  RSS ratio, kindnudge / bare scheduler: {results['idle']['rss_ratio_vs_bare_scheduler']:.2f}")
-    f = results["firing"]
-    median, worst, hook = (
-        f[k] * 1000 for k in ("lateness_median_s", "lateness_max_s", "hook_delay_median_s")
-    )
-    print(f"firing ({f['firings']}x): median {median:.0f} ms, max {worst:.0f} ms late at dunst's hook")
-    print(f"  (a bare notify-send takes {hook:.0f} ms to reach the same hook)")
-    print(f"  RSS ratio after those firings: {f['rss_ratio_after_firings_vs_bare_scheduler']:.2f}")
+    for name, f in results["firing"].items():
+        median, worst, hook = (
+            f[k] * 1000 for k in ("lateness_median_s", "lateness_max_s", "hook_delay_median_s")
+        )
+        print(f"firing via {name} ({f['firings']}x): median {median:.0f} ms, max {worst:.0f} ms late")
+        print(f"  a bare notify-send takes {hook:.0f} ms to reach the same hook in the same run")
+        print(f"  RSS ratio after those firings: {f['rss_ratio_after_firings_vs_bare_scheduler']:.2f}")
     print(f"cli (bare interpreter {results['cli']['bare interpreter start_s'] * 1000:.1f} ms):")
     for name, row in results["cli"].items():
         if isinstance(row, dict):
