@@ -13,13 +13,12 @@ def messages(*ids: str) -> list[Message]:
     return [Message(i, "reframe", f"text {i}", None, "test") for i in ids]
 
 
-def run_bag(candidates, draws, rng, seen=None, last=None):
+def run_bag(candidates, draws, rng, seen=None, last=None, favourites=(), weight=1):
     seen = set(seen or ())
     shown = []
     for _ in range(draws):
-        result = pick(candidates, seen, last, rng)
-        if result.new_cycle:
-            seen.clear()
+        result = pick(candidates, seen, last, rng, favourites, weight)
+        seen -= result.refill
         seen.add(result.message.id)
         last = result.message.id
         shown.append(last)
@@ -65,3 +64,23 @@ def test_removed_messages_leave_the_bag():
 def test_same_seed_same_order():
     pool = messages(*"abcdefgh")
     assert run_bag(pool, 8, Random(42))[0] == run_bag(pool, 8, Random(42))[0]
+
+
+def test_favourites_come_about_weight_times_as_often_without_repeats_in_their_round():
+    pool = messages(*(f"m{i}" for i in range(20)))
+    favourites = {"m0", "m1"}
+    shown, _, _ = run_bag(pool, 4000, Random(9), favourites=favourites, weight=3)
+    per_favourite = sum(shown.count(f) for f in favourites) / 2
+    per_other = sum(shown.count(m.id) for m in pool if m.id not in favourites) / 18
+    assert 2.5 < per_favourite / per_other < 3.5
+    others = [s for s in shown if s not in favourites]
+    for i in range(0, len(others) - 18, 18):  # the others' bag: each once per round
+        assert len(set(others[i : i + 18])) == 18
+    liked = [s for s in shown if s in favourites]
+    assert all(a != b for a, b in zip(liked[::2], liked[1::2], strict=False))
+
+
+def test_weight_one_is_a_plain_bag():
+    pool = messages(*"abcdef")
+    shown, _, _ = run_bag(pool, 12, Random(2), favourites={"a"}, weight=1)
+    assert sorted(shown[:6]) == sorted(shown[6:]) == list("abcdef")

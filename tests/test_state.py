@@ -21,8 +21,8 @@ def test_state_lives_under_xdg_state_home_with_private_permissions(home):
 def test_bag_and_history_survive_reopening(home):
     at = datetime(2026, 11, 28, 9, tzinfo=timezone.utc)
     with State(paths.state_db()) as state, state.transaction():
-        state.mark_seen("reframe", "a", new_cycle=False)
-        state.mark_seen("reframe", "b", new_cycle=False)
+        state.mark_seen("reframe", "a")
+        state.mark_seen("reframe", "b")
         state.record(HistoryEntry(at, "morning", "reframe", "b", "text b", "delivered", None))
     with State(paths.state_db()) as state:
         assert state.seen("reframe") == {"a", "b"}
@@ -30,7 +30,7 @@ def test_bag_and_history_survive_reopening(home):
         assert state.last_delivered("reframe") == "b"
         assert state.history(5)[0].at == at
         with state.transaction():
-            state.mark_seen("reframe", "c", new_cycle=True)
+            state.mark_seen("reframe", "c", refill={"a", "b"})
         assert state.seen("reframe") == {"c"}
 
 
@@ -38,7 +38,7 @@ def test_a_failed_step_leaves_nothing_half_written(home):
     with State(paths.state_db()) as state:
         try:
             with state.transaction():
-                state.mark_seen("reframe", "a", new_cycle=False)
+                state.mark_seen("reframe", "a")
                 raise RuntimeError("power cut")
         except RuntimeError:
             pass

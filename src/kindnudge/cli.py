@@ -32,13 +32,78 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, Library]:
+    from kindnudge import ownpack
     from kindnudge.config import load_config
+    from kindnudge.errors import Location
     from kindnudge.library import load_all
 
     path, required = paths.config_file(args.config)
     config = load_config(path, required)
-    library = load_all(paths.builtin_packs_dir(), [(ref.path, ref.where) for ref in config.packs])
-    return config, library
+    packs = [(ref.path, ref.where) for ref in config.packs]
+    own = ownpack.path_for(path)
+    if own.exists() and own not in [p for p, _ in packs]:
+        packs.append((own, Location(own)))
+    return config, load_all(paths.builtin_packs_dir(), packs)
+
+
+def _message_id(text: str, library: Library) -> str:
+    """An id as typed, or `last` for the message shown most recently."""
+    from kindnudge.state import State
+
+    if text == "last":
+        with State(paths.state_db()) as state:
+            last = state.history(1, "delivered")
+        if not last:
+            raise UsageError("nothing has been shown yet, so there is no `last`")
+        return last[0].message_id
+    if not library.get(text):
+        raise UsageError(f"there is no message '{text}'; `kindnudge list` shows them all")
+    return text
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from kindnudge import ownpack
+
+    _config, library = _load(args)
+    message = ownpack.add(ownpack.path_for(paths.config_file(args.config)[0]), args.text, args.kind, library)
+    print(f"Added {message.id}: {message.text}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from kindnudge import ownpack
+
+    _config, library = _load(args)
+    message = ownpack.remove(ownpack.path_for(paths.config_file(args.config)[0]), args.id, library)
+    print(f"Removed {message.id}: {message.text}")
+    return 0
+
+
+def _cmd_mark(mark: str, args: argparse.Namespace) -> int:
+    from kindnudge.state import State
+
+    _config, library = _load(args)
+    message_id = _message_id(args.id, library)
+    with State(paths.state_db()) as state, state.transaction():
+        current = state.marks().get(message_id)
+        state.set_mark(message_id, None if args.undo else mark)
+    text = library.get(message_id).text
+    if args.undo:
+        print(
+            f"{message_id} is no longer {mark}: {text}" if current == mark else f"{message_id} was not {mark}"
+        )
+    else:
+        done = "will come more often" if mark == "favourite" else "will not be shown again"
+        print(f"{message_id} {done}: {text}")
+    return 0
+
+
+def cmd_favourite(args: argparse.Namespace) -> int:
+    return _cmd_mark("favourite", args)
+
+
+def cmd_hide(args: argparse.Namespace) -> int:
+    return _cmd_mark("hidden", args)
 
 
 def cmd_now(args: argparse.Namespace) -> int:
@@ -310,6 +375,80 @@ def _local(moment: datetime, config: Config) -> str:
     return moment.astimezone(config.zone()).strftime("%a %d %b %H:%M (UTC%z)")
 
 
+def cmd_autostart(args: argparse.Namespace) -> int:
+    from kindnudge import autostart
+
+    entry = autostart.entry_for(sys.platform, args.systemd, sys.executable, paths.icon_file())
+    action = {"enable": autostart.enable, "disable": autostart.disable, "status": autostart.status}[
+        args.action
+    ]
+    print(action(entry))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    path, _required = paths.config_file(args.config)
+    if args.action == "path":
+        print(path if path.exists() else f"{path} (not created yet; the built-in defaults apply)")
+        return 0
+    if args.action == "show":
+        from kindnudge import configfile, yamlfile
+
+        _load(args)  # refuse to show a config that doesn't work
+        data = configfile.plain(yamlfile.read(path)) if path.exists() else {}
+        print(configfile.render(data or {}, defaults_as_comments=False), end="")
+        return 0
+    from kindnudge import editing
+
+    return editing.edit(path, lambda: _load(args))
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    from kindnudge import autostart, notify, setup
+    from kindnudge.notify import Notification
+
+    path = paths.config_file(args.config)[0]
+    existing = setup.existing_data(path)
+    try:
+        if args.yes:
+            answers = setup.from_options(
+                args.times, args.random, args.between, args.days, args.kinds, args.quiet
+            )
+        else:
+            answers = setup.Conversation(input, print).run()
+        draft = setup.Draft(path, setup.merged(existing, answers))
+    except (KeyboardInterrupt, EOFError):
+        print("\nSetup stopped; nothing was changed.")
+        return 130
+    config = draft.config
+    print("\nYour next 5 nudges:")
+    for slot in _plan(config).upcoming(_now(), 5):
+        print(f"  {_local(slot.at, config)}  {' or '.join(slot.kinds)}")
+    if not args.no_test:
+        notifier = notify.choose(config.backend, config.push_urls, config.push_mode)
+        body = "This is how your nudges will look. Be gentle with yourself today."
+        test = Notification("kindnudge is ready", body, config.timeout, icon=str(paths.icon_file()))
+        try:
+            notifier.send(test)
+            print("\nSent a test notification; it should be on your screen now.")
+        except KindnudgeError as exc:
+            print(f"\nThe test notification could not be shown: {exc}")
+    draft.save()
+    print(f"\nSaved your settings to {path}")
+    wants_autostart = args.autostart or (
+        not args.yes
+        and input("Start kindnudge by itself when you log in? [Y/n] ").strip().lower() in ("", "y", "yes")
+    )
+    if wants_autostart:
+        entry = autostart.entry_for(sys.platform, False, sys.executable, paths.icon_file())
+        print(autostart.enable(entry))
+    print(
+        "\nAll set. To start now: kindnudge run"
+        + ("  (from your next login it starts by itself)" if wants_autostart else "")
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="kindnudge",
@@ -384,7 +523,72 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("-n", type=_positive, default=20, metavar="N", help="how many (default: 20)")
     history.add_argument("--json", action="store_true", help="print a JSON array")
     history.set_defaults(handler=cmd_history)
-    for sub in (now, listing, check, upcoming, run, pause, resume, status, history):
+    add = commands.add_parser(
+        "add", help="add a message of your own", description="Add a message of your own to my-messages.yaml."
+    )
+    add.add_argument("text", metavar="TEXT", help="the message, in quotes; at most 200 characters")
+    add.add_argument("--kind", choices=KIND_CHOICES, required=True, help="reframe or self-care")
+    add.set_defaults(handler=cmd_add)
+
+    remove = commands.add_parser(
+        "remove", help="remove a message you added", description="Remove a message you added with `add`."
+    )
+    remove.add_argument("id", metavar="ID", help="its id, as `kindnudge list` shows")
+    remove.set_defaults(handler=cmd_remove)
+
+    favourite = commands.add_parser(
+        "favourite",
+        help="see a message more often",
+        description="Mark a message as a favourite: it comes more often (content.favourite_weight).",
+    )
+    hide = commands.add_parser(
+        "hide", help="never see a message again", description="Hide a message: it is never shown again."
+    )
+    for sub, handler in ((favourite, cmd_favourite), (hide, cmd_hide)):
+        sub.add_argument("id", metavar="ID|last", help="a message id, or `last` for the one shown last")
+        sub.add_argument("--undo", action="store_true", help="take the mark away again")
+        sub.set_defaults(handler=handler)
+    autostart = commands.add_parser(
+        "autostart",
+        help="start kindnudge when you log in",
+        description="Start `kindnudge run` with your desktop session"
+        " (XDG autostart; --systemd for a user unit).",
+    )
+    autostart.add_argument("action", choices=("enable", "disable", "status"))
+    autostart.add_argument("--systemd", action="store_true", help="use a systemd user unit instead (Linux)")
+    autostart.set_defaults(handler=cmd_autostart)
+
+    config = commands.add_parser(
+        "config",
+        help="where your config is, what it says, edit it",
+        description="path: where the config file is; show: every setting in effect;"
+        " edit: open it in $EDITOR.",
+    )
+    config.add_argument("action", choices=("path", "show", "edit"))
+    config.set_defaults(handler=cmd_config)
+
+    setup = commands.add_parser(
+        "setup",
+        help="answer a few questions and you are set",
+        description="Set kindnudge up in a short conversation; or give the answers as options with --yes.",
+    )
+    setup.add_argument("--times", metavar="HH:MM,...", help="fixed times, e.g. 08:30,20:00")
+    setup.add_argument("--random", type=int, metavar="N", help="N nudges a day at random moments")
+    setup.add_argument(
+        "--between", metavar="HH:MM-HH:MM", help="the window for --random (default 10:00-21:00)"
+    )
+    setup.add_argument("--days", help="daily, weekdays, weekends, or days such as mon,wed,fri")
+    setup.add_argument("--kinds", help="reframe, self-care, or both (default)")
+    setup.add_argument("--quiet", metavar="HH:MM-HH:MM", help="quiet hours, or none (default 22:00-07:00)")
+    setup.add_argument("--yes", action="store_true", help="don't ask: use these options and the defaults")
+    setup.add_argument("--autostart", action="store_true", help="also start kindnudge when you log in")
+    setup.add_argument("--no-test", action="store_true", help="don't send a test notification")
+    setup.set_defaults(handler=cmd_setup)
+    subcommands = (
+        *(now, listing, check, upcoming, run, pause, resume, status, history),
+        *(add, remove, favourite, hide, autostart, config, setup),
+    )
+    for sub in subcommands:
         sub.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 

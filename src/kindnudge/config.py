@@ -47,6 +47,7 @@ class Config:
     push_mode: str
     kinds: tuple[str, ...]
     packs: tuple[PackRef, ...]
+    favourite_weight: int
 
     def title_for(self, kind: str) -> str:
         return self.titles[kind]
@@ -200,6 +201,12 @@ def parse_kinds(value: Any, where: Location, _base: Path) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+def parse_weight(value: Any, where: Location, _base: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
+        raise ConfigError(f"favourite_weight takes a whole number from 1 to 10, got {describe(value)}", where)
+    return value
+
+
 def parse_packs(value: Any, where: Location, base: Path) -> tuple[PackRef, ...]:
     if value is None:
         return ()
@@ -288,6 +295,12 @@ SETTINGS: tuple[Setting, ...] = (
         parse_packs,
         "Paths of your own pack files, relative to this config file's folder.",
     ),
+    Setting(
+        "content.favourite_weight",
+        3,
+        parse_weight,
+        "How much more often favourites come (1 to 10); each still once per round.",
+    ),
 )
 _TOP_KEYS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
 
@@ -341,6 +354,7 @@ def _build(data: dict, where: Location, source: Path | None, base: Path) -> Conf
         push_mode=values["push.mode"],
         kinds=values["content.kinds"],
         packs=values["content.packs"],
+        favourite_weight=values["content.favourite_weight"],
     )
 
 

@@ -20,13 +20,22 @@ from kindnudge.picker import Pick, pick
 from kindnudge.state import HistoryEntry, State
 
 
-def draw(library: Library, kinds: Sequence[str], state: State, rng: Random) -> Pick:
-    """The next message from the bag of one of `kinds`, without consuming it."""
+def draw(
+    library: Library, kinds: Sequence[str], state: State, rng: Random, favourite_weight: int = 1
+) -> Pick:
+    """The next message from the bag of one of `kinds`, without consuming it.
+
+    Hidden messages never come; favourites come `favourite_weight` times as often.
+    """
     kind = rng.choice(list(kinds))
-    candidates = library.of_kind(kind)
+    marks = state.marks()
+    candidates = [m for m in library.of_kind(kind) if marks.get(m.id) != "hidden"]
     if not candidates:
-        raise UsageError(f"there are no {kind} messages; add some to a pack or choose another kind")
-    return pick(candidates, state.seen(kind), state.last_delivered(kind), rng)
+        raise UsageError(
+            f"there are no {kind} messages to show; add some, or un-hide some with `hide --undo`"
+        )
+    favourites = {i for i, mark in marks.items() if mark == "favourite"}
+    return pick(candidates, state.seen(kind), state.last_delivered(kind), rng, favourites, favourite_weight)
 
 
 def notification_for(message: Message, config: Config) -> Notification:
@@ -61,7 +70,7 @@ def nudge(
     Call inside `state.transaction()`, so the draw, the history row and the
     bag update commit together with whatever else the caller records.
     """
-    drawn = draw(library, kinds, state, rng)
+    drawn = draw(library, kinds, state, rng, config.favourite_weight)
     message = drawn.message
     error: DeliveryError | None = None
     try:
@@ -78,5 +87,5 @@ def nudge(
     if not error:
         state.record(entry("delivered", f"by {sent.backend}"))
     if not error:
-        state.mark_seen(message.kind, message.id, drawn.new_cycle)
+        state.mark_seen(message.kind, message.id, drawn.refill)
     return Delivery(message, error)

@@ -17,15 +17,33 @@ from kindnudge.library import Message
 @dataclass(frozen=True)
 class Pick:
     message: Message
-    new_cycle: bool  # True when the bag was empty and has just been refilled
+    refill: frozenset[str] = frozenset()  # ids whose "seen" marks this draw clears
 
 
-def pick(candidates: Sequence[Message], seen: Collection[str], last_id: str | None, rng: Random) -> Pick:
-    """Draw one unseen message; on refill, avoid repeating the one just shown."""
+def pick(
+    candidates: Sequence[Message],
+    seen: Collection[str],
+    last_id: str | None,
+    rng: Random,
+    favourites: Collection[str] = (),
+    weight: int = 1,
+) -> Pick:
+    """Draw one unseen message; on refill, avoid repeating the one just shown.
+
+    With favourites and a weight above 1, favourites form a bag of their own,
+    drawn from `weight` times as often per message as the rest; each bag
+    still shows every message once before any repeats.
+    """
     if not candidates:
         raise ValueError("no messages to pick from")
-    fresh = [m for m in candidates if m.id not in seen]
+    group = list(candidates)
+    liked = [m for m in candidates if m.id in favourites]
+    others = [m for m in candidates if m.id not in favourites]
+    if weight > 1 and liked and others:
+        share = weight * len(liked) / (weight * len(liked) + len(others))
+        group = liked if rng.random() < share else others
+    fresh = [m for m in group if m.id not in seen]
     if fresh:
-        return Pick(rng.choice(fresh), new_cycle=False)
-    refill = [m for m in candidates if m.id != last_id] or list(candidates)
-    return Pick(rng.choice(refill), new_cycle=True)
+        return Pick(rng.choice(fresh))
+    refill = [m for m in group if m.id != last_id] or group
+    return Pick(rng.choice(refill), frozenset(m.id for m in group))

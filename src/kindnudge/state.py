@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,12 +34,16 @@ CREATE TABLE IF NOT EXISTS history (
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS history_kind_status ON history (kind, status, id);
+CREATE TABLE IF NOT EXISTS marks (
+    message_id TEXT PRIMARY KEY,
+    mark TEXT NOT NULL CHECK (mark IN ('favourite', 'hidden'))
+);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 """
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -97,10 +101,22 @@ class State:
         ).fetchone()
         return row[0] if row else None
 
-    def mark_seen(self, kind: str, message_id: str, new_cycle: bool) -> None:
-        if new_cycle:
-            self.db.execute("DELETE FROM bag_seen WHERE kind = ?", (kind,))
+    def mark_seen(self, kind: str, message_id: str, refill: Collection[str] = ()) -> None:
+        """Count a message as seen; `refill` first empties those from the bag's record."""
+        self.db.executemany(
+            "DELETE FROM bag_seen WHERE kind = ? AND message_id = ?", [(kind, i) for i in refill]
+        )
         self.db.execute("INSERT OR IGNORE INTO bag_seen VALUES (?, ?)", (kind, message_id))
+
+    def marks(self) -> dict[str, str]:
+        """Favourite or hidden, by message id."""
+        return dict(self.db.execute("SELECT message_id, mark FROM marks"))
+
+    def set_mark(self, message_id: str, mark: str | None) -> None:
+        if mark is None:
+            self.db.execute("DELETE FROM marks WHERE message_id = ?", (message_id,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO marks VALUES (?, ?)", (message_id, mark))
 
     def record(self, entry: HistoryEntry) -> None:
         self.db.execute(
