@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
 from kindnudge import autostart, paths
+
+from conftest import run
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -40,8 +41,12 @@ def test_systemd_unit_is_valid_and_bound_to_the_graphical_session(home):
     wants = unit.parent / "graphical-session.target.wants" / "kindnudge.service"
     assert run("autostart", "enable", "--systemd").returncode == 0
     text = unit.read_text()
-    for line in ("PartOf=graphical-session.target", "After=graphical-session.target",
-                 "Restart=on-failure", "WantedBy=graphical-session.target"):
+    for line in (
+        "PartOf=graphical-session.target",
+        "After=graphical-session.target",
+        "Restart=on-failure",
+        "WantedBy=graphical-session.target",
+    ):
         assert line + "\n" in text  # fmt: skip
     (exec_line,) = [line for line in text.splitlines() if line.startswith("ExecStart=")]
     assert Path(exec_line[10:].split()[0]).parent == VENV_BIN and exec_line.endswith(" -m kindnudge run")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -19,8 +20,9 @@ def test_add_then_remove_an_own_message(config_file):
     result = run("add", "You are allowed to take up space.", "--kind", "reframe")
     assert result.stdout == "Added my-you-are-allowed-to-take: You are allowed to take up space.\n"
     mine = [m for m in listed() if m["pack"] == "my-messages"]
-    assert mine == [{"id": "my-you-are-allowed-to-take", "kind": "reframe", "text": "You are allowed to take up space.",
-                     "section": None, "pack": "my-messages"}]  # fmt: skip
+    text = "You are allowed to take up space."
+    expected = {"id": "my-you-are-allowed-to-take", "kind": "reframe", "text": text, "section": None}
+    assert mine == [{**expected, "pack": "my-messages"}]
     assert (config_file.parent / "my-messages.yaml").exists()
     assert run("remove", "my-you-are-allowed-to-take").returncode == 0
     assert [m for m in listed() if m["pack"] == "my-messages"] == []
@@ -29,7 +31,10 @@ def test_add_then_remove_an_own_message(config_file):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["add", "  you are ALLOWED to take up space. ", "--kind", "reframe"], "already there, as 'my-you-are"),
+        (
+            ["add", "  you are ALLOWED to take up space. ", "--kind", "reframe"],
+            "already there, as 'my-you-are",
+        ),
         (["add", "x" * 201, "--kind", "self-care"], "201 characters; keep it to 200"),
         (["add", "   ", "--kind", "self-care"], "the message is empty"),
         (["add", "no kind"], "the following arguments are required: --kind"),
@@ -71,7 +76,11 @@ def test_config_path_and_show(config_file):
     config_file.write_text("catch_up: 30m\n")
     assert run("config", "path").stdout == f"{config_file}\n"
     shown = run("config", "show").stdout
-    assert "\ncatch_up: 30m\n" in shown and "\n  timeout: 20s\n" in shown and "\nquiet_hours: ['22:00', '07:00']\n" in shown
+    assert (
+        "\ncatch_up: 30m\n" in shown
+        and "\n  timeout: 20s\n" in shown
+        and "\nquiet_hours: ['22:00', '07:00']\n" in shown
+    )
 
 
 EDITOR = """import sys, pathlib
@@ -93,7 +102,7 @@ def test_config_edit_reopens_a_broken_file_with_the_problem_on_top(tmp_path, con
     command, log = editor(tmp_path, "catch_up: soon\n", "catch_up: 45m\n")
     result = subprocess.run(
         [sys.executable, "-m", "kindnudge", "config", "edit"], input="y\n", capture_output=True, text=True,
-        env={**__import__("os").environ, "EDITOR": command},
+        env={**os.environ, "EDITOR": command},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert f"{config_file}:1:11: 'soon' is not a duration" in result.stdout
@@ -107,7 +116,7 @@ def test_config_edit_given_up_puts_back_the_last_working_file(tmp_path, config_f
     command, _log = editor(tmp_path, "catch_up: [\n")
     result = subprocess.run(
         [sys.executable, "-m", "kindnudge", "config", "edit"], input="n\n", capture_output=True, text=True,
-        env={**__import__("os").environ, "EDITOR": command},
+        env={**os.environ, "EDITOR": command},
     )  # fmt: skip
     assert result.returncode == 2
     assert "Put back your last working config; nothing was lost." in result.stdout

@@ -116,7 +116,8 @@ class Conversation:
 
     def run(self) -> Answers:
         answers = Answers()
-        self.say("A few questions, about a minute. Press Enter to take the answer in [brackets].\n")
+        self.say("Welcome to kindnudge. A few questions, about a minute.")
+        self.say("Press Enter to take the answer in [brackets].\n")
         mode = self.question(
             "Do you want nudges at fixed times, or a number of them at random moments? (fixed/random)",
             "fixed",

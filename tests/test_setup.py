@@ -1,0 +1,104 @@
+"""`kindnudge setup`, driven in a real terminal as a person would, mistakes included."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pexpect
+import pytest
+
+from conftest import KINDNUDGE, run
+
+
+def wizard(env_extra: dict[str, str] | None = None) -> pexpect.spawn:
+    env = {**os.environ, **(env_extra or {}), "COLUMNS": "120"}
+    return pexpect.spawn(KINDNUDGE, ["setup"], env=env, encoding="utf-8", timeout=15, dimensions=(40, 120))
+
+
+def answer(child: pexpect.spawn, prompt: str, text: str) -> None:
+    child.expect_exact(prompt)
+    child.sendline(text)
+
+
+def test_first_run_conversation_with_wrong_answers(desktop, config_file, home):
+    child = wizard()
+    answer(child, "(fixed/random) [fixed]: ", "sometimes")
+    child.expect_exact("Sorry, I couldn't use that: please answer fixed or random.")
+    answer(child, "(fixed/random) [fixed]: ", "random")
+    answer(child, "How many a day? (1 to 12) [3]: ", "twenty")
+    child.expect_exact("give a whole number from 1 to 12")
+    answer(child, "How many a day? (1 to 12) [3]: ", "4")
+    answer(child, "Between which hours? [10:00-21:00]: ", "10:00-10:02")
+    child.expect_exact("do not fit in 2m")
+    answer(child, "Between which hours? [10:00-21:00]: ", "")
+    answer(child, "[daily]: ", "someday")
+    child.expect_exact("'someday' is not a day")
+    answer(child, "[daily]: ", "mon-fri")
+    answer(child, "or both [both]: ", "funny")
+    child.expect_exact("please answer reframe, self-care or both")
+    answer(child, "or both [both]: ", "self-care")
+    answer(child, "(or none) [22:00-07:00]: ", "22:00")
+    child.expect_exact("give two times with a dash between them")
+    answer(child, "(or none) [22:00-07:00]: ", "21:30-07:30")
+    child.expect_exact("Your next 5 nudges:")
+    child.expect_exact("Sent a test notification")
+    answer(child, "Start kindnudge by itself when you log in? [Y/n] ", "y")
+    child.expect_exact("All set.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    (test,) = desktop.received(1)
+    assert (test["appname"], test["summary"]) == ("kindnudge", "kindnudge is ready")
+    assert (
+        "\nschedule:\n- name: my nudges\n  random: 4\n  between: ['10:00', '21:00']\n"
+        in config_file.read_text()
+    )
+    upcoming = json.loads(run("next", "-n", "8", "--json").stdout)
+    assert {u["kind"] for u in upcoming} == {"self-care"}
+    assert all(u["rule"] == "my nudges" for u in upcoming)
+    assert (home / "config" / "autostart" / "kindnudge.desktop").exists()
+    assert run("check").returncode == 0
+
+
+def test_rerunning_keeps_other_settings(config_file):
+    config_file.write_text(
+        "timezone: Asia/Kolkata\nnotification:\n  title: Hello, you\n  timeout: 1m\n"
+        "schedule:\n  - {name: old, at: '06:00'}\n"
+    )
+    result = run("setup", "--times", "08:30,20:00", "--kinds", "reframe,self-care", "--yes", "--no-test")
+    assert result.returncode == 0, result.stderr
+    assert [u["rule"] for u in json.loads(run("next", "--json").stdout)] == ["my nudges"] * 5
+    shown = run("config", "show").stdout
+    assert "\ntimezone: Asia/Kolkata\n" in shown
+    assert "\n  title: Hello, you\n" in shown and "\n  timeout: 1m\n" in shown
+    assert "at: ['08:30', '20:00']" in shown
+
+
+def test_non_interactive_mistake_is_one_line_and_changes_nothing(config_file):
+    config_file.write_text("catch_up: 1h\n")
+    result = run("setup", "--times", "25:00", "--yes")
+    assert result.returncode == 2
+    assert result.stderr == 'kindnudge: \'25:00\' is not a time of day; write it as "HH:MM", e.g. "09:30"\n'
+    assert config_file.read_text() == "catch_up: 1h\n"
+
+
+def test_stopping_midway_changes_nothing(config_file):
+    config_file.write_text("catch_up: 1h\n")
+    child = wizard()
+    answer(child, "(fixed/random) [fixed]: ", "fixed")
+    child.expect_exact("At what times?")
+    child.sendcontrol("c")
+    child.expect_exact("Setup stopped; nothing was changed.")
+    child.expect(pexpect.EOF)
+    assert config_file.read_text() == "catch_up: 1h\n"
+    assert not [p for p in config_file.parent.iterdir() if p.name.startswith(".config-")]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="drives a POSIX terminal")
+def test_yes_with_autostart(home, config_file):
+    result = run("setup", "--random", "2", "--between", "09:00-12:00", "--yes", "--no-test", "--autostart")
+    assert result.returncode == 0, result.stderr
+    assert (home / "config" / "autostart" / "kindnudge.desktop").exists()
