@@ -23,7 +23,7 @@ from kindnudge.errors import DeliveryError
 from kindnudge.library import load_all
 from kindnudge.notify import Chain, Notification, backend
 from kindnudge.notify.windows import fit
-from kindnudge.nudge import nudge
+from kindnudge.nudge import claim, deliver
 from kindnudge.state import State
 
 from conftest import run
@@ -141,9 +141,8 @@ def test_a_failing_backend_is_recorded_and_the_next_one_delivers(home):
     now = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
     with State(paths.state_db()) as state:
         with state.transaction():
-            result = nudge(
-                library, config, ["reframe"], Chain([first, second]), state, now, Random(1), "morning"
-            )
+            claimed = claim(library, config, ["reframe"], state, now, Random(1), "morning")
+        result = deliver(claimed, config, Chain([first, second]), state)
         delivered, failed = state.history(2)
         assert state.seen("reframe") == {result.message.id}
     assert result.error is None and len(second.sent) == 1

@@ -111,7 +111,7 @@ def cmd_now(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
     from kindnudge import notify
-    from kindnudge.nudge import draw, notification_for, nudge
+    from kindnudge.nudge import claim, deliver, draw, notification_for
     from kindnudge.state import State
 
     config, library = _load(args)
@@ -123,7 +123,8 @@ def cmd_now(args: argparse.Namespace) -> int:
         else:
             notifier = notify.choose(config.backend, config.push_urls, config.push_mode)
             with state.transaction():
-                delivery = nudge(library, config, kinds, notifier, state, datetime.now(timezone.utc), rng)
+                claimed = claim(library, config, kinds, state, datetime.now(timezone.utc), rng)
+            delivery = deliver(claimed, config, notifier, state)
             if delivery.error:
                 raise delivery.error
             message = delivery.message

@@ -31,7 +31,7 @@ from kindnudge.config import Config
 from kindnudge.errors import KindnudgeError
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain, Notification
-from kindnudge.nudge import nudge
+from kindnudge.nudge import Claim, claim, deliver
 from kindnudge.planner import Plan, Slot, kind_label
 from kindnudge.state import HistoryEntry, State
 from kindnudge.watch import Watcher
@@ -98,30 +98,32 @@ class Daemon:
 
     def _settle(self) -> None:
         loaded, now = self.current, self.clock()
-        with State(self.state_path) as state, state.transaction():
-            handled = state.get_moment(HANDLED_UNTIL)
-            if handled is not None and now <= handled:
-                return  # the clock went back: all of this was handled already
-            due = loaded.plan.between(handled, now) if handled else []
-            paused = state.get_moment(PAUSED_UNTIL)
-            decision = decide(due, now, loaded.config.catch_up, loaded.config.quiet_hours, paused)
-            for slot, reason in decision.skip:
-                log.warning("skipped %s (%s): %s", slot.at.isoformat(), slot.rule, reason)
-                state.record(
-                    HistoryEntry(
+        with State(self.state_path) as state:
+            with state.transaction():
+                handled = state.get_moment(HANDLED_UNTIL)
+                if handled is not None and now <= handled:
+                    return  # the clock went back: all of this was handled already
+                due = loaded.plan.between(handled, now) if handled else []
+                paused = state.get_moment(PAUSED_UNTIL)
+                decision = decide(due, now, loaded.config.catch_up, loaded.config.quiet_hours, paused)
+                for slot, reason in decision.skip:
+                    log.warning("skipped %s (%s): %s", slot.at.isoformat(), slot.rule, reason)
+                    entry = HistoryEntry(
                         now, slot.rule, kind_label(slot.kinds), None, None, "skipped", reason, slot.at
                     )
-                )
-            if decision.show:
-                self._show(decision.show, state, now)
-            state.set_moment(HANDLED_UNTIL, now)
+                    state.record(entry)
+                claimed = self._claim(decision.show, state, now) if decision.show else None
+                state.set_moment(HANDLED_UNTIL, now)
+            if claimed:
+                self._show(decision.show, claimed, state, now)
 
-    def _show(self, slot: Slot, state: State, now: datetime) -> None:
+    def _claim(self, slot: Slot, state: State, now: datetime) -> Claim:
         loaded = self.current
         kinds = [k for k in slot.kinds if k in loaded.config.kinds] or list(slot.kinds)
-        result = nudge(
-            loaded.library, loaded.config, kinds, loaded.notifier, state, now, self.rng, slot.rule, slot.at
-        )
+        return claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
+
+    def _show(self, slot: Slot, claimed: Claim, state: State, now: datetime) -> None:
+        result = deliver(claimed, self.current.config, self.current.notifier, state)
         late = (now - slot.at).total_seconds()
         if result.error:
             log.error("delivery failed for %s (%s): %s", slot.at.isoformat(), slot.rule, result.error)
@@ -141,6 +143,11 @@ class Daemon:
         lock = instance.acquire(self.state_path.with_name("daemon.lock"))
         try:
             self.current = self.load()
+            with State(self.state_path) as state, state.transaction():
+                if state.interrupted():
+                    log.warning(
+                        "the last run stopped while showing a nudge; marked it interrupted in history"
+                    )
             if _SIGNALS:
                 signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # before any thread starts
             self.settle()  # catch up on whatever came due while we were off

@@ -7,7 +7,7 @@ delivery is never counted as seen; the failure itself is kept in history.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from random import Random
 
@@ -54,38 +54,55 @@ class Delivery:
     error: DeliveryError | None  # None: the desktop took it
 
 
-def nudge(
+@dataclass(frozen=True)
+class Claim:
+    """A drawn message with its history row, committed before it is shown."""
+
+    message: Message
+    row: int
+
+
+def claim(
     library: Library,
     config: Config,
     kinds: Sequence[str],
-    notifier: Chain | Alongside,
     state: State,
     now: datetime,
     rng: Random,
     rule: str | None = None,
     due: datetime | None = None,
-) -> Delivery:
-    """Show the next message of `kinds` and record the outcome.
+) -> Claim:
+    """Draw the next message, count it as seen and record it as `sending`.
 
-    Call inside `state.transaction()`, so the draw, the history row and the
-    bag update commit together with whatever else the caller records.
+    Call inside `state.transaction()`. Committing this before the message is
+    shown means a crash mid-delivery can neither repeat it nor lose its record.
     """
     drawn = draw(library, kinds, state, rng, config.favourite_weight)
     message = drawn.message
+    row = state.record(HistoryEntry(now, rule, message.kind, message.id, message.text, "sending", None, due))
+    state.mark_seen(message.kind, message.id, drawn.refill)
+    return Claim(message, row)
+
+
+def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: State) -> Delivery:
+    """Show a claimed message, then settle its row in one short transaction.
+
+    A message that was not delivered goes back into the bag: it will still come.
+    """
+    message = claimed.message
     error: DeliveryError | None = None
     try:
         sent = notifier.send(notification_for(message, config))
-        failures = sent.failures
+        earlier = sent.failures
     except DeliveryError as exc:
-        error, failures = exc, [str(exc)]
-
-    def entry(status: str, reason: str | None) -> HistoryEntry:
-        return HistoryEntry(now, rule, message.kind, message.id, message.text, status, reason, due)
-
-    for failure in failures:  # a backend that failed before a fallback delivered
-        state.record(entry("failed", failure))
-    if not error:
-        state.record(entry("delivered", f"by {sent.backend}"))
-    if not error:
-        state.mark_seen(message.kind, message.id, drawn.refill)
+        error, earlier = exc, []
+    with state.transaction():
+        entry = state.entry(claimed.row)
+        for failure in earlier:  # a backend that failed before a fallback delivered
+            state.record(replace(entry, status="failed", reason=failure))
+        state.settle(
+            claimed.row, "failed" if error else "delivered", str(error) if error else f"by {sent.backend}"
+        )
+        if error:
+            state.unsee(message.kind, message.id)
     return Delivery(message, error)

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS history (
     kind TEXT NOT NULL,
     message_id TEXT,
     text TEXT,
-    status TEXT NOT NULL CHECK (status IN ('delivered', 'failed', 'skipped')),
+    status TEXT NOT NULL CHECK (status IN ('sending', 'delivered', 'failed', 'skipped', 'interrupted')),
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS history_kind_status ON history (kind, status, id);
@@ -53,7 +53,7 @@ class HistoryEntry:
     kind: str
     message_id: str | None  # None when skipped: nothing was drawn
     text: str | None
-    status: str  # delivered, failed or skipped
+    status: str  # sending, then delivered or failed; or skipped; interrupted after a crash
     reason: str | None
     due: datetime | None = None  # the planned moment, for scheduled nudges
 
@@ -118,8 +118,9 @@ class State:
         else:
             self.db.execute("INSERT OR REPLACE INTO marks VALUES (?, ?)", (message_id, mark))
 
-    def record(self, entry: HistoryEntry) -> None:
-        self.db.execute(
+    def record(self, entry: HistoryEntry) -> int:
+        """Add a history row; returns its id."""
+        cursor = self.db.execute(
             "INSERT INTO history (at, rule, kind, message_id, text, status, reason, due)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -133,14 +134,33 @@ class State:
                 entry.due.isoformat() if entry.due else None,
             ),
         )
+        return cursor.lastrowid
+
+    def entry(self, row: int) -> HistoryEntry:
+        return self._entries("WHERE id = ?", (row,))[0]
+
+    def settle(self, row: int, status: str, reason: str | None) -> None:
+        self.db.execute("UPDATE history SET status = ?, reason = ? WHERE id = ?", (status, reason, row))
+
+    def unsee(self, kind: str, message_id: str) -> None:
+        self.db.execute("DELETE FROM bag_seen WHERE kind = ? AND message_id = ?", (kind, message_id))
+
+    def interrupted(self) -> int:
+        """Rows left `sending` by a crash: say so rather than leave them pending."""
+        return self.db.execute(
+            "UPDATE history SET status = 'interrupted', reason = ? WHERE status = 'sending'",
+            ("kindnudge stopped while showing this; it may have appeared",),
+        ).rowcount
 
     def history(self, limit: int, status: str | None = None) -> list[HistoryEntry]:
         """The latest entries first; optionally only those with `status`."""
-        where = "WHERE status = ?" if status else ""
+        if status:
+            return self._entries("WHERE status = ? ORDER BY id DESC LIMIT ?", (status, limit))
+        return self._entries("ORDER BY id DESC LIMIT ?", (limit,))
+
+    def _entries(self, tail: str, params: tuple) -> list[HistoryEntry]:
         rows = self.db.execute(
-            f"SELECT at, rule, kind, message_id, text, status, reason, due FROM history {where}"
-            " ORDER BY id DESC LIMIT ?",
-            (status, limit) if status else (limit,),
+            f"SELECT at, rule, kind, message_id, text, status, reason, due FROM history {tail}", params
         ).fetchall()
         return [
             HistoryEntry(
