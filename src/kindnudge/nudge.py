@@ -97,12 +97,15 @@ def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: 
     except DeliveryError as exc:
         error, earlier = exc, []
     with state.transaction():
-        entry = state.entry(claimed.row)
-        for failure in earlier:  # a backend that failed before a fallback delivered
-            state.record(replace(entry, status="failed", reason=failure))
-        state.settle(
-            claimed.row, "failed" if error else "delivered", str(error) if error else f"by {sent.backend}"
-        )
         if error:
+            state.settle(claimed.row, "failed", str(error))
             state.unsee(message.kind, message.id)
+        elif earlier:  # backends that failed before a fallback delivered: one row each, in order
+            entry = state.entry(claimed.row)
+            state.settle(claimed.row, "failed", earlier[0])
+            for failure in earlier[1:]:
+                state.record(replace(entry, status="failed", reason=failure))
+            state.record(replace(entry, status="delivered", reason=f"by {sent.backend}"))
+        else:
+            state.settle(claimed.row, "delivered", f"by {sent.backend}")
     return Delivery(message, error)
