@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kindnudge.cli import build_parser
+from kindnudge.commands import build_parser
 from kindnudge.config import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,14 +10,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from random import Random
+from typing import TYPE_CHECKING
 
 from kindnudge.config import Config
 from kindnudge.errors import DeliveryError, UsageError
 from kindnudge.library import Library, Message
-from kindnudge.notify import Alongside, Chain, Notification
 from kindnudge.paths import icon_file
 from kindnudge.picker import Pick, pick
 from kindnudge.state import HistoryEntry, State
+
+if TYPE_CHECKING:
+    from kindnudge.notify import Alongside, Chain, Notification
 
 
 def draw(
@@ -39,6 +42,8 @@ def draw(
 
 
 def notification_for(message: Message, config: Config) -> Notification:
+    from kindnudge.notify import Notification
+
     return Notification(
         config.title_for(message.kind),
         message.text,
