@@ -65,3 +65,21 @@ def fake_clock(tmp_path: Path) -> faketime.FakeClock:
     if not faketime.library():
         pytest.skip("libfaketime is not installed (apt-get install faketime)")
     return faketime.FakeClock(tmp_path / "faketime")
+
+
+@pytest.fixture
+def daemons() -> Iterator:
+    """Start `kindnudge run` processes; any left running are killed afterwards."""
+    from running import Daemon
+
+    started: list[Daemon] = []
+
+    def start(env: dict[str, str] | None = None) -> Daemon:
+        started.append(Daemon(env or {}))
+        return started[-1]
+
+    yield start
+    for daemon in started:
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+            daemon.proc.wait()

@@ -7,82 +7,14 @@ Wall-clock time is moved with libfaketime (monotonic time keeps running), so
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import pytest
-
-from conftest import KINDNUDGE, run
+from conftest import run
+from running import history, next_minute, schedule
 
 UTC = timezone.utc
-
-
-class Daemon:
-    """One `kindnudge run` process and its log."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.log = Path(os.environ["XDG_STATE_HOME"]) / "kindnudge" / "kindnudge.log"
-        self.proc = subprocess.Popen(
-            [KINDNUDGE, "run"],
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.wait_for("started")
-
-    def log_text(self) -> str:
-        return self.log.read_text() if self.log.exists() else ""
-
-    def wait_for(self, words: str, timeout: float = 10) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log_text()
-            if words in text:
-                return text
-            if self.proc.poll() is not None:
-                raise AssertionError(f"daemon exited {self.proc.returncode}: {self.proc.stderr.read()}")
-            time.sleep(0.02)
-        raise AssertionError(f"{words!r} not in the log:\n{self.log_text()}")
-
-    def stop(self) -> float:
-        """SIGTERM; returns how long the daemon took to exit."""
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(5) == 0, self.proc.stderr.read()
-        return time.monotonic() - started
-
-
-@pytest.fixture
-def daemons():
-    started: list[Daemon] = []
-
-    def start(env: dict[str, str] | None = None) -> Daemon:
-        started.append(Daemon(env or {}))
-        return started[-1]
-
-    yield start
-    for daemon in started:
-        if daemon.proc.poll() is None:
-            daemon.proc.kill()
-            daemon.proc.wait()
-
-
-def next_minute(ahead: int = 2) -> datetime:
-    return (datetime.now(UTC) + timedelta(minutes=ahead)).replace(second=0, microsecond=0)
-
-
-def history() -> list[dict]:
-    return json.loads(run("history", "--json", "-n", "50").stdout)
-
-
-def schedule(config_file: Path, *times: datetime, extra: str = "") -> None:
-    rules = "".join(f"  - name: r{t:%H%M}\n    at: '{t:%H:%M}'\n" for t in times)
-    config_file.write_text(f"timezone: UTC\nquiet_hours: []\n{extra}schedule:\n{rules}")
 
 
 def test_a_rule_due_in_two_seconds_is_delivered_on_time(desktop, config_file, fake_clock, daemons):
@@ -115,7 +47,7 @@ def test_a_two_hour_jump_delivers_exactly_one_catch_up(desktop, config_file, fak
     entries = {e["due"]: e for e in history()}
     assert entries[second.isoformat()]["status"] == "delivered"
     assert entries[first.isoformat()]["status"] == "skipped"
-    assert "only the latest" in entries[first.isoformat()]["reason"]
+    assert "only the latest missed one" in entries[first.isoformat()]["reason"]
     assert "wall clock moved" in daemon.log_text()
 
 

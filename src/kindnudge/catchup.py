@@ -33,23 +33,31 @@ def decide(
     if not due:
         return Decision()
     *older, latest = due
-    skip = [(slot, _older_reason(slot, latest, paused_until)) for slot in older]
     late = now - latest.at
     local_now = now.astimezone(latest.at.tzinfo).time()
     if paused_until and latest.at < paused_until:
-        return Decision(skip=[*skip, (latest, "paused")])
-    if late > max(catch_up, ON_TIME):
-        reason = f"missed by {_rounded(late)}, more than catch_up allows"
-        return Decision(skip=[*skip, (latest, reason)])
-    if late > ON_TIME and in_quiet_hours(local_now, quiet):
-        return Decision(skip=[*skip, (latest, "missed, and it is quiet hours now")])
+        latest_reason = "paused"
+    elif late > max(catch_up, ON_TIME):
+        latest_reason = f"missed by {_rounded(late)}, more than catch_up allows"
+    elif late > ON_TIME and in_quiet_hours(local_now, quiet):
+        latest_reason = "missed, and it is quiet hours now"
+    else:
+        latest_reason = None
+    caught_up = f"missed; only the latest missed one ({latest.at:%H:%M}) is shown"
+    skip = [
+        (
+            slot,
+            "paused"
+            if paused_until and slot.at < paused_until
+            else caught_up
+            if not latest_reason
+            else "missed",
+        )
+        for slot in older
+    ]
+    if latest_reason:
+        return Decision(skip=[*skip, (latest, latest_reason)])
     return Decision(show=latest, skip=skip)
-
-
-def _older_reason(slot: Slot, latest: Slot, paused_until: datetime | None) -> str:
-    if paused_until and slot.at < paused_until:
-        return "paused"
-    return f"missed; only the latest ({latest.at:%H:%M}) is caught up"
 
 
 def _rounded(span: timedelta) -> str:

@@ -32,6 +32,7 @@ from kindnudge.errors import KindnudgeError
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain, Notification
 from kindnudge.nudge import Claim, claim, deliver
+from kindnudge.paths import ensure_private_file
 from kindnudge.planner import Plan, Slot, kind_label
 from kindnudge.state import HistoryEntry, State
 from kindnudge.watch import Watcher
@@ -244,7 +245,7 @@ def setup_logging(log_file: Path) -> None:
     """A rotated file in the state folder, and stderr; both one line per event."""
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
     to_file = logging.handlers.RotatingFileHandler(
-        log_file, maxBytes=512 * 1024, backupCount=3, encoding="utf-8"
+        ensure_private_file(log_file), maxBytes=512 * 1024, backupCount=3, encoding="utf-8"
     )
     to_stderr = logging.StreamHandler(sys.stderr)
     for handler in (to_file, to_stderr):

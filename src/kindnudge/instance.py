@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import IO
 
 from kindnudge.errors import AlreadyRunning
-from kindnudge.paths import ensure_private_dir
+from kindnudge.paths import ensure_private_file
 
 
 def acquire(path: Path) -> IO[str]:
     """Take the lock or raise AlreadyRunning; keep the returned file open."""
-    ensure_private_dir(path.parent)
-    handle = open(path, "a+", encoding="ascii")  # noqa: SIM115 - held for the daemon's life
+    handle = open(ensure_private_file(path), "a+", encoding="ascii")  # noqa: SIM115 - held for the daemon's life
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -48,8 +48,18 @@ def builtin_packs_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """State is personal: create folders readable by the user alone."""
+    """State is personal: our folder is readable by the user alone, even if
+    something else created it first."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def ensure_private_file(path: Path) -> Path:
+    """Create `path` (if new) readable and writable by the user alone."""
+    ensure_private_dir(path.parent)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     return path
 
 

@@ -6,7 +6,6 @@ processes never draw the same message, and a crash never half-records one.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from kindnudge.paths import ensure_private_dir
+from kindnudge.paths import ensure_private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS bag_seen (
@@ -62,9 +61,7 @@ class State:
     """An open state database; use as a context manager to close it."""
 
     def __init__(self, path: Path) -> None:
-        ensure_private_dir(path.parent)
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-        os.close(fd)
+        ensure_private_file(path)
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, timeout=10)
         self.db.execute("PRAGMA journal_mode=WAL")
