@@ -127,6 +127,7 @@ def bench_firing(folder: Path, firings: int, backend: str) -> dict:
         "hook_delay_median_s": hook,
         "lateness_median_s": statistics.median(late),
         "lateness_max_s": max(late),
+        "lateness_p95_s": statistics.quantiles(late, n=20)[-1] if len(late) >= 2 else max(late),
         "lateness_minus_hook_median_s": statistics.median(late) - hook,
         "daemon_rss_kib_after_firings": rss_after,
     }
@@ -151,6 +152,71 @@ def bench_cli(folder: Path, repeats: int = 15) -> dict:
     return result
 
 
+def bench_scale(folder: Path) -> dict:
+    """A 100,000-message pack, a 1,000,000-row history, a 1,000-nudge plan."""
+    from random import Random
+
+    from kindnudge.library import load_library
+    from kindnudge.picker import pick
+    from kindnudge.state import HistoryEntry, State
+
+    pack = folder / "big.yaml"
+    with open(pack, "w", encoding="utf-8") as out:
+        out.write("messages:\n")
+        for i in range(100_000):
+            kind = "reframe" if i % 2 else "self-care"
+            text = f"You are doing better than you think, number {i}."
+            out.write(f"  - id: m{i}\n    kind: {kind}\n    text: {text}\n")
+    started = time.perf_counter()
+    library = load_library([(pack, False)])
+    load_s = time.perf_counter() - started
+    candidates = library.of_kind("reframe")
+    seen = {m.id for m in candidates[::2]}
+    started = time.perf_counter()
+    pick(candidates, seen, None, Random(1))
+    pick_s = time.perf_counter() - started
+
+    state_home = folder / "scale-state"
+    db = state_home / "kindnudge" / "state.sqlite3"
+    with State(db) as state, state.transaction():
+        row = HistoryEntry(datetime.now(UTC), "r", "reframe", "m1", "text", "delivered", "by dbus")
+        state.db.executemany(
+            "INSERT INTO history (at, rule, kind, message_id, text, status, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((row.at.isoformat(), row.rule, row.kind, f"m{i}", row.text, row.status, row.reason)
+             for i in range(1_000_000)),
+        )  # fmt: skip
+    with State(db) as state:
+        started = time.perf_counter()
+        state.history(20)
+        query_s = time.perf_counter() - started
+    env = {**os.environ, "XDG_STATE_HOME": str(state_home), "XDG_CONFIG_HOME": str(folder / "scale-cfg")}
+
+    def timed(*args: str) -> float:
+        started = time.perf_counter()
+        subprocess.run([PYTHON, "-m", "kindnudge", *args], env=env, stdout=subprocess.DEVNULL, check=True)
+        return time.perf_counter() - started
+
+    return {
+        "pack_100k_load_s": load_s,
+        "pack_100k_pick_s": pick_s,
+        "history_1m_query_s": query_s,
+        "history_1m_cli_s": timed("history", "-n", "20"),
+        "next_1000_cli_s": timed("next", "-n", "1000"),
+    }
+
+
+TARGETS = [  # (what, measured value from results, limit)
+    ("idle RSS vs bare scheduler", lambda r: r["idle"]["rss_ratio_vs_bare_scheduler"], 1.25),
+    ("idle wake-ups per hour", lambda r: r["idle"]["kindnudge run"]["wakeups_per_hour"], 60),
+    ("firing lateness max, s (dbus)", lambda r: r["firing"]["dbus"]["lateness_max_s"], 1.0),
+    ("--version vs bare interpreter", lambda r: r["cli"]["kindnudge --version"]["ratio"], 2.0),
+    ("now --dry-run vs bare interpreter", lambda r: r["cli"]["kindnudge now --dry-run"]["ratio"], 4.0),
+    ("100k pack load, s", lambda r: r["scale"]["pack_100k_load_s"], 0.5),
+    ("1M history query, s", lambda r: r["scale"]["history_1m_query_s"], 0.05),
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle-seconds", type=float, default=60)
@@ -162,6 +228,7 @@ def main() -> None:
             "idle": bench_idle(folder, args.idle_seconds),
             "firing": {b: bench_firing(folder, args.firings, b) for b in ("dbus", "plyer")},
             "cli": bench_cli(folder),
+            "scale": bench_scale(folder),
         }
     base = results["idle"]["bare BlockingScheduler, one job"]
     ours = results["idle"]["kindnudge run"]
@@ -190,6 +257,15 @@ def main() -> None:
     for name, row in results["cli"].items():
         if isinstance(row, dict):
             print(f"  {name:28} {row['seconds'] * 1000:6.1f} ms   {row['ratio']:.2f}x")
+    print("scale:")
+    for name, seconds in results["scale"].items():
+        print(f"  {name:28} {seconds * 1000:8.1f} ms")
+    print("targets:")
+    for what, measured, limit in TARGETS:
+        value = measured(results)
+        print(f"  {what:36} {value:8.3f}  (at most {limit:g})  {'met' if value <= limit else 'MISSED'}")
+    results["targets"] = {what: {"value": m(results), "limit": lim} for what, m, lim in TARGETS}
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
