@@ -25,10 +25,13 @@ class Daemon:
             self.proc = subprocess.Popen(
                 [KINDNUDGE, "run"], env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=err
             )
-        self.wait_for("started")
+        self.wait_for(f"started (pid {self.proc.pid})")
 
     def log_text(self) -> str:
-        return self.log.read_text() if self.log.exists() else ""
+        """This process's part of the log (a restarted daemon appends to the same file)."""
+        text = self.log.read_text() if self.log.exists() else ""
+        mine = text.find(f"started (pid {self.proc.pid})")
+        return text[text.rfind("\n", 0, mine) + 1 :] if mine >= 0 else ""
 
     def wait_for(self, words: str, timeout: float = 10) -> str:
         deadline = time.monotonic() + timeout

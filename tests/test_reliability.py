@@ -90,7 +90,8 @@ def test_kill_9_during_200_deliveries_loses_nothing_and_repeats_nothing(
     config_file.write_text("timezone: UTC\nquiet_hours: []\nschedule:\n  - cron: '* * * * *'\n")
     chance = random.Random(2026)
     offset = 0.0
-    daemon = daemons(fake_clock.env)
+    env = {**fake_clock.env, "KINDNUDGE_HEARTBEAT": "0.05"}  # notice each move of the faked clock
+    daemon = daemons(env)
     kills = 0
     while len(desktop.received(0, wait_s=0)) < 200:
         fake_now = time.time() + offset
@@ -101,7 +102,7 @@ def test_kill_9_during_200_deliveries_loses_nothing_and_repeats_nothing(
             daemon.proc.send_signal(signal.SIGKILL)
             daemon.proc.wait()
             kills += 1
-            daemon = daemons(fake_clock.env)
+            daemon = daemons(env)
         else:
             time.sleep(0.3)
     daemon.stop()
