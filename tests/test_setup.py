@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import pexpect
-import pytest
 
 from conftest import KINDNUDGE, run
 
@@ -97,7 +95,6 @@ def test_stopping_midway_changes_nothing(config_file):
     assert not [p for p in config_file.parent.iterdir() if p.name.startswith(".config-")]
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="drives a POSIX terminal")
 def test_yes_with_autostart(home, config_file):
     result = run("setup", "--random", "2", "--between", "09:00-12:00", "--yes", "--no-test", "--autostart")
     assert result.returncode == 0, result.stderr

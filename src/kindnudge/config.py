@@ -17,8 +17,9 @@ from kindnudge import yamlfile
 from kindnudge.errors import ConfigError, Location
 from kindnudge.library import KINDS
 from kindnudge.schedule import Rule, parse_rules
-from kindnudge.timetext import parse_duration, parse_time_of_day
-from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
+from kindnudge.schedule import parse_kinds as schedule_kinds
+from kindnudge.timetext import parse_duration
+from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, items
 
 BACKENDS = ("auto", "dbus", "plyer", "osascript", "windows", "console")
 PUSH_MODES = ("alongside", "instead")
@@ -81,14 +82,9 @@ def _text(value: Any, where: Location, what: str) -> str:
 
 
 def _list(value: Any, where: Location, what: str) -> list[tuple[Any, Location]]:
-    """A list with each item's position; a single value counts as a list of one."""
-    if isinstance(value, MarkedList):
-        return [(item, value.at(i)) for i, item in enumerate(value)]
-    if isinstance(value, (list, tuple)):
-        return [(item, where) for item in value]
     if value is None or isinstance(value, (dict, bool)):
         raise ConfigError(f"expected {what}, got {describe(value)}", where)
-    return [(value, where)]
+    return items(list(value) if isinstance(value, tuple) else value, where)
 
 
 def parse_timezone(value: Any, where: Location, _base: Path) -> str | None:
@@ -108,15 +104,6 @@ def parse_timezone(value: Any, where: Location, _base: Path) -> str | None:
     return name
 
 
-def parse_clock(value: Any, where: Location) -> time:
-    if isinstance(value, int) and not isinstance(value, bool):
-        raise ConfigError(f'{value} is not a time of day; write it in quotes, e.g. "09:30"', where)
-    try:
-        return parse_time_of_day(_text(value, where, 'a time such as "09:30"'))
-    except ValueError as exc:
-        raise ConfigError(str(exc), where) from None
-
-
 def parse_span(value: Any, where: Location, _base: Path) -> timedelta:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0:
         raise ConfigError(f'{value} has no unit; write e.g. "{value}s" or "{value}m"', where)
@@ -131,10 +118,10 @@ def parse_span(value: Any, where: Location, _base: Path) -> timedelta:
 def parse_quiet_hours(value: Any, where: Location, _base: Path) -> tuple[time, time] | None:
     if value is None or value == [] or value is False:
         return None
-    items = _list(value, where, 'two times, e.g. ["22:00", "07:30"]')
-    if len(items) != 2:
+    pair = _list(value, where, 'two times, e.g. ["22:00", "07:30"]')
+    if len(pair) != 2:
         raise ConfigError('quiet_hours takes two times, start and end, e.g. ["22:00", "07:30"]', where)
-    start, end = (parse_clock(item, at) for item, at in items)
+    start, end = (clock(item, at) for item, at in pair)
     if start == end:
         raise ConfigError("quiet hours start and end at the same time; give two different times", where)
     return start, end
@@ -190,15 +177,8 @@ def parse_urls(value: Any, where: Location, _base: Path) -> tuple[str, ...]:
 
 
 def parse_kinds(value: Any, where: Location, _base: Path) -> tuple[str, ...]:
-    kinds: list[str] = []
-    for item, at in _list(value, where, "a list of kinds"):
-        if item not in KINDS:
-            raise ConfigError(f"unknown kind {describe(item)}; write one of: {', '.join(KINDS)}", at)
-        if item not in kinds:
-            kinds.append(item)
-    if not kinds:
-        raise ConfigError(f"name at least one kind: {', '.join(KINDS)}", where)
-    return tuple(kinds)
+    _list(value, where, "a list of kinds")  # refuses nothing, a mapping or a yes/no
+    return schedule_kinds(value, where)
 
 
 def parse_weight(value: Any, where: Location, _base: Path) -> int:

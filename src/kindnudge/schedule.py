@@ -13,8 +13,8 @@ from typing import Any
 from kindnudge.cron import CronSpec, parse_cron
 from kindnudge.errors import ConfigError, Location
 from kindnudge.library import KINDS
-from kindnudge.timetext import format_duration, parse_duration, parse_time_of_day
-from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
+from kindnudge.timetext import format_duration, parse_duration
+from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, items
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_GROUPS = {
@@ -95,14 +95,14 @@ def parse_rule(item: Any, where: Location, index: int) -> Rule:
     name = item.get("name", f"rule-{index}")
     if not isinstance(name, (str, int)) or not str(name).strip():
         raise ConfigError(f"a rule's name is a short text, got {describe(name)}", pos("name"))
-    kinds = _kinds(item.get("kind", "any"), pos("kind"))
+    kinds = parse_kinds(item.get("kind", "any"), pos("kind"))
     days = _days(item.get("days", "daily"), pos("days"))
     for key in ("between", "min_gap"):
         if key in item and "random" not in item:
             raise ConfigError(f"{key}: only goes with random:; remove it or add random: N", pos(key))
     rule = Rule(str(name).strip(), kinds, days)
     if "at" in item:
-        times = [_clock(value, w) for value, w in _items(item["at"], pos("at"))]
+        times = [clock(value, w) for value, w in items(item["at"], pos("at"))]
         if not times:
             raise ConfigError('at: needs at least one time, e.g. at: "09:00"', pos("at"))
         return Rule(rule.name, kinds, days, at=tuple(sorted(set(times))))
@@ -125,28 +125,10 @@ def _rule_where(item: dict) -> Location:
     return item.where if isinstance(item, MarkedDict) else Location("(built-in defaults)")
 
 
-def _items(value: Any, where: Location) -> list[tuple[Any, Location]]:
-    if isinstance(value, MarkedList):
-        return [(v, value.at(i)) for i, v in enumerate(value)]
-    if isinstance(value, list):
-        return [(v, where) for v in value]
-    return [(value, where)]
-
-
-def _clock(value: Any, where: Location) -> time:
-    if isinstance(value, int) and not isinstance(value, bool):
-        raise ConfigError(f'{value} is not a time of day; write it in quotes, e.g. "09:30"', where)
-    if not isinstance(value, str):
-        raise ConfigError(f'expected a time such as "09:30", got {describe(value)}', where)
-    try:
-        return parse_time_of_day(value)
-    except ValueError as exc:
-        raise ConfigError(str(exc), where) from None
-
-
-def _kinds(value: Any, where: Location) -> tuple[str, ...]:
+def parse_kinds(value: Any, where: Location) -> tuple[str, ...]:
+    """reframe, self-care, any (both), or a list of these."""
     kinds: list[str] = []
-    for item, at in _items(value, where):
+    for item, at in items(value, where):
         if item == "any":
             kinds.extend(KINDS)
         elif item in KINDS:
@@ -154,13 +136,13 @@ def _kinds(value: Any, where: Location) -> tuple[str, ...]:
         else:
             raise ConfigError(f"unknown kind {describe(item)}; write one of: {', '.join(KINDS)}, any", at)
     if not kinds:
-        raise ConfigError("kind: needs at least one kind", where)
+        raise ConfigError(f"name at least one kind: {', '.join(KINDS)} or any", where)
     return tuple(dict.fromkeys(kinds))
 
 
 def _days(value: Any, where: Location) -> frozenset[int]:
     days: set[int] = set()
-    for item, at in _items(value, where):
+    for item, at in items(value, where):
         word = str(item).strip().lower() if isinstance(item, str) else ""
         if word in _DAY_GROUPS:
             days.update(_DAY_GROUPS[word])
@@ -186,10 +168,10 @@ def _random(item: dict, pos: Any) -> RandomTimes:
         raise ConfigError(f"random: takes how many a day, 1 to 48, got {describe(count)}", pos("random"))
     if "between" not in item:
         raise ConfigError('random: needs between: ["10:00", "21:00"] to say when', pos("random"))
-    window = _items(item["between"], pos("between"))
+    window = items(item["between"], pos("between"))
     if len(window) != 2:
         raise ConfigError('between: takes two times, e.g. ["10:00", "21:00"]', pos("between"))
-    start, end = (_clock(v, w) for v, w in window)
+    start, end = (clock(v, w) for v, w in window)
     if start == end:
         raise ConfigError("between: start and end are the same; give a window", pos("between"))
     window = RandomTimes(count, start, end, DEFAULT_MIN_GAP).window

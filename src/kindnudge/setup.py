@@ -18,8 +18,7 @@ from typing import Any
 from kindnudge import configfile, yamlfile
 from kindnudge.config import load_config
 from kindnudge.errors import ConfigError, Location, UsageError
-from kindnudge.library import KINDS
-from kindnudge.schedule import parse_rule
+from kindnudge.schedule import parse_kinds, parse_rule
 
 WIZARD = Location("(your answer)")
 
@@ -185,18 +184,11 @@ def _days(answers: Answers) -> Callable[[str], str]:
 
 
 def _kinds(text: str) -> list[str]:
-    kinds: list[str] = []
-    for word in split_list(text.lower().replace(" ", ",")):
-        word = word.replace("selfcare", "self-care")
-        if word in ("both", "any"):
-            kinds += KINDS
-        elif word in KINDS:
-            kinds.append(word)
-        else:
-            raise ValueError("please answer reframe, self-care or both")
-    if not kinds:
-        raise ValueError("please answer reframe, self-care or both")
-    return list(dict.fromkeys(kinds))
+    words = [w.replace("selfcare", "self-care") for w in split_list(text.lower().replace(" ", ","))]
+    try:
+        return list(parse_kinds(["any" if w == "both" else w for w in words], WIZARD))
+    except ConfigError:
+        raise ValueError("please answer reframe, self-care or both") from None
 
 
 def _quiet(text: str) -> list[str]:
@@ -220,11 +212,7 @@ def from_options(times: str | None, random: int | None, between: str | None, day
         answers.random = _count(str(random)) if random else None
         answers.between = _span(answers)(between) if between else None
         answers.days = _days(answers)(days) if days else "daily"
-        answers.kinds = _kinds(
-            kinds.replace(",", " ").replace(" ", "")
-            if kinds and "," not in kinds
-            else ("both" if kinds and len(split_list(kinds)) == 2 else (kinds or "both"))
-        )
+        answers.kinds = _kinds(kinds or "both")
         answers.quiet = _quiet(quiet) if quiet else None
         check_rule(answers)
     except (ValueError, ConfigError) as exc:

@@ -15,12 +15,14 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Sequence
+from datetime import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from kindnudge.errors import ConfigError, Location
+from kindnudge.timetext import parse_time_of_day
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -205,3 +207,24 @@ def check_keys(mapping: MarkedDict, known: Sequence[str], what: str) -> None:
     for key in mapping:
         if key not in known:
             raise unknown_key(key, known, mapping.key_at(key), what)
+
+
+def items(value: Any, where: Location) -> list[tuple[Any, Location]]:
+    """A list with each item's position; a single value counts as a list of one."""
+    if isinstance(value, MarkedList):
+        return [(item, value.at(i)) for i, item in enumerate(value)]
+    if isinstance(value, list):
+        return [(item, where) for item in value]
+    return [(value, where)]
+
+
+def clock(value: Any, where: Location) -> time:
+    """A time of day as written in YAML, or a ConfigError saying how to write it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ConfigError(f'{value} is not a time of day; write it in quotes, e.g. "09:30"', where)
+    if not isinstance(value, str):
+        raise ConfigError(f'expected a time such as "09:30", got {describe(value)}', where)
+    try:
+        return parse_time_of_day(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc), where) from None
