@@ -395,7 +395,7 @@ def cmd_config(args: argparse.Namespace) -> int:
         from kindnudge import configfile, yamlfile
 
         _load(args)  # refuse to show a config that doesn't work
-        data = configfile.plain(yamlfile.read(path)) if path.exists() else {}
+        data = yamlfile.plain(yamlfile.read(path)) if path.exists() else {}
         print(configfile.render(data or {}, defaults_as_comments=False), end="")
         return 0
     from kindnudge import editing

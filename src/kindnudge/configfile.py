@@ -12,20 +12,12 @@ from typing import Any
 import yaml
 
 from kindnudge.config import SETTINGS
+from kindnudge.yamlfile import plain
 
 HEADER = (
     "# kindnudge settings. Every setting is optional: delete a line to get the default.\n"
     "# `kindnudge check` checks this file; the README has the full reference.\n"
 )
-
-
-def plain(value: Any) -> Any:
-    """Marked YAML containers -> plain dicts and lists, for dumping."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 class _Dumper(yaml.SafeDumper):

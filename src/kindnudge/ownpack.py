@@ -12,12 +12,10 @@ import re
 import tempfile
 from pathlib import Path
 
-import yaml
-
 from kindnudge import yamlfile
-from kindnudge.configfile import plain
 from kindnudge.errors import UsageError
 from kindnudge.library import MAX_TEXT, Library, Message
+from kindnudge.yamlfile import plain
 
 FILE_NAME = "my-messages.yaml"
 _HEADER = (
@@ -38,6 +36,8 @@ def _read(path: Path) -> list[dict]:
 
 
 def _write(path: Path, messages: list[dict]) -> None:
+    import yaml
+
     text = _HEADER + yaml.safe_dump({"messages": messages}, sort_keys=False, allow_unicode=True, width=100)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".my-messages-")

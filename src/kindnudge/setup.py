@@ -19,6 +19,7 @@ from kindnudge import configfile, yamlfile
 from kindnudge.config import load_config
 from kindnudge.errors import ConfigError, Location, UsageError
 from kindnudge.schedule import parse_kinds, parse_rule
+from kindnudge.yamlfile import plain
 
 WIZARD = Location("(your answer)")
 
@@ -74,7 +75,7 @@ def merged(existing: dict, answers: Answers) -> dict:
 def existing_data(path: Path) -> dict:
     if not path.exists():
         return {}
-    data = configfile.plain(yamlfile.read(path))
+    data = plain(yamlfile.read(path))
     return data if isinstance(data, dict) else {}
 
 

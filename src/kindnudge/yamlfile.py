@@ -1,30 +1,20 @@
 """Safe YAML reading that remembers where every value came from.
 
-Two deliberate departures from PyYAML's YAML 1.1 defaults, because users write
-times and words, not base-60 numbers or yes/no flags:
-
-- `9:30` stays the string "9:30" (YAML 1.1 would read the integer 570);
-- only `true`/`false` are booleans, so `no`, `on` and `off` stay words.
-
 Containers come back as `MarkedDict`/`MarkedList`, so validation can point at
-`file:line:column`. Tags such as `!!python/object` are refused.
+`file:line:column`; the small helpers here turn YAML values into typed ones
+with messages that say what to write instead. The loader itself (and PyYAML)
+lives in yamlloader.py.
 """
 
 from __future__ import annotations
 
-import gc
-import re
 from collections.abc import Sequence
 from datetime import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kindnudge.errors import ConfigError, Location
 from kindnudge.timetext import parse_time_of_day
-
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class MarkedDict(dict):
@@ -51,115 +41,15 @@ class MarkedList(list):
         return self.item_where[index] if index < len(self.item_where) else self.where
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """Safe loader with a YAML 1.2-like resolver and position tracking."""
-
-    yaml_implicit_resolvers: dict = {}  # noqa: RUF012 - PyYAML's own class-level table
-
-    def __init__(self, stream: str, path: Path | str) -> None:
-        super().__init__(stream)
-        self.source = path
-
-    def location(self, node: yaml.Node) -> Location:
-        mark = node.start_mark
-        return Location(self.source, mark.line + 1, mark.column + 1)
-
-
-def _resolve(tag: str, pattern: str, first: str) -> None:
-    _Loader.add_implicit_resolver(tag, re.compile(pattern, re.X), list(first))
-
-
-_resolve("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
-_resolve(
-    "tag:yaml.org,2002:int",
-    r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$",
-    "-+0123456789",
-)
-_resolve(
-    "tag:yaml.org,2002:float",
-    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-    "-+0123456789.",
-)
-_resolve("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])  # type: ignore[arg-type]
-_resolve("tag:yaml.org,2002:merge", r"^(?:<<)$", "<")
-
-
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
-    text = loader.construct_scalar(node)
-    return int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10)
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> MarkedDict:
-    loader.flatten_mapping(node)
-    result = MarkedDict()
-    result.where = loader.location(node)
-    result.key_where, result.value_where = {}, {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise ConfigError("a key must be a plain word", loader.location(key_node))
-        if key in result:
-            raise ConfigError(
-                f"'{key}' appears twice in the same mapping (first at line "
-                f"{result.key_where[key].line}); keep one of them",
-                loader.location(key_node),
-            )
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_where[key] = loader.location(key_node)
-        result.value_where[key] = loader.location(value_node)
-    return result
-
-
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> MarkedList:
-    result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
-    result.where = loader.location(node)
-    result.item_where = [loader.location(child) for child in node.value]
-    return result
-
-
-def _refuse(loader: _Loader, node: yaml.Node) -> None:
-    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-    raise ConfigError(
-        f"the tag {tag} is not allowed here; remove it and write a plain value",
-        loader.location(node),
-    )
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _refuse)
-_Loader.add_constructor("tag:yaml.org,2002:set", _refuse)
-_Loader.add_constructor("tag:yaml.org,2002:omap", _refuse)
-_Loader.add_constructor("tag:yaml.org,2002:pairs", _refuse)
-_Loader.add_constructor("tag:yaml.org,2002:binary", _refuse)
-_Loader.add_constructor(None, _refuse)
-
-
 def parse(text: str, source: Path | str) -> Any:
     """Parse one YAML document; any problem becomes a located ConfigError.
 
-    The cyclic garbage collector is paused meanwhile: parsing makes many
-    objects and no cycles, and collecting during it made a 100,000-message
-    pack load four times slower.
+    PyYAML is imported here, not at start-up: commands that find everything
+    they need in the cache never pay for it.
     """
-    loader = _Loader(text, source)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Location(source, mark.line + 1, mark.column + 1) if mark else Location(source)
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise ConfigError(f"not valid YAML: {problem}", where) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", Location(source)) from None
-    finally:
-        loader.dispose()
-        if collecting:
-            gc.enable()
+    from kindnudge.yamlloader import load
+
+    return load(text, source)
 
 
 def read(path: Path) -> Any:
@@ -228,3 +118,12 @@ def clock(value: Any, where: Location) -> time:
         return parse_time_of_day(value)
     except ValueError as exc:
         raise ConfigError(str(exc), where) from None
+
+
+def plain(value: Any) -> Any:
+    """Marked YAML containers -> plain dicts and lists, for dumping."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
