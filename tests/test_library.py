@@ -80,3 +80,31 @@ def test_list_json_shows_own_messages_with_their_pack(config_file):
             "text": "Make yourself a warm drink and sit with it for five minutes."} in listed  # fmt: skip
     assert all(set(item) == {"id", "kind", "text", "section", "pack"} for item in listed)
     assert {item["kind"] for item in listed} == {"self-care"}
+
+
+def test_checked_packs_are_cached_and_an_edit_is_seen_at_once(tmp_path):
+    cache = tmp_path / "cache"
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(GOOD)
+
+    def mine_1() -> str:
+        return load_all(paths.builtin_packs_dir(), [(pack, None)], cache).get("mine-1").text
+
+    first = load_all(paths.builtin_packs_dir(), [(pack, None)], cache)
+    assert len(list(cache.glob("pack-*.json"))) == 3  # two built-in packs and this one
+    assert load_all(paths.builtin_packs_dir(), [(pack, None)], cache) == first
+    pack.write_text(GOOD.replace("take up space", "rest"))
+    assert mine_1() == "You are allowed to rest."
+    for cached in cache.glob("pack-*.json"):
+        cached.write_text("{not json")
+    assert mine_1() == "You are allowed to rest."
+
+
+def test_a_duplicate_found_through_the_cache_still_names_its_line(tmp_path):
+    cache = tmp_path / "cache"
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(GOOD)
+    load_all(paths.builtin_packs_dir(), [(first, None)], cache)
+    second.write_text(GOOD.replace("mine-2", "other"))
+    with pytest.raises(ConfigError, match=rf"b.yaml:3:9: duplicate id 'mine-1' \(first at {first}:3:9\)"):
+        load_all(paths.builtin_packs_dir(), [(first, None), (second, None)], cache)

@@ -42,7 +42,7 @@ def _load(args: argparse.Namespace) -> tuple[Config, Library]:
     own = ownpack.path_for(path)
     if own.exists() and own not in [p for p, _ in packs]:
         packs.append((own, Location(own)))
-    return config, load_all(paths.builtin_packs_dir(), packs)
+    return config, load_all(paths.builtin_packs_dir(), packs, paths.cache_dir())
 
 
 def _message_id(text: str, library: Library) -> str:
@@ -137,9 +137,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     messages = [m for m in library.messages if not args.kind or m.kind == args.kind]
     if args.json:
         import json
-        from dataclasses import asdict
 
-        print(json.dumps([asdict(m) for m in messages], ensure_ascii=False, indent=2))
+        print(json.dumps([m._asdict() for m in messages], ensure_ascii=False, indent=2))
         return 0
     for m in messages:
         print(f"{m.id:30} {m.kind:9} {m.text}")

@@ -5,13 +5,16 @@ They are raised anywhere and caught once, in `cli.main`, which prints one line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Location:
-    """A place in a file, 1-based, so messages read like a compiler's."""
+class Location(NamedTuple):
+    """A place in a file, 1-based, so messages read like a compiler's.
+
+    A tuple, not a dataclass: a big pack makes one per message, and tuples
+    are several times cheaper to create.
+    """
 
     path: Path | str
     line: int = 0

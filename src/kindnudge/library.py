@@ -7,11 +7,12 @@ reported with the file, line and column it sits on.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kindnudge import yamlfile
 from kindnudge.errors import ConfigError, Location
@@ -24,8 +25,9 @@ _PACK_KEYS = ("messages", "title", "description", "source")
 _MESSAGE_KEYS = ("id", "kind", "text", "section")
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
+    """One nudge. A tuple for the same reason as Location: packs can be big."""
+
     id: str
     kind: str
     text: str
@@ -44,8 +46,26 @@ class Library:
         return next((m for m in self.messages if m.id == message_id), None)
 
 
-def load_pack(path: Path, require_section: bool = False) -> list[tuple[Message, Location]]:
-    """The pack's messages, each with the position of its id."""
+def load_pack(
+    path: Path, require_section: bool = False, cache: Path | None = None
+) -> list[tuple[Message, Location]]:
+    """The pack's messages, each with the position of its id.
+
+    A pack that was checked before and hasn't changed since (same size and
+    modification time) is read from `cache`, as JSON, without parsing YAML.
+    """
+    if cache:
+        key = _cache_key(path, require_section)
+        cached = _from_cache(cache, key, path)
+        if cached is not None:
+            return cached
+    messages = _parse_pack(path, require_section)
+    if cache:
+        _to_cache(cache, key, messages)
+    return messages
+
+
+def _parse_pack(path: Path, require_section: bool) -> list[tuple[Message, Location]]:
     data = yamlfile.read(path)
     if not isinstance(data, MarkedDict) or "messages" not in data:
         where = data.where if isinstance(data, (MarkedDict, MarkedList)) else Location(path, 1, 1)
@@ -91,16 +111,74 @@ def _message(item: Any, where: Location, path: Path, require_section: bool) -> M
     return Message(str(message_id), kind, text, section, path.stem)
 
 
-def load_library(packs: Iterable[tuple[Path, bool]]) -> Library:
+_CACHE_FORMAT = 1
+
+
+def _cache_key(path: Path, require_section: bool) -> list:
+    from kindnudge import __version__
+
+    info = path.stat()
+    return [str(path.resolve()), info.st_size, info.st_mtime_ns, require_section, __version__, _CACHE_FORMAT]
+
+
+def _cache_file(cache: Path, key: list) -> Path:
+    import zlib
+
+    return cache / f"pack-{zlib.crc32(key[0].encode()):08x}.json"
+
+
+def _from_cache(cache: Path, key: list, path: Path) -> list[tuple[Message, Location]] | None:
+    import json
+
+    try:
+        data = json.loads(_cache_file(cache, key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("key") != key:
+        return None
+    return [
+        (Message(i, k, t, s, path.stem), Location(path, line, col))
+        for i, k, t, s, line, col in data["messages"]
+    ]
+
+
+def _to_cache(cache: Path, key: list, messages: list[tuple[Message, Location]]) -> None:
+    """Best effort: a cache that can't be written only costs time."""
+    import json
+    import os
+    import tempfile
+
+    rows = [[m.id, m.kind, m.text, m.section, where.line, where.column] for m, where in messages]
+    try:
+        cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=cache, prefix=".pack-")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({"key": key, "messages": rows}, out, ensure_ascii=False)
+        os.replace(temp, _cache_file(cache, key))
+    except OSError:
+        pass
+
+
+def load_library(packs: Iterable[tuple[Path, bool]], cache: Path | None = None) -> Library:
     """Load packs in order; the flag says whether each message needs a section.
 
     Ids must be unique across all packs, because the shuffle bag and history
     refer to messages by id.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # many small objects, no cycles: collecting meanwhile only costs time
+    try:
+        return _collect(packs, cache)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _collect(packs: Iterable[tuple[Path, bool]], cache: Path | None) -> Library:
     messages: list[Message] = []
     first_seen: dict[str, Location] = {}
     for path, require_section in packs:
-        for message, where in load_pack(path, require_section):
+        for message, where in load_pack(path, require_section, cache):
             if message.id in first_seen:
                 raise ConfigError(
                     f"duplicate id '{message.id}' (first at {first_seen[message.id]});"
@@ -116,7 +194,9 @@ def builtin_packs(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.yaml"))
 
 
-def load_all(builtin_dir: Path, user_packs: Iterable[tuple[Path, Location]]) -> Library:
+def load_all(
+    builtin_dir: Path, user_packs: Iterable[tuple[Path, Location]], cache: Path | None = None
+) -> Library:
     """Built-in packs (which must cite the article) plus the user's own."""
     user = list(user_packs)
     for path, where in user:
@@ -125,5 +205,5 @@ def load_all(builtin_dir: Path, user_packs: Iterable[tuple[Path, Location]]) -> 
                 f"pack file {path} was not found; fix the path or remove it from content.packs", where
             )
     return load_library(
-        [(path, True) for path in builtin_packs(builtin_dir)] + [(path, False) for path, _ in user]
+        [(path, True) for path in builtin_packs(builtin_dir)] + [(path, False) for path, _ in user], cache
     )

@@ -35,6 +35,13 @@ def state_dir() -> Path:
     return user_state_path(APP, appauthor=False)
 
 
+def cache_dir() -> Path:
+    """Checked packs, kept as JSON so start-up needn't parse YAML; safe to delete."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP, appauthor=False)
+
+
 def state_db() -> Path:
     return state_dir() / "state.sqlite3"
 
