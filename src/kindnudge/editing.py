@@ -57,7 +57,10 @@ def edit(path: Path, check: Callable[[], Any], ask: Callable[[str], str] = input
                 print("Put back your last working config; nothing was lost.")
                 return 2
             where = exc.where
-            note = f"line {where.line + 1}, column {where.column}: " if where and where.line else ""
+            here = where and where.line and Path(where.path) == path  # (the mistake may be in a pack)
+            note = (
+                f"line {where.line + 1}, column {where.column}: " if here else f"{where}: " if where else ""
+            )
             path.write_text(
                 f"{PROBLEM}{note}{exc.message}\n" + path.read_text(encoding="utf-8"), encoding="utf-8"
             )

@@ -1,0 +1,120 @@
+"""Commands about the messages: now, list, check, add, remove, favourite, hide."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from kindnudge import paths
+from kindnudge.commands.common import load, plan, resolve_id
+from kindnudge.errors import KindnudgeError
+
+if TYPE_CHECKING:
+    pass
+
+
+def cmd_now(args: argparse.Namespace) -> int:
+    import random
+    from datetime import datetime, timezone
+
+    from kindnudge.nudge import claim, deliver, draw
+    from kindnudge.state import State
+
+    config, library = load(args)
+    kinds = [args.kind] if args.kind else list(config.kinds)
+    rng = random.Random()
+    with State(paths.state_db()) as state:
+        if args.dry_run:
+            message = draw(library, kinds, state, rng).message
+        else:
+            from kindnudge import notify
+
+            notifier = notify.choose(config.backend, config.push_urls, config.push_mode)
+            with state.transaction():
+                claimed = claim(library, config, kinds, state, datetime.now(timezone.utc), rng)
+            delivery = deliver(claimed, config, notifier, state)
+            if delivery.error:
+                raise delivery.error
+            message = delivery.message
+    print(f"{config.title_for(message.kind)}\n{message.text}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    _config, library = load(args)
+    messages = [m for m in library.messages if not args.kind or m.kind == args.kind]
+    if args.json:
+        import json
+
+        print(json.dumps([m._asdict() for m in messages], ensure_ascii=False, indent=2))
+        return 0
+    for m in messages:
+        print(f"{m.id:30} {m.kind:9} {m.text}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from kindnudge import notify
+    from kindnudge.library import KINDS
+    from kindnudge.planner import silenced_rules
+
+    config, library = load(args)
+    for name in silenced_rules(plan(config), datetime.now(timezone.utc)):
+        print(f"warning: rule '{name}' always falls inside quiet_hours, so it never shows anything")
+    source = config.source or f"built-in defaults (no file at {paths.config_file(args.config)[0]})"
+    counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
+    print(f"config: {source}: ok")
+    print(f"messages: {counts}")
+    notifier = notify.choose(config.backend, config.push_urls, config.push_mode)
+    try:
+        print(f"backend: {notifier.describe()}")
+    except KindnudgeError as exc:
+        print(f"backend: {config.backend}, but nothing can deliver right now: {exc}")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from kindnudge import ownpack
+
+    _config, library = load(args)
+    message = ownpack.add(ownpack.path_for(paths.config_file(args.config)[0]), args.text, args.kind, library)
+    print(f"Added {message.id}: {message.text}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from kindnudge import ownpack
+
+    _config, library = load(args)
+    message = ownpack.remove(ownpack.path_for(paths.config_file(args.config)[0]), args.id, library)
+    print(f"Removed {message.id}: {message.text}")
+    return 0
+
+
+def _cmd_mark(mark: str, args: argparse.Namespace) -> int:
+    from kindnudge.state import State
+
+    _config, library = load(args)
+    message_id = resolve_id(args.id, library)
+    with State(paths.state_db()) as state, state.transaction():
+        current = state.marks().get(message_id)
+        state.set_mark(message_id, None if args.undo else mark)
+    text = library.get(message_id).text
+    if args.undo:
+        print(
+            f"{message_id} is no longer {mark}: {text}" if current == mark else f"{message_id} was not {mark}"
+        )
+    else:
+        done = "will come more often" if mark == "favourite" else "will not be shown again"
+        print(f"{message_id} {done}: {text}")
+    return 0
+
+
+def cmd_favourite(args: argparse.Namespace) -> int:
+    return _cmd_mark("favourite", args)
+
+
+def cmd_hide(args: argparse.Namespace) -> int:
+    return _cmd_mark("hidden", args)

@@ -1,0 +1,88 @@
+"""Commands for setting up: setup, autostart, config."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from kindnudge import paths
+from kindnudge.commands.common import load, local, plan, utc_now
+from kindnudge.errors import KindnudgeError
+
+if TYPE_CHECKING:
+    pass
+
+
+def cmd_autostart(args: argparse.Namespace) -> int:
+    from kindnudge import autostart
+
+    entry = autostart.entry_for(sys.platform, args.systemd, sys.executable, paths.icon_file())
+    action = {"enable": autostart.enable, "disable": autostart.disable, "status": autostart.status}[
+        args.action
+    ]
+    print(action(entry))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    path, _required = paths.config_file(args.config)
+    if args.action == "path":
+        print(path if path.exists() else f"{path} (not created yet; the built-in defaults apply)")
+        return 0
+    if args.action == "show":
+        from kindnudge import configfile, yamlfile
+
+        load(args)  # refuse to show a config that doesn't work
+        data = yamlfile.plain(yamlfile.read(path)) if path.exists() else {}
+        print(configfile.render(data or {}, defaults_as_comments=False), end="")
+        return 0
+    from kindnudge import editing
+
+    return editing.edit(path, lambda: load(args))
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    from kindnudge import autostart, notify, setup
+    from kindnudge.notify import Notification
+
+    path = paths.config_file(args.config)[0]
+    existing = setup.existing_data(path)
+    try:
+        if args.yes:
+            answers = setup.from_options(
+                args.times, args.random, args.between, args.days, args.kinds, args.quiet
+            )
+        else:
+            answers = setup.Conversation(input, print).run()
+        draft = setup.Draft(path, setup.merged(existing, answers))
+    except (KeyboardInterrupt, EOFError):
+        print("\nSetup stopped; nothing was changed.")
+        return 130
+    config = draft.config
+    print("\nYour next 5 nudges:")
+    for slot in plan(config).upcoming(utc_now(), 5):
+        print(f"  {local(slot.at, config)}  {' or '.join(slot.kinds)}")
+    if not args.no_test:
+        notifier = notify.choose(config.backend, config.push_urls, config.push_mode)
+        body = "This is how your nudges will look. Be gentle with yourself today."
+        test = Notification("kindnudge is ready", body, config.timeout, icon=str(paths.icon_file()))
+        try:
+            notifier.send(test)
+            print("\nSent a test notification; it should be on your screen now.")
+        except KindnudgeError as exc:
+            print(f"\nThe test notification could not be shown: {exc}")
+    draft.save()
+    print(f"\nSaved your settings to {path}")
+    wants_autostart = args.autostart or (
+        not args.yes
+        and input("Start kindnudge by itself when you log in? [Y/n] ").strip().lower() in ("", "y", "yes")
+    )
+    if wants_autostart:
+        entry = autostart.entry_for(sys.platform, False, sys.executable, paths.icon_file())
+        print(autostart.enable(entry))
+    print(
+        "\nAll set. To start now: kindnudge run"
+        + ("  (from your next login it starts by itself)" if wants_autostart else "")
+    )
+    return 0

@@ -1,0 +1,174 @@
+"""Commands about time: next, run, pause, resume, status, history."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from kindnudge import paths
+from kindnudge.commands.common import entry_json, load, local, moment, plan, utc_now
+from kindnudge.errors import UsageError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from kindnudge.config import Config
+
+
+def cmd_next(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from kindnudge.planner import kind_label
+
+    config, _library = load(args)
+    start = moment(args.from_, config) if args.from_ else datetime.now(timezone.utc)
+    slots = plan(config).upcoming(start, args.n)
+    rows = [{"at": s.at.isoformat(), "rule": s.rule, "kind": kind_label(s.kinds)} for s in slots]
+    if args.json:
+        import json
+
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        print("nothing is scheduled; add a rule under schedule: in your config")
+    for row in rows if not args.json else ():
+        print(f"{row['at']}  {row['kind']:9}  {row['rule']}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kindnudge import notify
+    from kindnudge.daemon import Daemon, Loaded, setup_logging
+
+    def everything() -> Loaded:
+        config, library = load(args)
+        return Loaded(
+            config, library, plan(config), notify.choose(config.backend, config.push_urls, config.push_mode)
+        )
+
+    setup_logging(paths.ensure_private_dir(paths.state_dir()) / "kindnudge.log")
+    return Daemon(everything, paths.state_db(), paths.config_file(args.config)[0]).run()
+
+
+def _pause_end(args: argparse.Namespace, config: Config, now: datetime) -> datetime:
+    from datetime import datetime, time, timedelta
+
+    from kindnudge.planner import resolve
+    from kindnudge.timetext import parse_duration, parse_time_of_day
+
+    zone = config.zone()
+    local = now.astimezone(zone)
+    if args.today:
+        return resolve(datetime.combine(local.date() + timedelta(days=1), time()), zone)
+    if args.until:
+        try:
+            clock = parse_time_of_day(args.until)
+        except ValueError:
+            end = moment(args.until, config)
+        else:
+            end = resolve(datetime.combine(local.date(), clock), zone)
+            end = (
+                end if end > now else resolve(datetime.combine(local.date() + timedelta(days=1), clock), zone)
+            )
+        if end <= now:
+            raise UsageError(f"{args.until} has already passed; give a time in the future")
+        return end
+    try:
+        span = parse_duration(args.duration)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not span:
+        raise UsageError("a pause of 0 does nothing; give a duration such as 2h, or use `kindnudge resume`")
+    return now + span
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    from kindnudge.daemon import PAUSED_UNTIL
+    from kindnudge.state import State
+
+    config, _library = load(args)
+    now = utc_now()
+    end = _pause_end(args, config, now)
+    with State(paths.state_db()) as state, state.transaction():
+        state.set_moment(PAUSED_UNTIL, end)
+    print(f"Paused until {local(end, config)}. `kindnudge resume` starts again sooner.")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from kindnudge.daemon import PAUSED_UNTIL
+    from kindnudge.state import State
+
+    with State(paths.state_db()) as state, state.transaction():
+        was = state.get_moment(PAUSED_UNTIL)
+        state.set_moment(PAUSED_UNTIL, None)
+    print("Resumed." if was and was > utc_now() else "Nothing was paused.")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from kindnudge import instance
+    from kindnudge.daemon import PAUSED_UNTIL
+    from kindnudge.planner import kind_label
+    from kindnudge.state import State
+
+    config, _library = load(args)
+    now = utc_now()
+    pid = instance.running_pid(paths.state_db().with_name("daemon.lock"))
+    with State(paths.state_db()) as state:
+        paused = state.get_moment(PAUSED_UNTIL)
+        paused = paused if paused and paused > now else None
+        delivered = state.history(1, "delivered")
+        failed = state.history(1, "failed")
+    following = plan(config).upcoming(max(now, paused or now), 1)
+    report = {
+        "running": pid is not None,
+        "pid": pid,
+        "next": {
+            "at": following[0].at.isoformat(),
+            "rule": following[0].rule,
+            "kind": kind_label(following[0].kinds),
+        }
+        if following
+        else None,
+        "last_delivered": entry_json(delivered[0]) if delivered else None,
+        "paused_until": paused.isoformat() if paused else None,
+        "backend": config.backend,
+        "last_error": entry_json(failed[0]) if failed else None,
+    }
+    if args.json:
+        import json
+
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    print(f"daemon: running (pid {pid})" if pid else "daemon: not running; start it with `kindnudge run`")
+    nxt = report["next"]
+    print(f"next: {nxt['at']} ({nxt['rule']}, {nxt['kind']})" if nxt else "next: nothing scheduled")
+    last = delivered[0] if delivered else None
+    print(f"last delivered: {last.at.isoformat()} {last.text}" if last else "last delivered: none yet")
+    print(f"paused: until {local(paused, config)}" if paused else "paused: no")
+    print(f"backend: {config.backend}")
+    error = failed[0] if failed else None
+    print(
+        f"last delivery error: {error.at.isoformat()} {error.reason}"
+        if error
+        else "last delivery error: none"
+    )
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from kindnudge.state import State
+
+    with State(paths.state_db()) as state:
+        entries = state.history(args.n)
+    if args.json:
+        import json
+
+        print(json.dumps([entry_json(e) for e in entries], indent=2, ensure_ascii=False))
+        return 0
+    if not entries:
+        print("no nudges yet")
+    for e in entries:
+        detail = e.text if e.status == "delivered" else f"{e.reason}" + (f" [{e.text}]" if e.text else "")
+        print(f"{e.at.isoformat(timespec='seconds')}  {e.status:9}  {e.rule or '-':12} {e.kind:9} {detail}")
+    return 0
