@@ -41,6 +41,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, parser_class=_Parser)
 
+    setup = commands.add_parser(
+        "setup",
+        help="answer a few questions and you are set",
+        description="Set kindnudge up in a short conversation; or give the answers as options with --yes.",
+    )
+    setup.add_argument("--times", metavar="HH:MM,...", help="fixed times, e.g. 08:30,20:00")
+    setup.add_argument("--random", type=int, metavar="N", help="N nudges a day at random moments")
+    setup.add_argument(
+        "--between", metavar="HH:MM-HH:MM", help="the window for --random (default 10:00-21:00)"
+    )
+    setup.add_argument("--days", help="daily, weekdays, weekends, or days such as mon,wed,fri")
+    setup.add_argument("--kinds", help="reframe, self-care, or both (default)")
+    setup.add_argument("--quiet", metavar="HH:MM-HH:MM", help="quiet hours, or none (default 22:00-07:00)")
+    setup.add_argument("--yes", action="store_true", help="don't ask: use these options and the defaults")
+    setup.add_argument("--autostart", action="store_true", help="also start kindnudge when you log in")
+    setup.add_argument("--no-test", action="store_true", help="don't send a test notification")
+    setup.set_defaults(handler=setting_up.cmd_setup)
+
     now = commands.add_parser("now", help="show one nudge right now", description="Show one nudge now.")
     now.add_argument("--kind", choices=KIND_CHOICES, help="which kind of message (default: from config)")
     now.add_argument(
@@ -148,23 +166,6 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("action", choices=("path", "show", "edit"))
     config.set_defaults(handler=setting_up.cmd_config)
 
-    setup = commands.add_parser(
-        "setup",
-        help="answer a few questions and you are set",
-        description="Set kindnudge up in a short conversation; or give the answers as options with --yes.",
-    )
-    setup.add_argument("--times", metavar="HH:MM,...", help="fixed times, e.g. 08:30,20:00")
-    setup.add_argument("--random", type=int, metavar="N", help="N nudges a day at random moments")
-    setup.add_argument(
-        "--between", metavar="HH:MM-HH:MM", help="the window for --random (default 10:00-21:00)"
-    )
-    setup.add_argument("--days", help="daily, weekdays, weekends, or days such as mon,wed,fri")
-    setup.add_argument("--kinds", help="reframe, self-care, or both (default)")
-    setup.add_argument("--quiet", metavar="HH:MM-HH:MM", help="quiet hours, or none (default 22:00-07:00)")
-    setup.add_argument("--yes", action="store_true", help="don't ask: use these options and the defaults")
-    setup.add_argument("--autostart", action="store_true", help="also start kindnudge when you log in")
-    setup.add_argument("--no-test", action="store_true", help="don't send a test notification")
-    setup.set_defaults(handler=setting_up.cmd_setup)
     subcommands = (
         *(now, listing, check, upcoming, run, pause, resume, status, history),
         *(add, remove, favourite, hide, autostart, config, setup),
