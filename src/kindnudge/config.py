@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from kindnudge import yamlfile
 from kindnudge.errors import ConfigError, Location
 from kindnudge.library import KINDS
-from kindnudge.schedule import Rule, parse_rules
+from kindnudge.schedule import EMBEDDED, Rule, parse_rules
 from kindnudge.schedule import parse_kinds as schedule_kinds
 from kindnudge.timetext import parse_duration
 from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, items
@@ -24,7 +24,6 @@ from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, items
 BACKENDS = ("auto", "dbus", "plyer", "osascript", "windows", "console")
 PUSH_MODES = ("alongside", "instead")
 URGENCIES = ("low", "normal")
-EMBEDDED = Location("(built-in defaults)")
 
 
 @dataclass(frozen=True)

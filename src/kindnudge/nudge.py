@@ -1,7 +1,8 @@
 """One nudge, start to finish: draw from the bag, show it, remember it.
 
-The bag is only consumed when the desktop took the notification, so a failed
-delivery is never counted as seen; the failure itself is kept in history.
+A drawn message is claimed (counted as seen, recorded as `sending`) before it
+is shown, so a crash can neither repeat it nor lose its record; if delivery
+fails it goes back into the bag, and the failure is kept in history.
 """
 
 from __future__ import annotations

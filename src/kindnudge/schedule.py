@@ -25,6 +25,7 @@ _DAY_GROUPS = {
 }
 _RULE_KEYS = ("name", "kind", "days", "at", "random", "between", "min_gap", "cron")
 DEFAULT_MIN_GAP = timedelta(minutes=30)
+EMBEDDED = Location("(built-in defaults)")  # where a built-in default "is written"
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,6 @@ class Rule:
     at: tuple[time, ...] = ()
     random: RandomTimes | None = None
     cron: CronSpec | None = None
-
-    def describe(self) -> str:
-        if self.cron:
-            return "cron"
-        if self.random:
-            r = self.random
-            return f"{r.count} at random {r.start:%H:%M}-{r.end:%H:%M}, {format_duration(r.min_gap)} apart"
-        return "at " + ", ".join(f"{t:%H:%M}" for t in self.at)
 
 
 def parse_rules(items: list[tuple[Any, Location]]) -> tuple[Rule, ...]:
@@ -122,7 +115,7 @@ def parse_rule(item: Any, where: Location, index: int) -> Rule:
 
 
 def _rule_where(item: dict) -> Location:
-    return item.where if isinstance(item, MarkedDict) else Location("(built-in defaults)")
+    return item.where if isinstance(item, MarkedDict) else EMBEDDED
 
 
 def parse_kinds(value: Any, where: Location) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from kindnudge.config import Config
     from kindnudge.library import Library
+    from kindnudge.notify import Alongside, Chain
     from kindnudge.planner import Plan
     from kindnudge.state import HistoryEntry
 
@@ -30,6 +31,13 @@ def load(args: argparse.Namespace) -> tuple[Config, Library]:
     if own.exists() and own not in [p for p, _ in packs]:
         packs.append((own, Location(own)))
     return config, load_all(paths.builtin_packs_dir(), packs, paths.cache_dir())
+
+
+def notifier_for(config: Config) -> Chain | Alongside:
+    """The desktop backends (and push, if set) that this config asks for."""
+    from kindnudge import notify
+
+    return notify.choose(config.backend, config.push_urls, config.push_mode)
 
 
 def resolve_id(text: str, library: Library) -> str:

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import load, plan, resolve_id
+from kindnudge.commands.common import load, notifier_for, plan, resolve_id, utc_now
 from kindnudge.errors import KindnudgeError
-
-if TYPE_CHECKING:
-    pass
 
 
 def cmd_now(args: argparse.Namespace) -> int:
     import random
-    from datetime import datetime, timezone
 
     from kindnudge.nudge import claim, deliver, draw
     from kindnudge.state import State
@@ -27,11 +22,9 @@ def cmd_now(args: argparse.Namespace) -> int:
         if args.dry_run:
             message = draw(library, kinds, state, rng).message
         else:
-            from kindnudge import notify
-
-            notifier = notify.choose(config.backend, config.push_urls, config.push_mode)
+            notifier = notifier_for(config)
             with state.transaction():
-                claimed = claim(library, config, kinds, state, datetime.now(timezone.utc), rng)
+                claimed = claim(library, config, kinds, state, utc_now(), rng)
             delivery = deliver(claimed, config, notifier, state)
             if delivery.error:
                 raise delivery.error
@@ -54,20 +47,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from datetime import datetime, timezone
-
-    from kindnudge import notify
     from kindnudge.library import KINDS
     from kindnudge.planner import silenced_rules
 
     config, library = load(args)
-    for name in silenced_rules(plan(config), datetime.now(timezone.utc)):
+    for name in silenced_rules(plan(config), utc_now()):
         print(f"warning: rule '{name}' always falls inside quiet_hours, so it never shows anything")
     source = config.source or f"built-in defaults (no file at {paths.config_file(args.config)[0]})"
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
     print(f"config: {source}: ok")
     print(f"messages: {counts}")
-    notifier = notify.choose(config.backend, config.push_urls, config.push_mode)
+    notifier = notifier_for(config)
     try:
         print(f"backend: {notifier.describe()}")
     except KindnudgeError as exc:

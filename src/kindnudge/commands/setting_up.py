@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import load, local, plan, utc_now
+from kindnudge.commands.common import load, local, notifier_for, plan, utc_now
 from kindnudge.errors import KindnudgeError
-
-if TYPE_CHECKING:
-    pass
 
 
 def cmd_autostart(args: argparse.Namespace) -> int:
@@ -43,7 +39,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    from kindnudge import autostart, notify, setup
+    from kindnudge import autostart, setup
     from kindnudge.notify import Notification
 
     path = paths.config_file(args.config)[0]
@@ -64,7 +60,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     for slot in plan(config).upcoming(utc_now(), 5):
         print(f"  {local(slot.at, config)}  {' or '.join(slot.kinds)}")
     if not args.no_test:
-        notifier = notify.choose(config.backend, config.push_urls, config.push_mode)
+        notifier = notifier_for(config)
         body = "This is how your nudges will look. Be gentle with yourself today."
         test = Notification("kindnudge is ready", body, config.timeout, icon=str(paths.icon_file()))
         try:

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import entry_json, load, local, moment, plan, utc_now
+from kindnudge.commands.common import entry_json, load, local, moment, notifier_for, plan, utc_now
 from kindnudge.errors import UsageError
 
 if TYPE_CHECKING:
@@ -16,12 +16,10 @@ if TYPE_CHECKING:
 
 
 def cmd_next(args: argparse.Namespace) -> int:
-    from datetime import datetime, timezone
-
     from kindnudge.planner import kind_label
 
     config, _library = load(args)
-    start = moment(args.from_, config) if args.from_ else datetime.now(timezone.utc)
+    start = moment(args.from_, config) if args.from_ else utc_now()
     slots = plan(config).upcoming(start, args.n)
     rows = [{"at": s.at.isoformat(), "rule": s.rule, "kind": kind_label(s.kinds)} for s in slots]
     if args.json:
@@ -36,14 +34,11 @@ def cmd_next(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kindnudge import notify
     from kindnudge.daemon import Daemon, Loaded, setup_logging
 
     def everything() -> Loaded:
         config, library = load(args)
-        return Loaded(
-            config, library, plan(config), notify.choose(config.backend, config.push_urls, config.push_mode)
-        )
+        return Loaded(config, library, plan(config), notifier_for(config))
 
     setup_logging(paths.ensure_private_dir(paths.state_dir()) / "kindnudge.log")
     return Daemon(everything, paths.state_db(), paths.config_file(args.config)[0]).run()
