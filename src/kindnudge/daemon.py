@@ -141,7 +141,7 @@ class Daemon:
 
     def run(self) -> int:
         share_one_heap()
-        lock = instance.acquire(self.state_path.with_name("daemon.lock"))
+        lock = instance.acquire(instance.lock_path(self.state_path))
         try:
             self.current = self.load()
             with State(self.state_path) as state, state.transaction():

@@ -15,6 +15,11 @@ from kindnudge.errors import AlreadyRunning
 from kindnudge.paths import ensure_private_file
 
 
+def lock_path(state_db: Path) -> Path:
+    """The lock lives beside the state database it guards."""
+    return state_db.with_name("daemon.lock")
+
+
 def acquire(path: Path) -> IO[str]:
     """Take the lock or raise AlreadyRunning; keep the returned file open."""
     handle = open(ensure_private_file(path), "a+", encoding="ascii")  # noqa: SIM115 - held for the daemon's life

@@ -20,7 +20,7 @@ def cmd_now(args: argparse.Namespace) -> int:
     rng = random.Random()
     with State(paths.state_db()) as state:
         if args.dry_run:
-            message = draw(library, kinds, state, rng).message
+            message = draw(library, kinds, state, rng, config.favourite_weight).message
         else:
             notifier = notifier_for(config)
             with state.transaction():

@@ -108,7 +108,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     config, _library = load(args)
     now = utc_now()
-    pid = instance.running_pid(paths.state_db().with_name("daemon.lock"))
+    pid = instance.running_pid(instance.lock_path(paths.state_db()))
     with State(paths.state_db()) as state:
         paused = state.get_moment(PAUSED_UNTIL)
         paused = paused if paused and paused > now else None
