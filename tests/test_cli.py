@@ -27,12 +27,22 @@ def test_every_command_has_help(command, capsys):
     assert "--config" not in out or command == []
 
 
+@pytest.mark.parametrize("args", [["--help"], ["--help", "now"], ["--config", "x.yaml", "--help"]])
+def test_general_help_lists_every_command(args, capsys):
+    assert main(args) == 0
+    listed = capsys.readouterr().out.split("commands:")[1]
+    for name in ("setup", "now", "list", "next", "run", "pause", "history", "favourite", "config"):
+        assert f"\n    {name} " in listed
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
         (["now", "--kind", "funny"], "argument --kind: invalid choice: 'funny'"),
         (["dance"], "invalid choice: 'dance'"),
         ([], "the following arguments are required: COMMAND"),
+        # only the named command's parser is built; a config file called "now" must not fool that
+        (["--config", "now", "dance"], "'dance' (choose from 'setup', 'now', 'list', 'check', 'next'"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(args, words):
