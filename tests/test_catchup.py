@@ -28,7 +28,7 @@ def slot(hours: float) -> Slot:
 
 def test_on_time_is_shown_even_with_catch_up_off():
     decision = decide([slot(0)], T + timedelta(seconds=0.5), timedelta(0), None, None)
-    assert decision.show == slot(0) and decision.skip == []
+    assert decision.show == slot(0) and decision.skip == ()
 
 
 def test_only_the_latest_missed_one_is_caught_up():
@@ -40,7 +40,7 @@ def test_only_the_latest_missed_one_is_caught_up():
 def test_too_old_is_skipped_with_a_reason():
     decision = decide([slot(-3)], T, timedelta(hours=2), None, None)
     assert decision.show is None
-    assert decision.skip == [(slot(-3), "missed by 3h00m, more than catch_up allows")]
+    assert decision.skip == ((slot(-3), "missed by 3h00m, more than catch_up allows"),)
 
 
 def test_catch_up_zero_turns_it_off():

@@ -1,7 +1,5 @@
 """Lets `python -m kindnudge` behave exactly like the `kindnudge` script."""
 
-import sys
+from kindnudge.cli import entry
 
-from kindnudge.cli import main
-
-sys.exit(main())
+entry()

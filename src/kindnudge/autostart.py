@@ -15,8 +15,8 @@ import plistlib
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
+from typing import NamedTuple
 
 from kindnudge.errors import UsageError
 
@@ -24,8 +24,7 @@ MARKER = "kindnudge-autostart"
 LAUNCHD_LABEL = "org.kindnudge.daemon"
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A file to write, and the link that switches it on (systemd only)."""
 
     path: Path

@@ -9,18 +9,17 @@ the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 
 from kindnudge.planner import Slot, in_quiet_hours
 
 ON_TIME = timedelta(seconds=60)  # later than this is a catch-up, not a firing
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     show: Slot | None = None
-    skip: list[tuple[Slot, str]] = field(default_factory=list)
+    skip: tuple[tuple[Slot, str], ...] = ()
 
 
 def decide(
@@ -56,8 +55,8 @@ def decide(
         for slot in older
     ]
     if latest_reason:
-        return Decision(skip=[*skip, (latest, latest_reason)])
-    return Decision(show=latest, skip=skip)
+        return Decision(skip=(*skip, (latest, latest_reason)))
+    return Decision(show=latest, skip=tuple(skip))
 
 
 def _rounded(span: timedelta) -> str:

@@ -7,11 +7,9 @@ out of the box. Every mistake in a file is reported as `file:line:col: ...`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kindnudge import yamlfile
 from kindnudge.errors import ConfigError, Location
@@ -21,19 +19,20 @@ from kindnudge.schedule import parse_kinds as schedule_kinds
 from kindnudge.timetext import parse_duration
 from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, items
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
 BACKENDS = ("auto", "dbus", "plyer", "osascript", "windows", "console")
 PUSH_MODES = ("alongside", "instead")
 URGENCIES = ("low", "normal")
 
 
-@dataclass(frozen=True)
-class PackRef:
+class PackRef(NamedTuple):
     path: Path
     where: Location
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     source: Path | None
     timezone: str | None
     schedule: tuple[Rule, ...]
@@ -55,6 +54,8 @@ class Config:
     def zone(self) -> ZoneInfo:
         """The schedule's zone: the configured one, else the system's."""
         if self.timezone:
+            from zoneinfo import ZoneInfo
+
             return ZoneInfo(self.timezone)
         import tzlocal
 
@@ -64,8 +65,7 @@ class Config:
 Parser = Callable[[Any, Location, Path], Any]
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One config key: its default (written as a user would), parser and doc."""
 
     key: str
@@ -90,7 +90,7 @@ def parse_timezone(value: Any, where: Location, _base: Path) -> str | None:
     if value is None:
         return None
     name = _text(value, where, 'an IANA time zone name such as "Europe/Berlin"')
-    from zoneinfo import ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         ZoneInfo(name)

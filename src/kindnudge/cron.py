@@ -6,8 +6,8 @@ planner's job, so cron rules follow the same DST policy as every other rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time
+from typing import NamedTuple
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -20,8 +20,7 @@ _FIELDS = (  # name, low, high, names (numbered from low)
 )
 
 
-@dataclass(frozen=True)
-class CronSpec:
+class CronSpec(NamedTuple):
     minutes: frozenset[int]
     hours: frozenset[int]
     days: frozenset[int]

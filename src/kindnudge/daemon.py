@@ -9,6 +9,7 @@ by one code path, with the outcome committed to SQLite in one transaction.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import logging.handlers
 import os
@@ -16,10 +17,10 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from random import Random
+from typing import NamedTuple
 
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -46,8 +47,7 @@ _M_ARENA_MAX = -8
 _SIGNALS = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT} if hasattr(signal, "SIGHUP") else set()
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(NamedTuple):
     """Everything a config file determines; swapped whole on reload."""
 
     config: Config
@@ -140,6 +140,7 @@ class Daemon:
     # -- life cycle -----------------------------------------------------------
 
     def run(self) -> int:
+        gc.enable()  # `cli.entry` turns it off for short commands; a day-long run needs it
         share_one_heap()
         lock = instance.acquire(instance.lock_path(self.state_path))
         try:

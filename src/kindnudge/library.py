@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -35,8 +34,7 @@ class Message(NamedTuple):
     pack: str
 
 
-@dataclass(frozen=True)
-class Library:
+class Library(NamedTuple):
     messages: tuple[Message, ...]
 
     def of_kind(self, kind: str) -> list[Message]:

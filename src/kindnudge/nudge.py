@@ -8,10 +8,9 @@ fails it goes back into the bag, and the failure is kept in history.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from random import Random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kindnudge.config import Config
 from kindnudge.errors import DeliveryError, UsageError
@@ -54,14 +53,12 @@ def notification_for(message: Message, config: Config) -> Notification:
     )
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(NamedTuple):
     message: Message
     error: DeliveryError | None  # None: the desktop took it
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     """A drawn message with its history row, committed before it is shown."""
 
     message: Message
@@ -110,8 +107,8 @@ def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: 
             entry = state.entry(claimed.row)
             state.settle(claimed.row, "failed", earlier[0])
             for failure in earlier[1:]:
-                state.record(replace(entry, status="failed", reason=failure))
-            state.record(replace(entry, status="delivered", reason=f"by {sent.backend}"))
+                state.record(entry._replace(status="failed", reason=failure))
+            state.record(entry._replace(status="delivered", reason=f"by {sent.backend}"))
         else:
             state.settle(claimed.row, "delivered", f"by {sent.backend}")
     return Delivery(message, error)

@@ -8,14 +8,13 @@ those seen", messages added to a pack join it and removed ones simply leave.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from random import Random
+from typing import NamedTuple
 
 from kindnudge.library import Message
 
 
-@dataclass(frozen=True)
-class Pick:
+class Pick(NamedTuple):
     message: Message
     refill: frozenset[str] = frozenset()  # ids whose "seen" marks this draw clears
 

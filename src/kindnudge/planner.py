@@ -14,9 +14,9 @@ Quiet hours are checked on the wall time the slot really fires at.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from random import Random
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from kindnudge.schedule import RandomTimes, Rule
@@ -24,8 +24,7 @@ from kindnudge.schedule import RandomTimes, Rule
 _GIVE_UP_AFTER_DAYS = 800  # no slot in over two years: the rules never match
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     at: datetime  # aware, in the plan's zone
     rule: str
     kinds: tuple[str, ...]
@@ -72,8 +71,7 @@ def wall_times(rule: Rule, day: date) -> list[datetime]:
     return [datetime.combine(day, t) for t in rule.at]
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     rules: tuple[Rule, ...]
     tz: ZoneInfo
     quiet: tuple[time, time] | None

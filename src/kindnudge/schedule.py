@@ -6,9 +6,8 @@ which kinds. Turning rules into moments is planner.py's job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from kindnudge.cron import CronSpec, parse_cron
 from kindnudge.errors import ConfigError, Location
@@ -28,8 +27,7 @@ DEFAULT_MIN_GAP = timedelta(minutes=30)
 EMBEDDED = Location("(built-in defaults)")  # where a built-in default "is written"
 
 
-@dataclass(frozen=True)
-class RandomTimes:
+class RandomTimes(NamedTuple):
     """`count` moments a day drawn in [start, end), at least `min_gap` apart."""
 
     count: int
@@ -43,8 +41,7 @@ class RandomTimes:
         return timedelta(minutes=minutes % (24 * 60) or 24 * 60)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     name: str
     kinds: tuple[str, ...]
     days: frozenset[int] = frozenset(range(7))  # Monday is 0

@@ -9,9 +9,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from kindnudge.paths import ensure_private_file
 
@@ -45,8 +45,7 @@ CREATE TABLE IF NOT EXISTS meta (
 SCHEMA_VERSION = 2
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(NamedTuple):
     at: datetime  # when it was handled
     rule: str | None
     kind: str

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from kindnudge.errors import DeliveryError
 
@@ -22,8 +21,7 @@ log = logging.getLogger("kindnudge")
 log.addHandler(logging.NullHandler())  # the CLI's one-line errors stay one line
 
 
-@dataclass(frozen=True)
-class Notification:
+class Notification(NamedTuple):
     title: str
     body: str
     timeout: timedelta  # 0 means "until dismissed"
@@ -32,12 +30,11 @@ class Notification:
     urgency: str = "normal"  # or "low"
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(NamedTuple):
     """Proof of delivery: who delivered, and which backends failed first."""
 
     backend: str
-    failures: list[str] = field(default_factory=list)
+    failures: tuple[str, ...] = ()
 
 
 class Notifier(Protocol):
@@ -66,7 +63,7 @@ class Chain:
                 reasons[backend.name] = str(exc)
                 log.warning("%s could not deliver: %s", backend.name, exc)
                 continue
-            return Sent(backend.name, [f"{name}: {why}" for name, why in reasons.items()])
+            return Sent(backend.name, tuple(f"{name}: {why}" for name, why in reasons.items()))
         if len(set(reasons.values())) == 1:  # the same cause, e.g. no server at all
             raise DeliveryError(f"{next(iter(reasons.values()))}; tried {' and '.join(reasons)}")
         raise DeliveryError("; ".join(f"{name}: {why}" for name, why in reasons.items()))
@@ -140,7 +137,7 @@ class Alongside:
             failures.append(f"{self.push.name}: {exc}")
         if not delivered:
             raise DeliveryError("; ".join(failures))
-        return Sent(" and ".join(delivered), failures)
+        return Sent(" and ".join(delivered), tuple(failures))
 
     def describe(self) -> str:
         return f"{self.desktop.describe()}; and {self.push.describe()}"
