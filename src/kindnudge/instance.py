@@ -1,13 +1,14 @@
 """One daemon per user: a lock file that the kernel releases if we die.
 
-flock() is held for the daemon's whole life, so a crash or kill -9 never
-leaves a stale lock behind; the pid inside is for `status` and messages.
+The lock (flock(), or a byte-range lock on Windows) is held for the daemon's
+whole life, so a crash or kill -9 never leaves a stale lock behind; the pid
+inside is for `status` and messages.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -23,14 +24,12 @@ def lock_path(state_db: Path) -> Path:
 def acquire(path: Path) -> IO[str]:
     """Take the lock or raise AlreadyRunning; keep the returned file open."""
     handle = open(ensure_private_file(path), "a+", encoding="ascii")  # noqa: SIM115 - held for the daemon's life
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not _try_lock(handle):
         pid = running_pid(path)
         handle.close()
         raise AlreadyRunning(
             f"kindnudge is already running (pid {pid}); stop it first, or use `kindnudge status`"
-        ) from None
+        )
     handle.seek(0)
     handle.truncate()
     handle.write(f"{os.getpid()}\n")
@@ -42,11 +41,35 @@ def running_pid(path: Path) -> int | None:
     """The daemon's pid if one holds the lock, else None."""
     try:
         with open(path, encoding="ascii") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                text = handle.read().strip()
-                return int(text) if text.isdigit() else -1
-            return None
+            if _try_lock(handle):
+                return None  # nobody held it; closing the file lets it go
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else -1
     except FileNotFoundError:
         return None
+
+
+# Windows locks are mandatory: lock one byte far past the pid, so the pid stays readable.
+_WINDOWS_LOCK_BYTE = 1 << 30
+
+
+def _try_lock(handle: IO[str]) -> bool:
+    """Take the lock without waiting; False if another process holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        os.lseek(handle.fileno(), _WINDOWS_LOCK_BYTE, os.SEEK_SET)
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        finally:
+            handle.seek(0)
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
