@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -109,3 +111,26 @@ def test_a_broken_config_at_start_is_one_line_and_exit_2(config_file):
     assert result.returncode == 2
     expected = f"kindnudge: {config_file}:1:14: quiet_hours takes two times, start and end"
     assert result.stderr.splitlines()[-1].startswith(expected)
+
+
+def test_the_daemon_collects_garbage_though_commands_start_without(config_file, tmp_path):
+    """`cli.entry` turns Python's cycle collector off for quick commands; a
+    day-long daemon must turn it back on, or its memory would only grow."""
+    schedule(config_file, next_minute(60))
+    probe = """
+import gc, os, signal, sys
+from kindnudge import cli, daemon
+
+def report_then_stop(self):
+    print("collector", "on" if gc.isenabled() else "off", flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+    waiting(self)
+
+waiting, daemon.Daemon._wait_for_signals = daemon.Daemon._wait_for_signals, report_then_stop
+sys.argv = ["kindnudge", "run"]
+cli.entry()
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=20, cwd=tmp_path
+    )
+    assert (result.returncode, result.stdout) == (0, "collector on\n"), result.stderr
