@@ -79,3 +79,26 @@ def test_list_is_a_readable_table():
     lines = run("list", "--kind", "reframe").stdout.splitlines()
     assert len(lines) >= 20
     assert lines[0].split()[:2] == ["redirection", "reframe"]
+
+
+@pytest.mark.parametrize(
+    ("moment", "said"),
+    [
+        ("2026-10-24T21:00:00+02:00", "yesterday 21:00 CEST"),
+        ("2026-10-25T02:30:00+02:00", "today 02:30 CEST"),  # the autumn night has two 02:30s:
+        ("2026-10-25T02:30:00+01:00", "today 02:30 CET"),  # the zone's name tells them apart
+        ("2026-10-26T09:00:00+01:00", "tomorrow 09:00 CET"),
+        ("2026-12-24T08:00:00+00:00", "Thu 24 Dec 09:00 CET"),  # in the schedule's zone, not UTC
+        ("2027-01-01T09:00:00+01:00", "Fri 01 Jan 2027 09:00 CET"),
+    ],
+)
+def test_times_are_said_as_a_person_would(moment, said, config_file):
+    from datetime import datetime
+
+    from kindnudge.commands.common import when
+    from kindnudge.config import load_config
+
+    config_file.write_text("timezone: Europe/Berlin\n")
+    config = load_config(config_file, required=True)
+    now = datetime.fromisoformat("2026-10-25T12:00:00+01:00")
+    assert when(datetime.fromisoformat(moment), config, now) == said

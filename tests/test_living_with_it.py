@@ -82,4 +82,5 @@ def test_status_and_history_after_a_delivery_and_a_failure(desktop, config_file)
     assert len(lines) == 1 and "failed" in lines[0] and "no notification service" in lines[0]
     text = run("status").stdout
     assert "daemon: not running; start it with `kindnudge run`" in text
-    assert f"last delivered: {report['last_delivered']['at']} {delivered['text']}" in text
+    shown = datetime.fromisoformat(report["last_delivered"]["at"])
+    assert f"last delivered: today {shown:%H:%M} UTC: {delivered['text']}" in text

@@ -84,8 +84,9 @@ def test_next_lists_what_comes_with_offsets_rules_and_kinds(config_file):
         {"at": "2026-03-08T12:00:00-04:00", "rule": "noon", "kind": "any"},
         {"at": "2026-03-09T02:30:00-04:00", "rule": "early", "kind": "reframe"},
     ]
-    text = run("next", "-n", "1", "--from", "2026-03-08T00:00-05:00").stdout
-    assert text == "2026-03-08T03:30:00-04:00  reframe    early\n"
+    # as people read it: the zone's own name, and the year when it isn't this one
+    text = run("next", "-n", "2", "--from", "2040-03-11T00:00").stdout
+    assert text == "Sun 11 Mar 2040 03:30 EDT  reframe    early\nSun 11 Mar 2040 12:00 EDT  any        noon\n"
 
 
 def test_check_warns_about_a_rule_that_is_always_quiet(config_file):

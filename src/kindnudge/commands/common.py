@@ -18,14 +18,19 @@ if TYPE_CHECKING:
     from kindnudge.state import HistoryEntry
 
 
+def config_for(args: argparse.Namespace) -> Config:
+    from kindnudge.config import load_config
+
+    return load_config(*paths.config_file(args.config))
+
+
 def load(args: argparse.Namespace) -> tuple[Config, Library]:
     from kindnudge import ownpack
-    from kindnudge.config import load_config
     from kindnudge.errors import Location
     from kindnudge.library import load_all
 
-    path, required = paths.config_file(args.config)
-    config = load_config(path, required)
+    config = config_for(args)
+    path = paths.config_file(args.config)[0]
     packs = [(ref.path, ref.where) for ref in config.packs]
     own = ownpack.path_for(path)
     if own.exists() and own not in [p for p, _ in packs]:
@@ -80,8 +85,26 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def local(moment: datetime, config: Config) -> str:
-    return moment.astimezone(config.zone()).strftime("%a %d %b %H:%M (UTC%z)")
+def when(moment: datetime, config: Config, now: datetime | None = None) -> str:
+    """A moment as a person says it, in the schedule's zone: "today 20:00 CET",
+    "tomorrow 09:00 CET", "Mon 30 Nov 09:00 CET". The zone's short name tells
+    the two 02:30s of an autumn night apart, and the schedule's zone from the
+    laptop's when they differ."""
+    zone = config.zone()
+    local = moment.astimezone(zone)
+    today = (now or utc_now()).astimezone(zone).date()
+    day = {0: "today", 1: "tomorrow", -1: "yesterday"}.get((local.date() - today).days)
+    if not day:
+        day = local.strftime("%a %d %b" if local.year == today.year else "%a %d %b %Y")
+    return f"{day} {local:%H:%M %Z}"
+
+
+def whens(moments: list[datetime], config: Config) -> list[str]:
+    """`when` for a column of moments, padded to one width so the next column lines up."""
+    now = utc_now()
+    texts = [when(m, config, now) for m in moments]
+    width = max(map(len, texts), default=0)
+    return [text.ljust(width) for text in texts]
 
 
 def entry_json(entry: HistoryEntry) -> dict:

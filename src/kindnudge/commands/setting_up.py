@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from kindnudge import paths
-from kindnudge.commands.common import load, local, notifier_for, plan, utc_now
+from kindnudge.commands.common import load, notifier_for, plan, utc_now, whens
 from kindnudge.errors import KindnudgeError
 
 
@@ -57,8 +57,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
         return 130
     config = draft.config
     print("\nYour next 5 nudges:")
-    for slot in plan(config).upcoming(utc_now(), 5):
-        print(f"  {local(slot.at, config)}  {' or '.join(slot.kinds)}")
+    slots = plan(config).upcoming(utc_now(), 5)
+    for slot, at in zip(slots, whens([s.at for s in slots], config), strict=True):
+        print(f"  {at}  {' or '.join(slot.kinds)}")
     if not args.no_test:
         notifier = notifier_for(config)
         body = "This is how your nudges will look. Be gentle with yourself today."

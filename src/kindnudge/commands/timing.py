@@ -6,7 +6,17 @@ import argparse
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import entry_json, load, local, moment, notifier_for, plan, utc_now
+from kindnudge.commands.common import (
+    config_for,
+    entry_json,
+    load,
+    moment,
+    notifier_for,
+    plan,
+    utc_now,
+    when,
+    whens,
+)
 from kindnudge.errors import UsageError
 
 if TYPE_CHECKING:
@@ -21,15 +31,16 @@ def cmd_next(args: argparse.Namespace) -> int:
     config, _library = load(args)
     start = moment(args.from_, config) if args.from_ else utc_now()
     slots = plan(config).upcoming(start, args.n)
-    rows = [{"at": s.at.isoformat(), "rule": s.rule, "kind": kind_label(s.kinds)} for s in slots]
     if args.json:
         import json
 
+        rows = [{"at": s.at.isoformat(), "rule": s.rule, "kind": kind_label(s.kinds)} for s in slots]
         print(json.dumps(rows, indent=2))
-    elif not rows:
+        return 0
+    if not slots:
         print("nothing is scheduled; add a rule under schedule: in your config")
-    for row in rows if not args.json else ():
-        print(f"{row['at']}  {row['kind']:9}  {row['rule']}")
+    for slot, at in zip(slots, whens([s.at for s in slots], config), strict=True):
+        print(f"{at}  {kind_label(slot.kinds):9}  {slot.rule}")
     return 0
 
 
@@ -85,7 +96,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
     end = _pause_end(args, config, now)
     with State(paths.state_db()) as state, state.transaction():
         state.set_moment(PAUSED_UNTIL, end)
-    print(f"Paused until {local(end, config)}. `kindnudge resume` starts again sooner.")
+    print(f"Paused until {when(end, config)}. `kindnudge resume` starts again sooner.")
     return 0
 
 
@@ -136,15 +147,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
     print(f"daemon: running (pid {pid})" if pid else "daemon: not running; start it with `kindnudge run`")
-    nxt = report["next"]
-    print(f"next: {nxt['at']} ({nxt['rule']}, {nxt['kind']})" if nxt else "next: nothing scheduled")
-    last = delivered[0] if delivered else None
-    print(f"last delivered: {last.at.isoformat()} {last.text}" if last else "last delivered: none yet")
-    print(f"paused: until {local(paused, config)}" if paused else "paused: no")
+    if following:
+        slot = following[0]
+        print(f"next: {when(slot.at, config, now)} ({slot.rule}, {kind_label(slot.kinds)})")
+    else:
+        print("next: nothing scheduled")
+    if delivered:
+        print(f"last delivered: {when(delivered[0].at, config, now)}: {delivered[0].text}")
+    else:
+        print("last delivered: none yet")
+    print(f"paused: until {when(paused, config, now)}" if paused else "paused: no")
     print(f"backend: {config.backend}")
     error = failed[0] if failed else None
     print(
-        f"last delivery error: {error.at.isoformat()} {error.reason}"
+        f"last delivery error: {when(error.at, config, now)}: {error.reason}"
         if error
         else "last delivery error: none"
     )
@@ -163,7 +179,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     if not entries:
         print("no nudges yet")
-    for e in entries:
+        return 0
+    for e, at in zip(entries, whens([e.at for e in entries], config_for(args)), strict=True):
         detail = e.text if e.status == "delivered" else f"{e.reason}" + (f" [{e.text}]" if e.text else "")
-        print(f"{e.at.isoformat(timespec='seconds')}  {e.status:9}  {e.rule or '-':12} {e.kind:9} {detail}")
+        print(f"{at}  {e.status:9}  {e.rule or '-':12} {e.kind:9} {detail}")
     return 0
