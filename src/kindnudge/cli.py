@@ -51,7 +51,7 @@ def entry() -> None:
 
     A command's imports make thousands of long-lived objects and almost no
     garbage cycles, yet Python hunts for cycles among them while importing and
-    again, several times, at exit: a fifth of a short command. So commands run
+    again, several times, at exit: a sixth of a short command. So commands run
     with the collector off (the daemon turns it back on) and skip the exit hunt.
     """
     gc.disable()
