@@ -67,17 +67,13 @@ class PlanTrigger(BaseTrigger):
         return following[0].at if following else None
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class Daemon:
     def __init__(
         self,
         load: Callable[[], Loaded],
         state_path: Path,
         config_file: Path | None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime],
         rng: Random | None = None,
     ) -> None:
         self.load = load

@@ -7,14 +7,13 @@ written atomically, so a mistake never leaves a half-written file.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from kindnudge import yamlfile
 from kindnudge.errors import UsageError
 from kindnudge.library import MAX_TEXT, Library, Message
+from kindnudge.paths import replace_atomically
 from kindnudge.yamlfile import plain
 
 FILE_NAME = "my-messages.yaml"
@@ -39,11 +38,7 @@ def _write(path: Path, messages: list[dict]) -> None:
     import yaml
 
     text = _HEADER + yaml.safe_dump({"messages": messages}, sort_keys=False, allow_unicode=True, width=100)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".my-messages-")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temp, path)
+    replace_atomically(path, text)
 
 
 def _new_id(text: str, taken: set[str]) -> str:

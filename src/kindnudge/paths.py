@@ -70,5 +70,21 @@ def ensure_private_file(path: Path) -> Path:
     return path
 
 
+def replace_atomically(path: Path, text: str) -> None:
+    """Write beside `path`, then rename over it: a reader (or a crash) sees the
+    old file or the new one, never half of one."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
 def icon_file() -> Path:
     return Path(__file__).with_name("icons") / "kindnudge.png"

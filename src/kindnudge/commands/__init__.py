@@ -52,9 +52,13 @@ def _now(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _json(p: argparse.ArgumentParser, what: str = "array") -> None:
+    p.add_argument("--json", action="store_true", help=f"print a JSON {what}")
+
+
 def _list(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=KIND_CHOICES, help="only this kind")
-    p.add_argument("--json", action="store_true", help="print a JSON array")
+    _json(p)
 
 
 def _next(p: argparse.ArgumentParser) -> None:
@@ -70,16 +74,9 @@ def _pause(p: argparse.ArgumentParser) -> None:
     how_long.add_argument("--today", action="store_true", help="for the rest of today")
 
 
-def _json_only(what: str) -> Arguments:
-    def arguments(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--json", action="store_true", help=f"print a JSON {what}")
-
-    return arguments
-
-
 def _history(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", type=_positive, default=20, metavar="N", help="how many (default: 20)")
-    _json_only("array")(p)
+    _json(p)
 
 
 def _add(p: argparse.ArgumentParser) -> None:
@@ -160,7 +157,7 @@ COMMANDS = (
         "is it running, what comes next",
         "Show the daemon, next nudge, pause and errors.",
         timing.cmd_status,
-        _json_only("object"),
+        lambda p: _json(p, "object"),
     ),
     Command(
         "history",

@@ -26,11 +26,12 @@ def config_for(args: argparse.Namespace) -> Config:
 
 def load(args: argparse.Namespace) -> tuple[Config, Library]:
     from kindnudge import ownpack
+    from kindnudge.config import load_config
     from kindnudge.errors import Location
     from kindnudge.library import load_all
 
-    config = config_for(args)
-    path = paths.config_file(args.config)[0]
+    path, required = paths.config_file(args.config)
+    config = load_config(path, required)
     packs = [(ref.path, ref.where) for ref in config.packs]
     own = ownpack.path_for(path)
     if own.exists() and own not in [p for p, _ in packs]:
