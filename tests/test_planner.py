@@ -52,7 +52,8 @@ def systemd_calendar(spec: str, base: datetime, count: int) -> list[datetime]:
 
 
 needs_systemd = pytest.mark.skipif(
-    not shutil.which("systemd-analyze"), reason="systemd-analyze is the oracle"
+    not shutil.which("systemd-analyze"),
+    reason="systemd-analyze, the independent calendar oracle, is not installed (apt-get install systemd)",
 )
 
 
