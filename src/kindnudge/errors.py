@@ -1,10 +1,12 @@
 """The few kinds of failure a user can meet, each carrying its exit status.
 
-They are raised anywhere and caught once, in `cli.main`, which prints one line.
+They are raised anywhere and caught once, in `cli.main`, which prints one line:
+2 for a file the user can fix, 1 for the machine's state, 70 for our own bug.
 """
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import NamedTuple
 
@@ -56,3 +58,29 @@ class DeliveryError(KindnudgeError):
 
 class AlreadyRunning(KindnudgeError):
     """A second daemon must not double the user's notifications (exit 1)."""
+
+
+class MachineError(KindnudgeError):
+    """The machine, not a file the user wrote, is in the way (exit 1): the state
+    file is unusable, the disk is full, the database is locked, no desktop."""
+
+
+_ADVICE = {
+    errno.ENOSPC: "the disk is full; free some space and try again",
+    errno.EDQUOT: "your disk quota is used up; free some space and try again",
+    errno.EACCES: "permission denied; check who owns it (ls -l) and that you may write there",
+    errno.EPERM: "not permitted; check who owns it (ls -l)",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOTDIR: "part of this path is a file where a folder should be; move that file away",
+    errno.EISDIR: "this is a folder where a file should be; move it away",
+    errno.ELOOP: "a symbolic link points to itself or is not allowed here; remove it",
+    errno.EFBIG: "the file has grown past the size this system allows (ulimit -f?)",
+    errno.EIO: "the disk reported an input/output error",
+}
+
+
+def machine_error(exc: OSError, path: Path | str | None, doing: str) -> MachineError:
+    """An OSError as one line: which file, what we were doing, what to do about it."""
+    advice = _ADVICE.get(exc.errno or 0, exc.strerror or str(exc))
+    where = path if path is not None else exc.filename
+    return MachineError(f"{where}: cannot {doing}: {advice}" if where else f"cannot {doing}: {advice}")
