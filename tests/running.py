@@ -33,11 +33,12 @@ class Daemon:
         mine = text.find(f"started (pid {self.proc.pid})")
         return text[text.rfind("\n", 0, mine) + 1 :] if mine >= 0 else ""
 
-    def wait_for(self, words: str, timeout: float = 10) -> str:
+    def wait_for(self, words: str, timeout: float = 10, times: int = 1) -> str:
+        """Wait until `words` are in this process's log, `times` times."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = self.log_text()
-            if words in text:
+            if text.count(words) >= times:
                 return text
             if self.proc.poll() is not None:
                 raise AssertionError(f"daemon exited {self.proc.returncode}: {self.stderr.read_text()}")

@@ -73,6 +73,13 @@ def test_title_per_kind(tmp_path):
         ("quiet_hours: 22:00\n", "1:14", "takes two times"),
         ("quiet_hours: [930, 0700]\n", "1:15", 'write it in quotes, e.g. "09:30"'),
         ("catch_up: 2\n", "1:11", 'has no unit; write e.g. "2s" or "2m"'),
+        ("catch_up: 99999999999d\n", "1:11", "catch_up takes 0 to 7d, got '99999999999d'"),
+        ("catch_up: 7d1s\n", "1:11", "catch_up takes 0 to 7d, got '7d1s'"),
+        ("notification:\n  timeout: 1h1s\n", "2:12", "timeout takes 0 to 1h (0: until dismissed)"),
+        ("timezone: " + "a/" * 3000 + "b\n", "1:11", "unknown time zone 'a/a/a/"),
+        ("timezone: " + "x" * 5000 + "\n", "1:11", "unknown time zone 'xxx"),
+        ("timezone: Europe\n", "1:11", "unknown time zone 'Europe'"),
+        ("timezone: ../../etc/passwd\n", "1:11", "unknown time zone"),
         ("notification:\n  timeout: soon\n", "2:12", "'soon' is not a duration"),
         (
             "notification:\n  backend: carrier-pigeon\n",
@@ -95,6 +102,24 @@ def test_mistakes_are_reported_at_their_place(tmp_path, text, where, words):
         load(path, text)
     assert str(error.value).startswith(f"{path}:{where}: ")
     assert words in str(error.value)
+
+
+def test_the_longest_durations_and_zones_allowed_are_taken(tmp_path):
+    config = load(
+        tmp_path / "c.yaml",
+        "timezone: America/Argentina/Buenos_Aires\ncatch_up: 7d\nnotification:\n  timeout: 1h\n",
+    )
+    assert (config.catch_up, config.timeout) == (timedelta(days=7), timedelta(hours=1))
+
+
+def test_check_refuses_a_timeout_the_desktop_cannot_take(config_file):
+    """25 days passed `check` once, then every delivery failed on the D-Bus int32."""
+    config_file.write_text("quiet_hours: []\nnotification: {timeout: 25d}\n")
+    result = run("check")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"kindnudge: {config_file}:2:25: timeout takes 0 to 1h (0: until dismissed), got '25d'\n"
+    )
 
 
 def test_every_default_is_valid_input(tmp_path):

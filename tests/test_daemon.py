@@ -2,16 +2,33 @@
 
 Wall-clock time is moved with libfaketime (monotonic time keeps running), so
 "a nudge due in 2 s" and "the laptop slept for 2 h" take seconds, not hours.
+Its parts (trigger, firing, reload, watcher) are also driven directly, with
+an injected clock, to make them fail in ways no config can any more.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta, timezone
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
+
+from kindnudge import paths
+from kindnudge.config import load_config
+from kindnudge.daemon import HANDLED_UNTIL, Daemon, Loaded, PlanTrigger
+from kindnudge.library import load_all
+from kindnudge.notify import Chain
+from kindnudge.planner import Plan
+from kindnudge.schedule import Rule
+from kindnudge.state import State
+from kindnudge.watch import Watcher
 
 from conftest import run
 from running import history, next_minute, schedule
@@ -134,3 +151,187 @@ cli.entry()
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=20, cwd=tmp_path
     )
     assert (result.returncode, result.stdout) == (0, "collector on\n"), result.stderr
+
+
+def test_a_running_daemon_survives_every_bad_config_and_says_so_once_each(
+    desktop, config_file, fake_clock, daemons
+):
+    """Values that once killed it (OverflowError, RecursionError) and a broken
+    pack: each is told once, by notification, and the old schedule still fires."""
+    due = next_minute(60)
+    schedule(config_file, due)
+    daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "0.2"})
+    pack = config_file.with_name("mine.yaml")
+    pack.write_text("messages:\n  - id: x\n    kind: joy\n    text: hi\n")
+    other = f"timezone: UTC\nquiet_hours: []\nschedule:\n  - at: '{next_minute(30):%H:%M}'\n"
+    gap = "  - {random: 2, between: ['10:00', '12:00'], min_gap: 999999999d}\n"
+    bad = [  # (config, where the notice points, what it says)
+        (other + "catch_up: 99999999999d\n", f"{config_file}:5:11", "catch_up takes 0 to 7d"),
+        (other + "catch_up: 99999999999d\n", f"{config_file}:5:11", "catch_up takes 0 to 7d"),
+        (other + gap, f"{config_file}:5:55", "min_gap takes 0 to 2h"),
+        (other.replace("UTC", "a/" * 3000 + "b"), f"{config_file}:1:11", "unknown time zone"),
+        (other + "notification: {timeout: 25d}\n", f"{config_file}:5:25", "timeout takes 0 to 1h"),
+        (other + "content: {packs: [mine.yaml]}\n", f"{pack}:3:11", "unknown kind 'joy'"),
+    ]
+    for reloads, (text, where, words) in enumerate(bad, start=1):
+        config_file.write_text(text)
+        daemon.wait_for("keeping the previous schedule", times=reloads)
+        assert f"{where}: {words}" in daemon.log_text()
+    assert f"{pack} has a problem" in daemon.log_text()
+    fake_clock.set((due - datetime.now(UTC)).total_seconds() + 1)
+    daemon.wait_for("delivered")
+    received = desktop.received(6)
+    told = [(n["summary"], n["body"]) for n in received if n["summary"].startswith("kindnudge:")]
+    assert len(received) == 6 and len(told) == 5  # the repeated mistake is not told twice
+    for (summary, body), (_text, where, words) in zip(told, bad[:1] + bad[2:], strict=True):
+        assert summary == f"kindnudge: {'mine.yaml' if 'mine' in where else 'your config'} needs a look"
+        assert body.startswith(f"{where}: {words}") and body.endswith("keep running until this is fixed.")
+    assert daemon.stop() < 1.0
+    (entry,) = history()
+    assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
+
+
+def test_a_firing_the_desktop_cannot_take_is_settled_failed_and_the_message_stays_unseen(
+    config_file, fake_clock, daemons
+):
+    due = next_minute()
+    fake_clock.set((due - timedelta(seconds=1) - datetime.now(UTC)).total_seconds())
+    schedule(config_file, due, extra="notification:\n  backend: dbus\n")
+    daemon = daemons({**fake_clock.env, "DBUS_SESSION_BUS_ADDRESS": "tcp:host=127.0.0.1,port=1"})
+    daemon.wait_for("delivery failed")
+    assert daemon.proc.poll() is None
+    daemon.stop()
+    (entry,) = history()
+    assert (entry["status"], entry["due"]) == ("failed", due.isoformat())
+    assert entry["reason"].startswith("cannot reach the session bus at tcp:host=127.0.0.1,port=1: ")
+    with State(paths.state_db()) as state:
+        assert state.seen(entry["kind"]) == set()
+
+
+# -- the daemon's parts, driven directly with an injected clock ---------------
+
+NINE = datetime(2026, 6, 1, 9, tzinfo=UTC)
+MORNING = Plan((Rule("morning", ("reframe",), at=(dtime(9),)),), ZoneInfo("UTC"), None)
+
+
+class BrokenPlan:
+    """A plan that fails however it is asked, as a bug or a date overflow would."""
+
+    def between(self, *_args):
+        raise OverflowError("date value out of range")
+
+    upcoming = after = between
+
+
+class Screen:
+    """A notifier that keeps what it was asked to show."""
+
+    name = "dbus"
+
+    def __init__(self) -> None:
+        self.shown = []
+
+    def send(self, notification):
+        self.shown.append(notification)
+
+
+def loaded(home, plan, screen=None) -> Loaded:
+    config = load_config(home / "none.yaml", required=False)
+    return Loaded(config, load_all(paths.builtin_packs_dir(), []), plan, Chain([screen or Screen()]))
+
+
+def daemon_at(home, now, load=None) -> Daemon:
+    with State(paths.state_db()) as state, state.transaction():
+        state.set_moment(HANDLED_UNTIL, NINE - timedelta(hours=1))
+    return Daemon(load or (lambda: None), paths.state_db(), home / "config.yaml", lambda: now)
+
+
+def rows() -> list:
+    with State(paths.state_db()) as state:
+        return state.history(10)
+
+
+def test_the_trigger_always_answers_so_apscheduler_never_drops_the_job(caplog):
+    trigger = PlanTrigger(BrokenPlan())
+    assert trigger.get_next_fire_time(None, NINE) == NINE + timedelta(minutes=1)
+    end = datetime.max.replace(tzinfo=UTC)
+    assert trigger.get_next_fire_time(None, end) == end
+    assert "could not work out the next nudge" in caplog.text and "OverflowError" in caplog.text
+
+
+def test_a_firing_whose_planning_fails_still_records_its_slot(home, caplog):
+    daemon = daemon_at(home, NINE + timedelta(seconds=1))
+    daemon.current = loaded(home, BrokenPlan())
+    daemon.trigger = PlanTrigger(MORNING)
+    assert daemon.trigger.get_next_fire_time(None, NINE - timedelta(hours=1)) == NINE
+    daemon.settle()  # must not raise into APScheduler
+    (entry,) = rows()
+    assert (entry.status, entry.due, entry.rule) == ("failed", NINE, "morning")
+    assert "OverflowError (date value out of range)" in entry.reason
+    assert "Traceback" in caplog.text and daemon.trigger.promised == {}
+
+
+def test_a_slot_with_nothing_left_to_draw_is_recorded_skipped(home):
+    daemon = daemon_at(home, NINE + timedelta(seconds=1))
+    daemon.current = loaded(home, MORNING)
+    with State(paths.state_db()) as state, state.transaction():
+        for message in daemon.current.library.of_kind("reframe"):
+            state.set_mark(message.id, "hidden")
+    daemon.settle()
+    (entry,) = rows()
+    assert (entry.status, entry.due) == ("skipped", NINE)
+    assert entry.reason.startswith("there are no reframe messages to show")
+
+
+def test_a_reload_keeps_the_schedule_whatever_loading_raises_and_tells_once_per_problem(home, caplog):
+    screen = Screen()
+    first = loaded(home, MORNING, screen)
+    outcomes = iter(
+        [first, RecursionError("too deep"), RecursionError("too deep"), loaded(home, BrokenPlan())]
+    )
+
+    def load() -> Loaded:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    daemon = daemon_at(home, NINE, load)
+    daemon.current = daemon.load()
+    for _ in range(3):
+        daemon.reload()  # must not raise
+    assert daemon.current is first
+    config = home / "config.yaml"
+    assert [(n.title, n.body) for n in screen.shown] == [
+        (
+            "kindnudge: your config needs a look",
+            f"{config}: kindnudge hit an unexpected RecursionError (too deep); see the log."
+            " Your previous schedule and messages keep running until this is fixed.",
+        ),
+        (
+            "kindnudge: your config needs a look",
+            f"{config}: kindnudge hit an unexpected OverflowError (date value out of range); see the log."
+            " Your previous schedule and messages keep running until this is fixed.",
+        ),
+    ]
+    assert caplog.text.count("Traceback") == 3
+
+
+def test_the_watcher_falls_back_to_a_heartbeat_when_kernel_events_fail(tmp_path, caplog):
+    config = tmp_path / "config.yaml"
+    config.write_text("a")
+    changed = threading.Event()
+    watcher = Watcher(config, lambda: None, changed.set)
+
+    def broken() -> None:
+        raise OSError(errno.EBADF, "Bad file descriptor")
+
+    watcher._run_events, watcher.mode, watcher._interval = broken, "timerfd", 0.02
+    watcher._thread.start()
+    for second in range(1, 200):  # touch until the heartbeat has started and noticed
+        os.utime(config, (second, second))
+        if changed.wait(0.05):
+            break
+    watcher.stop()
+    assert changed.is_set() and watcher.mode == "heartbeat"
+    assert "clock and config events failed; using a 0.02s heartbeat" in caplog.text

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -240,3 +242,100 @@ def test_push_alone_failing_is_a_failure(config_file):
     result = run("now")
     assert result.returncode == 1
     assert "Apprise could not deliver" in result.stderr
+
+
+class Raising:
+    """A backend whose library throws something no one planned for."""
+
+    name = "dbus"
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def send(self, notification) -> None:
+        raise self.error
+
+
+def claimed_reframe(home, state):
+    config = load_config(home / "none.yaml", required=False)
+    library = load_all(paths.builtin_packs_dir(), [])
+    with state.transaction():
+        claimed = claim(library, config, ["reframe"], state, datetime.now(timezone.utc), Random(1), "r")
+    return config, claimed
+
+
+def test_anything_a_notifier_raises_settles_the_row_failed_and_the_message_stays_unseen(home):
+    with State(paths.state_db()) as state:
+        config, claimed = claimed_reframe(home, state)
+        result = deliver(claimed, config, Raising(RuntimeError("the library broke")), state)
+        (entry,) = state.history(5)
+        assert state.seen("reframe") == set()
+    assert result.error is not None
+    assert (entry.status, entry.message_id) == ("failed", claimed.message.id)
+    assert entry.reason == "unexpected RuntimeError: the library broke (please report this)"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [RuntimeError("x"), OSError(5, "I/O error"), ValueError("x"), struct.error("x"), OverflowError("x")],
+    ids=lambda e: type(e).__name__,
+)
+def test_a_backend_raising_anything_lets_the_next_one_deliver(home, error):
+    second = Fake("plyer")
+    with State(paths.state_db()) as state:
+        config, claimed = claimed_reframe(home, state)
+        result = deliver(claimed, config, Chain([Raising(error), second]), state)
+        delivered, failed = state.history(2)
+    assert result.error is None and len(second.sent) == 1
+    assert failed.status == "failed" and failed.reason.startswith(
+        f"dbus: unexpected {type(error).__name__}: "
+    )
+    assert (delivered.status, delivered.reason) == ("delivered", "by plyer")
+
+
+def test_ctrl_c_while_showing_settles_the_row_interrupted(home):
+    with State(paths.state_db()) as state:
+        config, claimed = claimed_reframe(home, state)
+        with pytest.raises(KeyboardInterrupt):
+            deliver(claimed, config, Raising(KeyboardInterrupt()), state)
+        (entry,) = state.history(5)
+    assert entry.status == "interrupted"
+
+
+@pytest.fixture
+def refusing_socket(tmp_path):
+    """A unix socket that exists but accepts nobody: connecting is refused."""
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "bus"))
+    yield tmp_path / "bus"
+    sock.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("tcp:host=127.0.0.1,port=1", "kindnudge can only use a unix: socket address"),
+        ("unix:path={socket}", "connection refused"),
+        ("unix:path={folder}/nothing-here", "no such file or directory"),
+        ("garbage", "not a D-Bus address (one reads e.g. unix:path=/run/user/1000/bus)"),
+    ],
+)
+def test_now_with_a_bad_bus_address_says_why_and_keeps_the_message(refusing_socket, address, why):
+    address = address.format(socket=refusing_socket, folder=refusing_socket.parent)
+    result = run("now", "--kind", "reframe", env={"DBUS_SESSION_BUS_ADDRESS": address})
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"kindnudge: cannot reach the session bus at {address}: {why};"
+        " check DBUS_SESSION_BUS_ADDRESS; tried dbus and plyer\n"
+    )
+    with State(paths.state_db()) as state:
+        (entry,) = state.history(5)
+        assert state.seen("reframe") == set()
+    assert entry.status == "failed" and entry.reason == result.stderr.removeprefix("kindnudge: ").strip()
+
+
+def test_a_timeout_past_the_int32_is_capped_not_sent(desktop):
+    """D-Bus carries the timeout as an int32 of milliseconds; 25 days is more."""
+    backend("dbus").send(Notification("t", "b", timedelta(days=25)))
+    (got,) = desktop.received(1)
+    assert got["timeout"] == str(2**31 - 1)

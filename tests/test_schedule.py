@@ -57,6 +57,13 @@ def test_every_rule_form(tmp_path):
         ("  - random: 3\n", "2:13", "needs between:"),
         ("  - random: 5\n    between: ['10:00', '12:00']\n    min_gap: 30m\n", "4:14", "do not fit in 2h"),
         ("  - random: 0\n    between: ['10:00', '12:00']\n", "2:13", "1 to 48"),
+        (
+            "  - random: 2\n    between: ['10:00', '12:00']\n    min_gap: 999999999d\n",
+            "4:14",
+            "min_gap takes 0 to 2h (the width of between:), got '999999999d'",
+        ),
+        ("  - random: 2\n    between: ['23:00', '01:00']\n    min_gap: 99999999999d\n", "4:14", "0 to 2h"),
+        ("  - random: 1\n    between: ['10:00', '12:00']\n    min_gap: 2h1m\n", "4:14", "0 to 2h"),
         ("  - at: '09:00'\n    min_gap: 1h\n", "3:14", "only goes with random:"),
         ("  - cron: '61 * * * *'\n", "2:11", "cron minute field '61' is out of range"),
         ("  - cron: '* * *'\n", "2:11", "5 fields"),

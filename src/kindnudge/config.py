@@ -6,6 +6,7 @@ out of the box. Every mistake in a file is reported as `file:line:col: ...`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import time, timedelta
 from pathlib import Path
@@ -16,8 +17,7 @@ from kindnudge.errors import ConfigError, Location
 from kindnudge.library import KINDS
 from kindnudge.schedule import EMBEDDED, Rule, parse_rules
 from kindnudge.schedule import parse_kinds as schedule_kinds
-from kindnudge.timetext import parse_duration
-from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, items
+from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, duration, items
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 BACKENDS = ("auto", "dbus", "plyer", "osascript", "windows", "console")
 PUSH_MODES = ("alongside", "instead")
 URGENCIES = ("low", "normal")
+# An IANA name: at most five parts such as "America/Argentina/Buenos_Aires", "Etc/GMT+5".
+_ZONE_NAME = re.compile(r"(?=.{1,64}\Z)[A-Za-z][\w+-]*(?:/[A-Za-z][\w+-]*){0,4}", re.ASCII)
+# The D-Bus Notify timeout is an int32 of milliseconds; an hour is plenty on screen.
+MAX_TIMEOUT = timedelta(hours=1)
+MAX_CATCH_UP = timedelta(days=7)
 
 
 class PackRef(NamedTuple):
@@ -93,25 +98,26 @@ def parse_timezone(value: Any, where: Location, _base: Path) -> str | None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
+        if not _ZONE_NAME.fullmatch(name):  # zoneinfo itself recurses, or fails on a long path
+            raise ValueError
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: e.g. "Europe" is a folder
+        shown = name if len(name) <= 40 else name[:40] + "..."
         raise ConfigError(
-            f"unknown time zone '{name}'; write an IANA name such as \"Europe/Berlin\""
+            f"unknown time zone '{shown}'; write an IANA name such as \"Europe/Berlin\""
             ' or "America/New_York", or leave it out to use the system\'s',
             where,
         ) from None
     return name
 
 
-def parse_span(value: Any, where: Location, _base: Path) -> timedelta:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0:
-        raise ConfigError(f'{value} has no unit; write e.g. "{value}s" or "{value}m"', where)
-    if value == 0:
-        return timedelta(0)
-    try:
-        return parse_duration(_text(value, where, 'a duration such as "20s" or "2h"'))
-    except ValueError as exc:
-        raise ConfigError(str(exc), where) from None
+def _span(name: str, at_most: timedelta, hint: str = "") -> Parser:
+    """A duration setting that takes 0 to `at_most`."""
+
+    def parse(value: Any, where: Location, _base: Path) -> timedelta:
+        return duration(value, where, name, at_most, hint)
+
+    return parse
 
 
 def parse_quiet_hours(value: Any, where: Location, _base: Path) -> tuple[time, time] | None:
@@ -223,8 +229,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "catch_up",
         "2h",
-        parse_span,
-        "After sleep or downtime, show the latest missed nudge if it is this recent. 0: off.",
+        _span("catch_up", MAX_CATCH_UP),
+        "After sleep or downtime, show the latest missed nudge if it is this recent (at most 7d). 0: off.",
     ),
     Setting(
         "notification.title",
@@ -235,8 +241,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "notification.timeout",
         "20s",
-        parse_span,
-        "How long a notification stays on screen. 0: until you dismiss it.",
+        _span("timeout", MAX_TIMEOUT, " (0: until dismissed)"),
+        "How long a notification stays on screen (at most 1h). 0: until you dismiss it.",
     ),
     Setting(
         "notification.backend",

@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from random import Random
 from typing import NamedTuple
@@ -27,9 +27,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from kindnudge import instance
-from kindnudge.catchup import decide
+from kindnudge.catchup import Decision, decide
 from kindnudge.config import Config
-from kindnudge.errors import KindnudgeError
+from kindnudge.errors import KindnudgeError, Location
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain, Notification
 from kindnudge.nudge import Claim, claim, deliver
@@ -43,6 +43,7 @@ log = logging.getLogger("kindnudge")
 HANDLED_UNTIL = "handled_until"
 PAUSED_UNTIL = "paused_until"
 _JOB = "nudges"
+RETRY = timedelta(minutes=1)  # after the plan failed to answer
 _M_ARENA_MAX = -8
 _SIGNALS = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT} if hasattr(signal, "SIGHUP") else set()
 
@@ -57,14 +58,41 @@ class Loaded(NamedTuple):
 
 
 class PlanTrigger(BaseTrigger):
-    """APScheduler asks this for the next run time; the Plan answers."""
+    """APScheduler asks this for the next run time; the Plan answers.
+
+    It must always answer: APScheduler drops a job for good when told None, so
+    an error (a bug, or a date at the calendar's end) means "ask again in a
+    minute". The slots it hands out are kept until settled, so a firing whose
+    planning fails can still record them.
+    """
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
+        self.promised: dict[datetime, Slot] = {}
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        following = self.plan.upcoming(previous_fire_time or now, 1)
-        return following[0].at if following else None
+        try:
+            following = self.plan.upcoming(previous_fire_time or now, 1)
+        except Exception:
+            log.exception("could not work out the next nudge; trying again in a minute")
+            return _later(now, RETRY)
+        if not following:
+            return None  # nothing scheduled: the job waits for a reload
+        self.promised[following[0].at] = following[0]
+        return following[0].at
+
+    def settle_promises(self, start: datetime | None, end: datetime) -> list[Slot]:
+        """Slots handed out for the span start < at <= end; forgets all up to `end`."""
+        due = [s for at, s in sorted(self.promised.items()) if (start is None or at > start) and at <= end]
+        self.promised = {at: s for at, s in self.promised.items() if at > end}
+        return due
+
+
+def _later(now: datetime, span: timedelta) -> datetime:
+    try:
+        return now + span
+    except OverflowError:  # the end of the calendar: nothing can come later
+        return datetime.max.replace(tzinfo=timezone.utc)
 
 
 class Daemon:
@@ -82,45 +110,65 @@ class Daemon:
         self.clock = clock
         self.rng = rng or Random()
         self.current: Loaded | None = None
+        self.trigger: PlanTrigger | None = None
         self.scheduler: BackgroundScheduler | None = None
+        self.complaint: str | None = None  # the reload problem the user was last told about
 
     # -- what a firing does (also called directly by tests) -------------------
 
     def settle(self) -> None:
-        """Handle every slot due since the last recorded moment, exactly once."""
+        """Handle every slot due since the last recorded moment, exactly once.
+
+        APScheduler's job: it never raises, since an exception there would only
+        reach APScheduler's own log line.
+        """
         try:
-            self._settle()
+            self._settle(self.current, self.clock())
+        except Exception:
+            log.exception("this firing failed; kindnudge keeps running")
         finally:
             release_free_memory()
 
-    def _settle(self) -> None:
-        loaded, now = self.current, self.clock()
+    def _settle(self, loaded: Loaded, now: datetime) -> None:
         with State(self.state_path) as state:
             with state.transaction():
                 handled = state.get_moment(HANDLED_UNTIL)
                 if handled is not None and now <= handled:
                     return  # the clock went back: all of this was handled already
-                due = loaded.plan.between(handled, now) if handled else []
                 paused = state.get_moment(PAUSED_UNTIL)
-                decision = decide(due, now, loaded.config.catch_up, loaded.config.quiet_hours, paused)
+                try:
+                    due = loaded.plan.between(handled, now) if handled else []
+                    decision = decide(due, now, loaded.config.catch_up, loaded.config.quiet_hours, paused)
+                except Exception as exc:  # a bug: still leave a row for every slot we know of
+                    log.exception("could not work out what was due")
+                    decision = Decision()
+                    for slot in self.trigger.settle_promises(handled, now) if self.trigger else []:
+                        state.record(_row(slot, now, "failed", _failure(exc)))
                 for slot, reason in decision.skip:
                     log.warning("skipped %s (%s): %s", slot.at.isoformat(), slot.rule, reason)
-                    entry = HistoryEntry(
-                        now, slot.rule, kind_label(slot.kinds), None, None, "skipped", reason, slot.at
-                    )
-                    state.record(entry)
-                claimed = self._claim(decision.show, state, now) if decision.show else None
+                    state.record(_row(slot, now, "skipped", reason))
+                claimed = self._claim(loaded, decision.show, state, now) if decision.show else None
                 state.set_moment(HANDLED_UNTIL, now)
+            if self.trigger:
+                self.trigger.settle_promises(None, now)
             if claimed:
-                self._show(decision.show, claimed, state, now)
+                self._show(loaded, decision.show, claimed, state, now)
 
-    def _claim(self, slot: Slot, state: State, now: datetime) -> Claim:
-        loaded = self.current
+    def _claim(self, loaded: Loaded, slot: Slot, state: State, now: datetime) -> Claim | None:
+        """Draw a message for `slot`; if none can be drawn, the slot's row says why."""
         kinds = [k for k in slot.kinds if k in loaded.config.kinds] or list(slot.kinds)
-        return claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
+        try:
+            return claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
+        except KindnudgeError as exc:  # e.g. every message of this kind is hidden
+            log.warning("skipped %s (%s): %s", slot.at.isoformat(), slot.rule, exc)
+            state.record(_row(slot, now, "skipped", str(exc)))
+        except Exception as exc:
+            log.exception("could not draw a message for %s (%s)", slot.at.isoformat(), slot.rule)
+            state.record(_row(slot, now, "failed", _failure(exc)))
+        return None
 
-    def _show(self, slot: Slot, claimed: Claim, state: State, now: datetime) -> None:
-        result = deliver(claimed, self.current.config, self.current.notifier, state)
+    def _show(self, loaded: Loaded, slot: Slot, claimed: Claim, state: State, now: datetime) -> None:
+        result = deliver(claimed, loaded.config, loaded.notifier, state)
         late = (now - slot.at).total_seconds()
         if result.error:
             log.error("delivery failed for %s (%s): %s", slot.at.isoformat(), slot.rule, result.error)
@@ -154,7 +202,7 @@ class Daemon:
                 job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
                 timezone=timezone.utc,
             )
-            self.scheduler.add_job(self.settle, PlanTrigger(self.current.plan), id=_JOB, name="nudges")
+            self._schedule(self.current.plan)
             self.scheduler.start()
             watcher = Watcher(self.config_file, self.on_clock_jump, self.request_reload)
             watcher.start()
@@ -167,6 +215,12 @@ class Daemon:
             return 0
         finally:
             lock.close()
+
+    def _schedule(self, plan: Plan) -> None:
+        """(Re)place the one job; unlike reschedule_job, this works when
+        APScheduler has dropped it (a plan with nothing left to fire)."""
+        self.trigger = PlanTrigger(plan)
+        self.scheduler.add_job(self.settle, self.trigger, id=_JOB, name="nudges", replace_existing=True)
 
     def _wait_for_signals(self) -> None:
         if not _SIGNALS:  # Windows: no sigwait; Ctrl+C raises KeyboardInterrupt
@@ -191,32 +245,72 @@ class Daemon:
         self.scheduler.wakeup()
 
     def reload(self) -> None:
-        """Swap in the new config, or keep the old schedule and say why."""
+        """Swap in the new config, or keep the old schedule and say why.
+
+        Never raises: whatever loading throws, the daemon runs on as it was.
+        """
         try:
             loaded = self.load()
-        except KindnudgeError as exc:
-            log.error("new config not used, keeping the previous schedule: %s", exc)
-            self._tell_user(f"{exc}. Your previous schedule keeps running until this is fixed.")
+            loaded.plan.upcoming(self.clock(), 1)  # a plan that can't answer is not used
+        except Exception as exc:
+            self._keep_previous(exc)
             return
         self.current = loaded
-        self.scheduler.reschedule_job(_JOB, trigger=PlanTrigger(loaded.plan))
+        self._schedule(loaded.plan)
+        self.complaint = None
         log.info("config reloaded; %s", self._next_text())
 
-    def _tell_user(self, text: str) -> None:
+    def _keep_previous(self, exc: Exception) -> None:
+        """Log why a reload was refused, and tell the user once per distinct problem."""
+        at_fault = self._at_fault(exc)
+        name = "your config" if at_fault == self.config_file else at_fault.name
+        if isinstance(exc, KindnudgeError):
+            log.error("%s has a problem; keeping the previous schedule and messages: %s", at_fault, exc)
+            problem = str(exc)
+        else:
+            log.exception("%s could not be used; keeping the previous schedule and messages", at_fault)
+            problem = f"{at_fault}: kindnudge hit an unexpected {type(exc).__name__} ({exc}); see the log"
+        if problem == self.complaint:
+            return  # an editor saving the same mistake again: said already
+        self.complaint = problem
+        self._tell_user(
+            f"kindnudge: {name} needs a look",
+            f"{problem}. Your previous schedule and messages keep running until this is fixed.",
+        )
+
+    def _at_fault(self, exc: Exception) -> Path:
+        """The file a reload problem is in: a pack's own path, else the config."""
+        where = getattr(exc, "where", None)
+        if isinstance(where, Location) and isinstance(where.path, Path):
+            return where.path
+        return self.config_file or Path("config.yaml")
+
+    def _tell_user(self, title: str, text: str) -> None:
         loaded = self.current
-        notice = Notification("kindnudge: your config needs a look", text[:400], loaded.config.timeout)
+        notice = Notification(title, text[:400], loaded.config.timeout)
         try:
             loaded.notifier.send(notice)
-        except KindnudgeError as exc:
+        except Exception as exc:  # the notifier converts its own errors; this is the last net
             log.error("could not show that notice either: %s", exc)
 
     def _next_text(self) -> str:
-        following = self.current.plan.upcoming(self.clock(), 1)
+        try:
+            following = self.current.plan.upcoming(self.clock(), 1)
+        except Exception as exc:
+            return f"next nudge unknown ({type(exc).__name__}: {exc})"
         return (
             f"next nudge {following[0].at.isoformat()} ({following[0].rule})"
             if following
             else "nothing scheduled"
         )
+
+
+def _failure(exc: Exception) -> str:
+    return f"not shown: kindnudge hit an unexpected {type(exc).__name__} ({exc}); the log has the details"
+
+
+def _row(slot: Slot, now: datetime, status: str, reason: str) -> HistoryEntry:
+    return HistoryEntry(now, slot.rule, kind_label(slot.kinds), None, None, status, reason, slot.at)
 
 
 def _glibc(call: str, *args: int) -> None:

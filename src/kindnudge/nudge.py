@@ -90,7 +90,9 @@ def claim(
 def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: State) -> Delivery:
     """Show a claimed message, then settle its row in one short transaction.
 
-    A message that was not delivered goes back into the bag: it will still come.
+    Whatever is raised while showing it, the row does not stay `sending`: an
+    error settles it `failed` and puts the message back in the bag (it will
+    still come); an interruption (Ctrl+C) settles it `interrupted`.
     """
     message = claimed.message
     error: DeliveryError | None = None
@@ -99,6 +101,14 @@ def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: 
         earlier = sent.failures
     except DeliveryError as exc:
         error, earlier = exc, []
+    except Exception as exc:  # a bug here or in a library must not strand the row
+        from kindnudge.notify import unexpected
+
+        error, earlier = unexpected(exc, f"showing {message.id}"), []
+    except BaseException:
+        with state.transaction():
+            state.settle(claimed.row, "interrupted", "stopped while showing this; it may have appeared")
+        raise
     with state.transaction():
         if error:
             state.settle(claimed.row, "failed", str(error))

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 from kindnudge.cron import CronSpec, parse_cron
 from kindnudge.errors import ConfigError, Location
 from kindnudge.library import KINDS
-from kindnudge.timetext import format_duration, parse_duration
-from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, items
+from kindnudge.timetext import format_duration
+from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, duration, items
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_GROUPS = {
@@ -165,16 +165,8 @@ def _random(item: dict, pos: Any) -> RandomTimes:
     if start == end:
         raise ConfigError("between: start and end are the same; give a window", pos("between"))
     window = RandomTimes(count, start, end, DEFAULT_MIN_GAP).window
-    if "min_gap" in item:
-        gap_text = item["min_gap"]
-        try:
-            gap = parse_duration(gap_text) if isinstance(gap_text, str) else None
-        except ValueError as exc:
-            raise ConfigError(str(exc), pos("min_gap")) from None
-        if gap is None:
-            raise ConfigError(
-                f'min_gap: takes a duration such as "90m", got {describe(gap_text)}', pos("min_gap")
-            )
+    if "min_gap" in item:  # at most the window, so `count * gap` below stays small
+        gap = duration(item["min_gap"], pos("min_gap"), "min_gap", window, " (the width of between:)")
     else:  # 30 minutes, or less when the window is too small for that
         gap = min(DEFAULT_MIN_GAP, window // count)
     gap = max(timedelta(minutes=1), timedelta(minutes=gap // timedelta(minutes=1)))

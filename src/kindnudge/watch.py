@@ -115,9 +115,13 @@ class Watcher:
 
     def _run(self) -> None:
         if self.mode == "timerfd":
-            self._run_events()
-        else:
-            self._run_heartbeat()
+            try:
+                self._run_events()
+                return
+            except Exception:  # this thread must not die quietly: fall back, and say so
+                log.exception("clock and config events failed; using a %gs heartbeat", self._interval)
+                self.mode = "heartbeat"
+        self._run_heartbeat()
 
     def _run_events(self) -> None:
         handles = [self._stop_r, self._timer] + ([self._inotify] if self._inotify is not None else [])

@@ -9,12 +9,12 @@ lives in yamlloader.py.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
 from kindnudge.errors import ConfigError, Location
-from kindnudge.timetext import parse_time_of_day
+from kindnudge.timetext import format_duration, parse_duration, parse_time_of_day
 
 
 class MarkedDict(dict):
@@ -118,6 +118,27 @@ def clock(value: Any, where: Location) -> time:
         return parse_time_of_day(value)
     except ValueError as exc:
         raise ConfigError(str(exc), where) from None
+
+
+def duration(value: Any, where: Location, name: str, at_most: timedelta, hint: str = "") -> timedelta:
+    """A duration as written in YAML ("20s", "1h30m", 0), at most `at_most`, or a
+    ConfigError giving the range: a huge value would otherwise overflow later,
+    far from the file (in the daemon, or on the D-Bus wire)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0:
+        raise ConfigError(f'{value} has no unit; write e.g. "{value}s" or "{value}m"', where)
+    if value == 0:
+        return timedelta(0)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f'{name} takes a duration such as "20s" or "2h", got {describe(value)}', where)
+    try:
+        span = parse_duration(value)
+    except OverflowError:  # more days than a timedelta holds
+        span = None
+    except ValueError as exc:
+        raise ConfigError(str(exc), where) from None
+    if span is None or span > at_most:
+        raise ConfigError(f"{name} takes 0 to {format_duration(at_most)}{hint}, got '{value.strip()}'", where)
+    return span
 
 
 def plain(value: Any) -> Any:

@@ -47,6 +47,41 @@ class Notifier(Protocol):
         """How it would deliver right now (may raise DeliveryError)."""
 
 
+_INT32_MAX = 2**31 - 1
+
+
+def milliseconds(span: timedelta) -> int:
+    """A timeout for the wire: D-Bus and notify-send take an int32 of milliseconds."""
+    return max(0, min(int(span.total_seconds() * 1000), _INT32_MAX))
+
+
+def attempt(backend: Notifier, notification: Notification) -> None:
+    """`backend.send`, with anything unexpected it raises made a DeliveryError:
+    a claimed nudge must always be settled, whatever a library throws."""
+    try:
+        backend.send(notification)
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        raise unexpected(exc, backend.name) from exc
+
+
+def explain(backend: Notifier) -> str:
+    """`backend.describe`, with anything unexpected made a DeliveryError."""
+    try:
+        return backend.describe()
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        raise unexpected(exc, backend.name) from exc
+
+
+def unexpected(exc: Exception, where: str) -> DeliveryError:
+    """Call in an `except`: the traceback goes to the log, a one-line reason comes back."""
+    log.exception("%s raised something unexpected", where)
+    return DeliveryError(f"unexpected {type(exc).__name__}: {str(exc) or 'no details'} (please report this)")
+
+
 class Chain:
     """Backends in order of trust; each failure is kept, the next one tried."""
 
@@ -58,7 +93,7 @@ class Chain:
         reasons: dict[str, str] = {}
         for backend in self.backends:
             try:
-                backend.send(notification)
+                attempt(backend, notification)
             except DeliveryError as exc:
                 reasons[backend.name] = str(exc)
                 log.warning("%s could not deliver: %s", backend.name, exc)
@@ -73,7 +108,7 @@ class Chain:
         notes = []
         for backend in self.backends:
             try:
-                how = backend.describe()
+                how = explain(backend)
             except DeliveryError as exc:
                 notes.append(f"{backend.name} unavailable ({exc})")
                 continue
@@ -131,7 +166,7 @@ class Alongside:
         except DeliveryError as exc:
             failures.append(str(exc))
         try:
-            self.push.send(notification)
+            attempt(self.push, notification)
             delivered.append(self.push.name)
         except DeliveryError as exc:
             failures.append(f"{self.push.name}: {exc}")
@@ -140,7 +175,7 @@ class Alongside:
         return Sent(" and ".join(delivered), tuple(failures))
 
     def describe(self) -> str:
-        return f"{self.desktop.describe()}; and {self.push.describe()}"
+        return f"{self.desktop.describe()}; and {explain(self.push)}"
 
 
 def choose(name: str, push_urls: tuple[str, ...] = (), push_mode: str = "alongside") -> Chain | Alongside:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from kindnudge.errors import DeliveryError
 from kindnudge.notify import Notification
 
 
@@ -11,7 +12,10 @@ class ConsoleNotifier:
     name = "console"
 
     def send(self, notification: Notification) -> None:
-        print(f"{notification.title}: {notification.body}", file=sys.stdout, flush=True)
+        try:
+            print(f"{notification.title}: {notification.body}", file=sys.stdout, flush=True)
+        except (OSError, ValueError) as exc:  # closed, full, or a pipe nobody reads
+            raise DeliveryError(f"cannot write to standard output: {exc}") from None
 
     def describe(self) -> str:
         return "console: prints each nudge to standard output"

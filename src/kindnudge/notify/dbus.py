@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify import Notification
+from kindnudge.notify import Notification, milliseconds
 
 BUS_NAME = "org.freedesktop.Notifications"
 OBJECT_PATH = "/org/freedesktop/Notifications"
@@ -38,10 +38,13 @@ def session_address() -> str:
 
 @contextmanager
 def _server() -> Iterator[Any]:
-    """A connection on which the notification server is known to be present."""
+    """A connection on which the notification server is known to be present.
+
+    Whatever jeepney raises, on connecting or on a call, becomes a DeliveryError
+    saying what went wrong, so no failure escapes as something unexpected.
+    """
     from jeepney import DBusAddress, DBusErrorResponse, new_method_call
     from jeepney.bus_messages import message_bus
-    from jeepney.io.blocking import open_dbus_connection
 
     address = DBusAddress(OBJECT_PATH, BUS_NAME, BUS_NAME)
 
@@ -53,7 +56,7 @@ def _server() -> Iterator[Any]:
         return reply.body
 
     try:
-        with open_dbus_connection(bus=session_address(), auth_timeout=TIMEOUT_S) as conn:
+        with _connect() as conn:
             owned = conn.send_and_get_reply(message_bus.NameHasOwner(BUS_NAME), timeout=TIMEOUT_S)
             if not owned.body[0]:
                 raise DeliveryError(
@@ -69,8 +72,36 @@ def _server() -> Iterator[Any]:
         raise DeliveryError(
             f"the notification service refused: {exc.name}: {' '.join(map(str, exc.data))}"
         ) from None
-    except (OSError, ValueError, KeyError) as exc:
-        raise DeliveryError(f"cannot reach the desktop session bus: {exc}") from None
+    except OSError as exc:
+        raise DeliveryError(f"the session bus connection broke: {_reason(exc)}") from None
+    except Exception as exc:  # e.g. struct.error: a value D-Bus can't carry
+        raise DeliveryError(f"D-Bus cannot carry this notification: {type(exc).__name__}: {exc}") from None
+
+
+def _connect() -> Any:
+    """An open session bus connection, or a DeliveryError naming the address and why."""
+    from jeepney.auth import AuthenticationError
+    from jeepney.io.blocking import open_dbus_connection
+
+    bus = session_address()
+    try:
+        return open_dbus_connection(bus=bus, auth_timeout=TIMEOUT_S)
+    except AuthenticationError as exc:
+        why = f"it refused kindnudge ({exc})"
+    except RuntimeError:  # jeepney: "DBus transports ({'tcp'}) not supported"
+        why = "kindnudge can only use a unix: socket address"
+    except (ValueError, KeyError, IndexError):
+        why = "not a D-Bus address (one reads e.g. unix:path=/run/user/1000/bus)"
+    except OSError as exc:
+        why = _reason(exc)
+    raise DeliveryError(f"cannot reach the session bus at {bus}: {why}; check DBUS_SESSION_BUS_ADDRESS")
+
+
+def _reason(exc: OSError) -> str:
+    """An OSError in a few plain words: "connection refused", "timed out"."""
+    if isinstance(exc, TimeoutError):
+        return f"it did not answer within {TIMEOUT_S:g}s"
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
 
 
 def server_info() -> tuple[str, list[str]]:
@@ -96,7 +127,6 @@ class DBusNotifier:
             (capabilities,) = call("GetCapabilities")
             body = for_markup(notification.body, capabilities)
             hints = {"urgency": ("y", _URGENCY[notification.urgency])}
-            timeout_ms = int(notification.timeout.total_seconds() * 1000)
             (notification_id,) = call(
                 "Notify",
                 "susssasa{sv}i",
@@ -108,7 +138,7 @@ class DBusNotifier:
                     body,
                     [],
                     hints,
-                    timeout_ms,
+                    milliseconds(notification.timeout),
                 ),
             )
         if not notification_id:

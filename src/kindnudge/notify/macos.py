@@ -34,6 +34,8 @@ class OsascriptNotifier:
             raise DeliveryError("osascript was not found; it ships with macOS") from None
         except subprocess.TimeoutExpired:
             raise DeliveryError("osascript did not finish within 10s") from None
+        except (OSError, ValueError) as exc:  # e.g. not allowed to run, or a NUL in the text
+            raise DeliveryError(f"osascript could not be run: {exc}") from None
         if result.returncode != 0:
             raise DeliveryError(f"osascript failed: {result.stderr.strip() or result.returncode}")
 

@@ -16,7 +16,7 @@ import warnings
 from typing import Any
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify import Notification
+from kindnudge.notify import Notification, milliseconds
 
 _WORD_JOINER = "\u2060"  # invisible; stops notify-send reading "-x" as an option
 
@@ -65,6 +65,14 @@ class PlyerNotifier:
         return f"plyer via {via}"
 
     def send(self, notification: Notification) -> None:
+        try:
+            self._send(notification)
+        except DeliveryError:
+            raise
+        except Exception as exc:  # plyer raises whatever its platform code raises
+            raise DeliveryError(f"plyer could not show the notification: {exc!r}") from None
+
+    def _send(self, notification: Notification) -> None:
         impl = self._implementation()
         title, body = notification.title, notification.body
         if sys.platform.startswith("linux"):
@@ -75,29 +83,23 @@ class PlyerNotifier:
             body = for_markup(body, capabilities)
             if type(impl).__name__ == "NotifySendNotification":
                 title, body = (_guard_dash(t) for t in (title, body))
-        seconds = notification.timeout.total_seconds()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                # _notify rather than notify: the public call drops plyer's own
-                # expire_time (notify-send's -t), so the timeout would be ignored.
-                impl._notify(
-                    title=title,
-                    message=body,
-                    app_name=notification.app_name,
-                    app_icon=notification.icon,
-                    icon=notification.icon,
-                    timeout=int(seconds),
-                    expire_time=str(int(seconds * 1000)),
-                    urgency=notification.urgency,
-                    ticker="",
-                    toast=False,
-                    hints={},
-                )
-        except DeliveryError:
-            raise
-        except Exception as exc:  # plyer raises whatever its platform code raises
-            raise DeliveryError(f"plyer could not show the notification: {exc!r}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # _notify rather than notify: the public call drops plyer's own
+            # expire_time (notify-send's -t), so the timeout would be ignored.
+            impl._notify(
+                title=title,
+                message=body,
+                app_name=notification.app_name,
+                app_icon=notification.icon,
+                icon=notification.icon,
+                timeout=int(notification.timeout.total_seconds()),
+                expire_time=str(milliseconds(notification.timeout)),
+                urgency=notification.urgency,
+                ticker="",
+                toast=False,
+                hints={},
+            )
 
 
 def _guard_dash(text: str) -> str:

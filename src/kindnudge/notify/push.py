@@ -34,7 +34,11 @@ class PushNotifier:
     def send(self, notification: Notification) -> None:
         client = self._apprise()
         logging.getLogger("apprise").setLevel(logging.ERROR)
-        if not client.notify(title=notification.title, body=notification.body):
+        try:
+            delivered = client.notify(title=notification.title, body=notification.body)
+        except Exception as exc:  # Apprise's plugins raise what their libraries raise
+            raise DeliveryError(f"Apprise failed: {type(exc).__name__}: {exc}") from None
+        if not delivered:
             raise DeliveryError(f"Apprise could not deliver to {len(self.urls)} URL(s); see the log")
 
     def describe(self) -> str:
