@@ -11,11 +11,13 @@ has what they share.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, NoReturn
+from typing import IO, NamedTuple, NoReturn
 
 from kindnudge import __version__, paths
 from kindnudge.commands import messages, setting_up, timing
+from kindnudge.errors import one_line
 
 KIND_CHOICES = ("reframe", "self-care")
 
@@ -24,7 +26,13 @@ Arguments = Callable[[argparse.ArgumentParser], None]
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message}; see {self.prog} --help\n")
+        self.exit(2, f"{self.prog}: {one_line(message)}; see {self.prog} --help\n")
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        """Unlike argparse's, lets a failure to print (--help into a full disk)
+        reach `cli.main`, which says so."""
+        if message:
+            (file or sys.stderr).write(message)
 
 
 def _positive(text: str) -> int:
