@@ -35,10 +35,16 @@ class _Parser(argparse.ArgumentParser):
             (file or sys.stderr).write(message)
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
-    return int(text)
+def _count(most: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to `most`, a range the message gives.
+    A bound at all, because `next -n 99999999999999999999` would never end."""
+
+    def count(text: str) -> int:
+        if text.isascii() and text.isdigit() and len(text) <= len(str(most)) and 1 <= int(text) <= most:
+            return int(text)
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number from 1 to {most}")
+
+    return count
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
@@ -70,7 +76,9 @@ def _list(p: argparse.ArgumentParser) -> None:
 
 
 def _next(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-n", type=_positive, default=5, metavar="N", help="how many (default: 5)")
+    p.add_argument(
+        "-n", type=_count(1000), default=5, metavar="N", help="how many, at most 1000 (default: 5)"
+    )
     p.add_argument("--from", dest="from_", metavar="ISO8601", help="start from this moment instead of now")
     p.add_argument("--json", action="store_true", help="print a JSON array of {at, rule, kind}")
 
@@ -83,7 +91,9 @@ def _pause(p: argparse.ArgumentParser) -> None:
 
 
 def _history(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-n", type=_positive, default=20, metavar="N", help="how many (default: 20)")
+    p.add_argument(
+        "-n", type=_count(10000), default=20, metavar="N", help="how many, at most 10000 (default: 20)"
+    )
     _json(p)
 
 

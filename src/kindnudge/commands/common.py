@@ -68,8 +68,11 @@ def plan(config: Config) -> Plan:
 
 
 def moment(text: str, config: Config) -> datetime:
-    """An ISO 8601 moment; without an offset it is read in the schedule's zone."""
+    """An ISO 8601 moment; without an offset it is read in the schedule's zone.
+    Only in the years that plans cover: beyond, the calendar overflows."""
     from datetime import datetime
+
+    from kindnudge.planner import FIRST_YEAR, LAST_YEAR
 
     try:
         moment = datetime.fromisoformat(text)
@@ -77,6 +80,8 @@ def moment(text: str, config: Config) -> datetime:
         raise UsageError(
             f"'{text}' is not an ISO 8601 time; write e.g. 2026-12-24T08:00 or 2026-12-24T08:00+01:00"
         ) from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise UsageError(f"'{text}' is out of range; give a moment in the years {FIRST_YEAR} to {LAST_YEAR}")
     return moment if moment.tzinfo else moment.replace(tzinfo=config.zone())
 
 
@@ -92,7 +97,10 @@ def when(moment: datetime, config: Config, now: datetime | None = None) -> str:
     the two 02:30s of an autumn night apart, and the schedule's zone from the
     laptop's when they differ."""
     zone = config.zone()
-    local = moment.astimezone(zone)
+    try:
+        local = moment.astimezone(zone)
+    except OverflowError:  # at the calendar's very end (a pause saved by an older version): as it is
+        local = moment
     today = (now or utc_now()).astimezone(zone).date()
     day = {0: "today", 1: "tomorrow", -1: "yesterday"}.get((local.date() - today).days)
     if not day:
