@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from kindnudge.library import Library
     from kindnudge.notify import Alongside, Chain
     from kindnudge.planner import Plan
-    from kindnudge.state import HistoryEntry
+    from kindnudge.state import HistoryEntry, State
 
 
 def config_for(args: argparse.Namespace) -> Config:
@@ -46,18 +46,20 @@ def notifier_for(config: Config) -> Chain | Alongside:
     return notify.choose(config.backend, config.push_urls, config.push_mode)
 
 
-def resolve_id(text: str, library: Library) -> str:
-    """An id as typed, or `last` for the message shown most recently."""
-    from kindnudge.state import State
-
+def resolve_id(text: str, library: Library, state: State, marked: bool = False) -> str:
+    """An id as typed, or `last` for the message shown most recently. It must
+    still be among the messages, unless `marked` and it carries a mark: a
+    hidden mark must stay removable after its message was dropped."""
     if text == "last":
-        with State(paths.state_db()) as state:
-            last = state.history(1, "delivered")
+        last = state.history(1, "delivered")
         if not last:
             raise UsageError("nothing has been shown yet, so there is no `last`")
-        return last[0].message_id
-    if not library.get(text):
-        raise UsageError(f"there is no message '{text}'; `kindnudge list` shows them all")
+        text = last[0].message_id
+        gone = f"the message shown last, '{text}', is gone from your messages (removed, or its pack dropped)"
+    else:
+        gone = f"there is no message '{text}'; `kindnudge list` shows them all"
+    if not library.get(text) and not (marked and text in state.marks()):
+        raise UsageError(gone)
     return text
 
 
