@@ -119,12 +119,13 @@ def test_text_the_output_cannot_encode_is_escaped_not_an_error(config_file):
     assert "\\xc7a va \\u2014 bien \\u2600" in result.stdout
 
 
-@pytest.mark.parametrize("stdin", ["closed", "/dev/null"])
-def test_prompts_meeting_the_end_of_input_do_not_traceback(stdin, config_file):
-    redirect = "<&-" if stdin == "closed" else "</dev/null"
-    result = subprocess.run(
-        f"'{KINDNUDGE}' setup {redirect}", shell=True, capture_output=True, text=True, timeout=30
-    )
+@pytest.mark.parametrize(
+    "stdin", ["<&-", "</dev/null", "<<< $'\\xff\\xfe'"], ids=["closed", "empty", "not UTF-8"]
+)
+def test_prompts_meeting_the_end_of_input_or_bad_bytes_do_not_traceback(stdin, config_file):
+    strict = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}  # as under en_US.UTF-8
+    command = ["bash", "-c", f"'{KINDNUDGE}' setup {stdin}"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30, env=strict)
     assert result.returncode not in (0, 70) and "Traceback" not in result.stderr
     assert not config_file.exists()
 

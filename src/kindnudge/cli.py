@@ -164,8 +164,8 @@ def _steady_streams() -> None:
 
     A closed one is opened on /dev/null, so that no file we open takes its
     number and receives what we print; text the output's encoding can't show
-    (PYTHONIOENCODING=ascii) is escaped rather than an error; and standard
-    output's failures are marked as its own.
+    (PYTHONIOENCODING=ascii) is escaped rather than an error, and so is input
+    it can't read; and standard output's failures are marked as its own.
     """
     for fd in (0, 1, 2):
         try:
@@ -173,7 +173,9 @@ def _steady_streams() -> None:
         except OSError:
             os.open(os.devnull, os.O_RDWR)  # takes the lowest free number: this one
     if sys.stdin is None:
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115 -- lives as long as the process
+        sys.stdin = open(0, errors="replace", closefd=False)  # noqa: SIM115 -- lives as long as the process
+    else:
+        sys.stdin.reconfigure(errors="replace")  # a stray byte in an answer is a wrong answer, no more
     if sys.stderr is None:
         sys.stderr = open(2, "w", errors="backslashreplace", closefd=False)  # noqa: SIM115
     else:
