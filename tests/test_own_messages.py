@@ -6,8 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import pytest
+
+from kindnudge import paths
+from kindnudge.state import HistoryEntry, State
 
 from conftest import run
 
@@ -69,6 +73,32 @@ def test_favourite_and_undo(config_file):
     assert run("favourite", "clarity").stdout.startswith("clarity will come more often")
     assert run("favourite", "--undo", "clarity").stdout.startswith("clarity is no longer favourite")
     assert run("favourite", "--undo", "clarity").stdout == "clarity was not favourite\n"
+
+
+def test_last_after_its_message_is_gone_is_refused_yet_its_mark_can_still_be_undone(config_file):
+    pack = config_file.parent / "extra.yaml"
+    pack.write_text("messages:\n  - id: gone-soon\n    kind: reframe\n    text: Here today.\n")
+    config_file.write_text("content:\n  packs: [extra.yaml]\n")
+    assert run("hide", "gone-soon").returncode == 0
+    with State(paths.state_db()) as state, state.transaction():  # it was shown before it was hidden
+        now = datetime.now(timezone.utc)
+        state.record(HistoryEntry(now, "r", "reframe", "gone-soon", "Here today.", "delivered", None, now))
+    config_file.write_text("content:\n  packs: []\n")  # the pack is dropped
+    gone = (
+        "kindnudge: the message shown last, 'gone-soon', is gone from your messages"
+        " (removed, or its pack dropped)\n"
+    )
+    for mark in ("hide", "favourite"):
+        result = run(mark, "last")
+        assert (result.returncode, result.stderr) == (2, gone)
+    result = run("hide", "--undo", "last")
+    assert (result.returncode, result.stdout) == (
+        0,
+        "gone-soon is no longer hidden: (no longer among your messages)\n",
+    )
+    result = run("hide", "--undo", "gone-soon")  # no mark left, no message: nothing to undo
+    assert result.returncode == 2
+    assert result.stderr == "kindnudge: there is no message 'gone-soon'; `kindnudge list` shows them all\n"
 
 
 def test_config_path_and_show(config_file):

@@ -62,9 +62,9 @@ class Config(NamedTuple):
             from zoneinfo import ZoneInfo
 
             return ZoneInfo(self.timezone)
-        import tzlocal
+        from kindnudge.localzone import system_zone
 
-        return tzlocal.get_localzone()
+        return system_zone()
 
 
 Parser = Callable[[Any, Location, Path], Any]

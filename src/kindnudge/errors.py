@@ -84,3 +84,9 @@ def machine_error(exc: OSError, path: Path | str | None, doing: str) -> MachineE
     advice = _ADVICE.get(exc.errno or 0, exc.strerror or str(exc))
     where = path if path is not None else exc.filename
     return MachineError(f"{where}: cannot {doing}: {advice}" if where else f"cannot {doing}: {advice}")
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters shown escaped
+    (they come from what the user typed), so an error stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

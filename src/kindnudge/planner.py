@@ -22,6 +22,12 @@ from zoneinfo import ZoneInfo
 from kindnudge.schedule import RandomTimes, Rule
 
 _GIVE_UP_AFTER_DAYS = 800  # no slot in over two years: the rules never match
+# The years plans cover. Near year 1 or 9999, date arithmetic and time zone
+# conversion overflow; a moment outside (a pause saved by an older version,
+# say) plans as if at the edge instead of crashing.
+FIRST_YEAR, LAST_YEAR = 1971, 9000
+_START = datetime(FIRST_YEAR, 1, 1, tzinfo=timezone.utc)
+_END = datetime(LAST_YEAR + 1, 1, 1, tzinfo=timezone.utc)
 
 
 class Slot(NamedTuple):
@@ -87,12 +93,15 @@ class Plan(NamedTuple):
         return [slots[at] for at in sorted(slots)]
 
     def after(self, moment: datetime) -> Iterator[Slot]:
-        """Every slot strictly after `moment`, in order, for as long as asked."""
-        day = moment.astimezone(self.tz).date() - timedelta(days=1)
+        """Every slot strictly after `moment`, in order, for as long as asked
+        (and the calendar lasts: nothing after LAST_YEAR)."""
+        if moment >= _END:
+            return
+        day = max(moment, _START).astimezone(self.tz).date() - timedelta(days=1)
         pending: list[Slot] = []
         last: datetime | None = None
         quiet_days = 0
-        while quiet_days < _GIVE_UP_AFTER_DAYS:
+        while quiet_days < _GIVE_UP_AFTER_DAYS and day < _END.date():
             fresh = [s for s in self.day(day) if s.at > moment]
             quiet_days = 0 if fresh else quiet_days + 1
             pending = sorted(pending + fresh, key=lambda s: s.at)

@@ -6,6 +6,7 @@ import re
 from datetime import time, timedelta
 
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
+LONGEST = timedelta(days=36500)  # a century: past any use, and far from timedelta's own end
 _DURATION = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?$")
 
 
@@ -17,16 +18,26 @@ def parse_time_of_day(text: str) -> time:
     return time(int(match[1]), int(match[2]))
 
 
-def parse_duration(text: str) -> timedelta:
-    """'20s', '90m', '2h', '1h30m' or '0' -> timedelta."""
+def parse_duration(text: str, most: timedelta = LONGEST) -> timedelta:
+    """'20s', '90m', '2h', '1h30m' or '0' -> timedelta, at most `most`.
+
+    Only ValueError comes out, whatever is written: a number too big for
+    timedelta (or for int() to read) is "too long", and says the limit.
+    """
     cleaned = text.strip().lower()
     match = _DURATION.match(cleaned)
     if cleaned == "0":
         return timedelta(0)
     if not cleaned or not match:
         raise ValueError(f'\'{text}\' is not a duration; write a number with a unit, e.g. "20s", "90m", "2h"')
-    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+        value: timedelta | None = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except (ValueError, OverflowError):  # more digits than int() reads, or past timedelta's end
+        value = None
+    if value is None or value > most:
+        raise ValueError(f"'{text}' is too long; write at most {format_duration(most)}")
+    return value
 
 
 def format_duration(value: timedelta) -> str:

@@ -11,11 +11,13 @@ has what they share.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, NoReturn
+from typing import IO, NamedTuple, NoReturn
 
 from kindnudge import __version__, paths
 from kindnudge.commands import messages, setting_up, timing
+from kindnudge.errors import one_line
 
 KIND_CHOICES = ("reframe", "self-care")
 
@@ -24,13 +26,25 @@ Arguments = Callable[[argparse.ArgumentParser], None]
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message}; see {self.prog} --help\n")
+        self.exit(2, f"{self.prog}: {one_line(message)}; see {self.prog} --help\n")
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        """Unlike argparse's, lets a failure to print (--help into a full disk)
+        reach `cli.main`, which says so."""
+        if message:
+            (file or sys.stderr).write(message)
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
-    return int(text)
+def _count(most: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to `most`, a range the message gives.
+    A bound at all, because `next -n 99999999999999999999` would never end."""
+
+    def count(text: str) -> int:
+        if text.isascii() and text.isdigit() and len(text) <= len(str(most)) and 1 <= int(text) <= most:
+            return int(text)
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number from 1 to {most}")
+
+    return count
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
@@ -62,7 +76,9 @@ def _list(p: argparse.ArgumentParser) -> None:
 
 
 def _next(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-n", type=_positive, default=5, metavar="N", help="how many (default: 5)")
+    p.add_argument(
+        "-n", type=_count(1000), default=5, metavar="N", help="how many, at most 1000 (default: 5)"
+    )
     p.add_argument("--from", dest="from_", metavar="ISO8601", help="start from this moment instead of now")
     p.add_argument("--json", action="store_true", help="print a JSON array of {at, rule, kind}")
 
@@ -75,7 +91,9 @@ def _pause(p: argparse.ArgumentParser) -> None:
 
 
 def _history(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-n", type=_positive, default=20, metavar="N", help="how many (default: 20)")
+    p.add_argument(
+        "-n", type=_count(10000), default=20, metavar="N", help="how many, at most 10000 (default: 20)"
+    )
     _json(p)
 
 

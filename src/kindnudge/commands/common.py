@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from kindnudge.library import Library
     from kindnudge.notify import Alongside, Chain
     from kindnudge.planner import Plan
-    from kindnudge.state import HistoryEntry
+    from kindnudge.state import HistoryEntry, State
 
 
 def config_for(args: argparse.Namespace) -> Config:
@@ -46,18 +46,20 @@ def notifier_for(config: Config) -> Chain | Alongside:
     return notify.choose(config.backend, config.push_urls, config.push_mode)
 
 
-def resolve_id(text: str, library: Library) -> str:
-    """An id as typed, or `last` for the message shown most recently."""
-    from kindnudge.state import State
-
+def resolve_id(text: str, library: Library, state: State, marked: bool = False) -> str:
+    """An id as typed, or `last` for the message shown most recently. It must
+    still be among the messages, unless `marked` and it carries a mark: a
+    hidden mark must stay removable after its message was dropped."""
     if text == "last":
-        with State(paths.state_db()) as state:
-            last = state.history(1, "delivered")
+        last = state.history(1, "delivered")
         if not last:
             raise UsageError("nothing has been shown yet, so there is no `last`")
-        return last[0].message_id
-    if not library.get(text):
-        raise UsageError(f"there is no message '{text}'; `kindnudge list` shows them all")
+        text = last[0].message_id
+        gone = f"the message shown last, '{text}', is gone from your messages (removed, or its pack dropped)"
+    else:
+        gone = f"there is no message '{text}'; `kindnudge list` shows them all"
+    if not library.get(text) and not (marked and text in state.marks()):
+        raise UsageError(gone)
     return text
 
 
@@ -68,8 +70,11 @@ def plan(config: Config) -> Plan:
 
 
 def moment(text: str, config: Config) -> datetime:
-    """An ISO 8601 moment; without an offset it is read in the schedule's zone."""
+    """An ISO 8601 moment; without an offset it is read in the schedule's zone.
+    Only in the years that plans cover: beyond, the calendar overflows."""
     from datetime import datetime
+
+    from kindnudge.planner import FIRST_YEAR, LAST_YEAR
 
     try:
         moment = datetime.fromisoformat(text)
@@ -77,6 +82,8 @@ def moment(text: str, config: Config) -> datetime:
         raise UsageError(
             f"'{text}' is not an ISO 8601 time; write e.g. 2026-12-24T08:00 or 2026-12-24T08:00+01:00"
         ) from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise UsageError(f"'{text}' is out of range; give a moment in the years {FIRST_YEAR} to {LAST_YEAR}")
     return moment if moment.tzinfo else moment.replace(tzinfo=config.zone())
 
 
@@ -92,7 +99,10 @@ def when(moment: datetime, config: Config, now: datetime | None = None) -> str:
     the two 02:30s of an autumn night apart, and the schedule's zone from the
     laptop's when they differ."""
     zone = config.zone()
-    local = moment.astimezone(zone)
+    try:
+        local = moment.astimezone(zone)
+    except OverflowError:  # at the calendar's very end (a pause saved by an older version): as it is
+        local = moment
     today = (now or utc_now()).astimezone(zone).date()
     day = {0: "today", 1: "tomorrow", -1: "yesterday"}.get((local.date() - today).days)
     if not day:

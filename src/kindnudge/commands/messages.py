@@ -87,11 +87,12 @@ def _cmd_mark(mark: str, args: argparse.Namespace) -> int:
     from kindnudge.state import State
 
     _config, library = load(args)
-    message_id = resolve_id(args.id, library)
     with State(paths.state_db()) as state, state.transaction():
+        message_id = resolve_id(args.id, library, state, marked=args.undo)
         current = state.marks().get(message_id)
         state.set_mark(message_id, None if args.undo else mark)
-    text = library.get(message_id).text
+    message = library.get(message_id)
+    text = message.text if message else "(no longer among your messages)"
     if args.undo:
         print(
             f"{message_id} is no longer {mark}: {text}" if current == mark else f"{message_id} was not {mark}"

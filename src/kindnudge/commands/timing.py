@@ -55,12 +55,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return Daemon(everything, paths.state_db(), paths.config_file(args.config)[0], utc_now).run()
 
 
+_LONGEST_PAUSE_DAYS = 365  # longer is surely a typo; `kindnudge run` can be left off instead
+
+
 def _pause_end(args: argparse.Namespace, config: Config, now: datetime) -> datetime:
     from datetime import datetime, time, timedelta
 
     from kindnudge.planner import resolve
     from kindnudge.timetext import parse_duration, parse_time_of_day
 
+    longest = timedelta(days=_LONGEST_PAUSE_DAYS)
     zone = config.zone()
     local = now.astimezone(zone)
     if args.today:
@@ -77,9 +81,13 @@ def _pause_end(args: argparse.Namespace, config: Config, now: datetime) -> datet
             )
         if end <= now:
             raise UsageError(f"{args.until} has already passed; give a time in the future")
+        if end > now + longest:
+            raise UsageError(
+                f"{args.until} is more than {_LONGEST_PAUSE_DAYS} days away; pause for at most a year"
+            )
         return end
     try:
-        span = parse_duration(args.duration)
+        span = parse_duration(args.duration, longest)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if not span:
