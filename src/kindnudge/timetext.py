@@ -18,6 +18,10 @@ def parse_time_of_day(text: str) -> time:
     return time(int(match[1]), int(match[2]))
 
 
+class TooLong(ValueError):
+    """A well-written duration past the limit: callers may word the range their own way."""
+
+
 def parse_duration(text: str, most: timedelta = LONGEST) -> timedelta:
     """'20s', '90m', '2h', '1h30m' or '0' -> timedelta, at most `most`.
 
@@ -36,7 +40,7 @@ def parse_duration(text: str, most: timedelta = LONGEST) -> timedelta:
     except (ValueError, OverflowError):  # more digits than int() reads, or past timedelta's end
         value = None
     if value is None or value > most:
-        raise ValueError(f"'{text}' is too long; write at most {format_duration(most)}")
+        raise TooLong(f"'{text}' is too long; write at most {format_duration(most)}")
     return value
 
 

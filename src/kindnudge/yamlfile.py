@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kindnudge.errors import ConfigError, Location
-from kindnudge.timetext import format_duration, parse_duration, parse_time_of_day
+from kindnudge.timetext import TooLong, format_duration, parse_duration, parse_time_of_day
 
 
 class MarkedDict(dict):
@@ -131,14 +131,13 @@ def duration(value: Any, where: Location, name: str, at_most: timedelta, hint: s
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f'{name} takes a duration such as "20s" or "2h", got {describe(value)}', where)
     try:
-        span = parse_duration(value)
-    except OverflowError:  # more days than a timedelta holds
-        span = None
+        return parse_duration(value, at_most)
+    except TooLong:
+        raise ConfigError(
+            f"{name} takes 0 to {format_duration(at_most)}{hint}, got '{value.strip()}'", where
+        ) from None
     except ValueError as exc:
         raise ConfigError(str(exc), where) from None
-    if span is None or span > at_most:
-        raise ConfigError(f"{name} takes 0 to {format_duration(at_most)}{hint}, got '{value.strip()}'", where)
-    return span
 
 
 def plain(value: Any) -> Any:
