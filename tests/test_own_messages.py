@@ -8,11 +8,12 @@ import re
 import subprocess
 import sys
 
+import pexpect
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import run
+from conftest import KINDNUDGE, run
 
 
 def listed(kind: str | None = None) -> list[dict]:
@@ -267,5 +268,87 @@ def test_config_edit_given_up_puts_back_the_last_working_file(tmp_path, config_f
         env={**os.environ, "EDITOR": command},
     )  # fmt: skip
     assert result.returncode == 2
-    assert "Put back your last working config; nothing was lost." in result.stdout
+    rejected = config_file.with_name("config.yaml.rejected")
+    assert (
+        f"Put back your last working config; nothing was lost (your edit is in {rejected})." in result.stdout
+    )
+    assert config_file.read_text() == "catch_up: 1h\n" and rejected.read_text() == "catch_up: [\n"
+
+
+def config_edit(editor: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [KINDNUDGE, "config", "edit"], input=stdin, capture_output=True, text=True, timeout=30,
+        env={**os.environ, "EDITOR": editor},
+    )  # fmt: skip
+
+
+def test_config_edit_end_of_input_at_fix_it_puts_back_the_last_working_file(tmp_path, config_file):
+    config_file.write_text("catch_up: 1h\n")
+    command, _log = editor(tmp_path, "catch_up: [\n")
+    result = config_edit(command, stdin="")
+    assert result.returncode == 1
+    rejected = config_file.with_name("config.yaml.rejected")
+    assert result.stderr == (
+        "kindnudge: stopped; put back your last working config;"
+        f" nothing was lost (your edit is in {rejected})\n"
+    )
+    assert config_file.read_text() == "catch_up: 1h\n" and rejected.read_text() == "catch_up: [\n"
+
+
+EDITORS = {  # what the editor does, the exit status and the line kindnudge ends with
+    "exits 3": ("sys.exit(3)", 1, "the editor '{python}' exited with status 3"),
+    "is killed": ("os.kill(os.getpid(), signal.SIGKILL)", 1, "the editor was stopped by SIGKILL"),
+    "is interrupted": ("os.kill(os.getpid(), signal.SIGINT)", 130, "the editor was stopped by SIGINT"),
+}
+
+
+@pytest.mark.parametrize("fate", EDITORS)
+@pytest.mark.parametrize("before", ["catch_up: 1h\n", None])
+def test_config_edit_puts_back_the_config_when_the_editor_fails(tmp_path, config_file, fate, before):
+    if before:
+        config_file.write_text(before)
+    script = tmp_path / "editor.py"
+    code, status, words = EDITORS[fate]
+    script.write_text(
+        "import os, pathlib, signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
+        f"pathlib.Path(sys.argv[1]).write_text('catch_up: 5m\\n')\n{code}\n"
+    )
+    result = config_edit(f"{sys.executable} {script}")
+    rejected = config_file.with_name("config.yaml.rejected")
+    end = f"put back your last working config; nothing was lost (your edit is in {rejected})"
+    assert (result.returncode, result.stderr) == (
+        status,
+        f"kindnudge: {words.format(python=sys.executable)}; {end}\n",
+    )
+    assert (config_file.read_text() if before else config_file.exists()) == (before or False)
+    assert rejected.read_text() == "catch_up: 5m\n"
+
+
+@pytest.mark.parametrize("when", ["at Fix it now", "while the editor runs"])
+def test_config_edit_ctrl_c_in_a_terminal_puts_back_the_config(tmp_path, config_file, when):
+    config_file.write_text("catch_up: 1h\n")
+    script = tmp_path / "editor.py"
+    stay = "print('editing', flush=True); time.sleep(30)" if when == "while the editor runs" else ""
+    script.write_text(
+        f"import pathlib, sys, time\npathlib.Path(sys.argv[1]).write_text('catch_up: [')\n{stay}\n"
+    )
+    shell = f'trap "" INT; EDITOR="{sys.executable} {script}" exec {KINDNUDGE} config edit'  # Ctrl+C ignored
+    child = pexpect.spawn("bash", ["-c", shell], encoding="utf-8", timeout=15)
+    child.expect_exact("editing" if stay else "Fix it now? [Y/n] ")
+    child.sendcontrol("c")
+    child.expect_exact("kindnudge: stopped; put back your last working config; nothing was lost")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
     assert config_file.read_text() == "catch_up: 1h\n"
+
+
+def test_config_edit_with_an_editor_that_cannot_start_changes_nothing(config_file):
+    result = config_edit("/nonexistent/editor --wait")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "kindnudge: cannot start the editor '/nonexistent/editor' (No such file or directory);"
+        " set EDITOR, e.g. EDITOR=nano kindnudge config edit; your config is as it was\n"
+    )
+    assert list(config_file.parent.iterdir()) == []
