@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
 
+import pexpect
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from kindnudge import paths
 from kindnudge.state import HistoryEntry, State
 
-from conftest import run
+from conftest import KINDNUDGE, run
 
 
 def listed(kind: str | None = None) -> list[dict]:
@@ -30,6 +34,151 @@ def test_add_then_remove_an_own_message(config_file):
     assert (config_file.parent / "my-messages.yaml").exists()
     assert run("remove", "my-you-are-allowed-to-take").returncode == 0
     assert [m for m in listed() if m["pack"] == "my-messages"] == []
+
+
+ODD = 'He said: "it\'s over" # not a comment → 😀 ünïcode, [really] {no}: 019'
+
+LAYOUTS = {
+    "block, commented": (
+        "# Words my friends gave me.\n"
+        "title: Mine   # shown nowhere, just for me\n"
+        "description: >\n  Things I need\n  to hear.\n"
+        "messages:\n"
+        "  # from Sam\n"
+        "  - id: sam\n    kind: reframe\n    text: 'You did what you could: that is enough.'  # Sam\n"
+        "\n"
+        "  - id: walk\n    kind: self-care\n    section: Outside\n    text: |\n      Go for a walk.\n"
+        "# more to come\n"
+        "source: my notebook\n"
+    ),
+    "flow, one line": 'title: Mine\nmessages: [{id: sam, kind: reframe, text: "a: b"}]  # one line\n',
+    "flow, a line each": (
+        "messages: [\n  {id: sam, kind: reframe, text: x},  # first\n"
+        "  {id: walk, kind: self-care, text: y}  # last\n]\n"
+    ),
+    "items as flow mappings": "messages:\n- {id: sam, kind: reframe, text: x}\n",
+    "CRLF, no final newline": "title: Mine\r\nmessages:\r\n  - id: sam\r\n    kind: reframe\r\n    text: x",
+    "empty list": "# nothing yet\nmessages: []  # add some\n",
+}
+
+
+def mine() -> dict[str, str]:
+    return {m["id"]: m["text"] for m in listed() if m["pack"] == "my-messages"}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("text", [ODD, "- starts with a dash, ends with #"])
+def test_add_then_remove_leaves_my_messages_byte_for_byte(config_file, layout, text):
+    pack = config_file.parent / "my-messages.yaml"
+    original = LAYOUTS[layout].encode()
+    pack.write_bytes(original)
+    pack.chmod(0o640)
+    before = mine()
+    added = run("add", "--kind", "reframe", "--", text)
+    assert added.returncode == 0 and added.stderr == ""
+    (new_id,) = mine().keys() - before.keys()
+    assert mine() == {**before, new_id: text}
+    assert all(comment in pack.read_bytes() for comment in re.findall(rb"#.*", original))
+    assert run("remove", new_id).returncode == 0
+    assert pack.read_bytes() == original
+    assert pack.stat().st_mode & 0o777 == 0o640
+
+
+def test_remove_takes_the_lines_of_that_message_and_leaves_the_comments(config_file):
+    pack = config_file.parent / "my-messages.yaml"
+    pack.write_text(LAYOUTS["block, commented"])
+    assert run("remove", "sam").stdout == "Removed sam: You did what you could: that is enough.\n"
+    sam = "  - id: sam\n    kind: reframe\n    text: 'You did what you could: that is enough.'  # Sam\n"
+    assert pack.read_text() == LAYOUTS["block, commented"].replace(sam, "")
+    assert run("remove", "walk").returncode == 0
+    assert pack.read_text().endswith("messages: []\n  # from Sam\n\n# more to come\nsource: my notebook\n")
+    assert mine() == {} and run("check").returncode == 0
+
+
+@pytest.mark.parametrize("start", ["", "# just a comment, no newline", "title: Mine\n", None])
+def test_add_starts_the_list_in_a_file_with_no_messages_yet(config_file, start):
+    pack = config_file.parent / "my-messages.yaml"
+    if start is not None:
+        pack.write_text(start)
+    assert run("check").returncode == 0
+    assert run("add", "--kind", "self-care", ODD).returncode == 0
+    assert list(mine().values()) == [ODD]
+    assert pack.read_text().startswith(start if start is not None else "# Your own kindnudge messages.")
+    assert run("remove", next(iter(mine()))).returncode == 0
+    assert mine() == {} and run("check").returncode == 0
+
+
+def test_a_layout_it_cannot_edit_is_written_afresh_and_the_old_one_kept(config_file):
+    pack = config_file.parent / "my-messages.yaml"
+    original = "{title: Mine, messages: [{id: sam, kind: reframe, text: x}]}  # all on one line\n"
+    pack.write_text(original)
+    result = run("add", "--kind", "reframe", "Still here.")
+    assert result.returncode == 0 and result.stdout == "Added my-still-here: Still here.\n"
+    assert result.stderr == (
+        "kindnudge: note: my-messages.yaml is laid out in a way kindnudge can't edit in place, so it was"
+        f" written afresh without its comments; the old one is kept as {pack}.bak\n"
+    )
+    assert (config_file.parent / "my-messages.yaml.bak").read_text() == original
+    assert list(mine()) == ["sam", "my-still-here"]
+    assert "title: Mine\n" in pack.read_text()
+
+
+def test_a_linked_my_messages_stays_a_link(tmp_path, config_file):
+    target = tmp_path / "dotfiles" / "words.yaml"
+    target.parent.mkdir()
+    target.write_text(LAYOUTS["items as flow mappings"])
+    (config_file.parent / "my-messages.yaml").symlink_to(target)
+    assert run("add", "--kind", "reframe", "Still here.").returncode == 0
+    assert (config_file.parent / "my-messages.yaml").is_symlink()
+    new = "- {id: my-still-here, kind: reframe, text: Still here.}\n"
+    assert target.read_text() == LAYOUTS["items as flow mappings"] + new
+
+
+WORDS = (
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Zl", "Zp")), max_size=30)
+    .map(lambda t: " ".join(t.split()))
+    .filter(lambda t: any(c.isalnum() for c in t))
+)
+
+
+def render(texts: list[str], style: str) -> str:
+    """A my-messages.yaml as a person might write it, texts as JSON strings (valid YAML)."""
+    items = [(f"m{i}", json.dumps(t, ensure_ascii=False)) for i, t in enumerate(texts)]
+    block = {
+        "block": "".join(f"  - id: {i}\n    kind: reframe\n    text: {t}  # {i}\n" for i, t in items),
+        "indentless": "".join(f"- id: {i}\n  kind: reframe\n  text: {t}\n\n" for i, t in items),
+        "flow items": "".join(f"  - {{id: {i}, kind: reframe, text: {t}}}\n" for i, t in items),
+    }
+    flow = [f"{{id: {i}, kind: reframe, text: {t}}}" for i, t in items]
+    lists = {
+        **{name: "\n" + lines for name, lines in block.items() if items},
+        "flow": " [" + ", ".join(flow) + "]\n",
+        "flow lines": " [\n" + "".join(f"  {f},  # {n}\n" for n, f in enumerate(flow)) + "]\n",
+    }
+    return "# mine\ntitle: Mine\nmessages:" + lists.get(style, " []\n") + "# the end\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    texts=st.lists(WORDS, max_size=4, unique_by=str.casefold),
+    style=st.sampled_from(["block", "indentless", "flow items", "flow", "flow lines"]),
+    new=WORDS,
+)
+def test_any_text_in_any_layout_survives_add_and_remove(tmp_path, texts, style, new):
+    """The same as above through ownpack itself, for many more texts than commands allow."""
+    from kindnudge import ownpack, yamlfile
+    from kindnudge.library import Library, Message
+
+    assume(new.casefold() not in {t.casefold() for t in texts})
+    pack = tmp_path / "my-messages.yaml"
+    pack.write_text(render(texts, style))
+    library = Library(tuple(Message(f"m{i}", "reframe", t, None, "my-messages") for i, t in enumerate(texts)))
+    added, backup = ownpack.add(pack, new, "self-care", library)
+    got = yamlfile.plain(yamlfile.read(pack))
+    assert [m["text"] for m in got["messages"]] == [*texts, new] and got["title"] == "Mine"
+    assert backup is None and "# the end\n" in pack.read_text()
+    ownpack.remove(pack, added.id, Library((*library.messages, added)))
+    assert pack.read_text() == render(texts, style)
 
 
 @pytest.mark.parametrize(
@@ -149,5 +298,87 @@ def test_config_edit_given_up_puts_back_the_last_working_file(tmp_path, config_f
         env={**os.environ, "EDITOR": command},
     )  # fmt: skip
     assert result.returncode == 2
-    assert "Put back your last working config; nothing was lost." in result.stdout
+    rejected = config_file.with_name("config.yaml.rejected")
+    assert (
+        f"Put back your last working config; nothing was lost (your edit is in {rejected})." in result.stdout
+    )
+    assert config_file.read_text() == "catch_up: 1h\n" and rejected.read_text() == "catch_up: [\n"
+
+
+def config_edit(editor: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [KINDNUDGE, "config", "edit"], input=stdin, capture_output=True, text=True, timeout=30,
+        env={**os.environ, "EDITOR": editor},
+    )  # fmt: skip
+
+
+def test_config_edit_end_of_input_at_fix_it_puts_back_the_last_working_file(tmp_path, config_file):
+    config_file.write_text("catch_up: 1h\n")
+    command, _log = editor(tmp_path, "catch_up: [\n")
+    result = config_edit(command, stdin="")
+    assert result.returncode == 1
+    rejected = config_file.with_name("config.yaml.rejected")
+    assert result.stderr == (
+        "kindnudge: stopped; put back your last working config;"
+        f" nothing was lost (your edit is in {rejected})\n"
+    )
+    assert config_file.read_text() == "catch_up: 1h\n" and rejected.read_text() == "catch_up: [\n"
+
+
+EDITORS = {  # what the editor does, the exit status and the line kindnudge ends with
+    "exits 3": ("sys.exit(3)", 1, "the editor '{python}' exited with status 3"),
+    "is killed": ("os.kill(os.getpid(), signal.SIGKILL)", 1, "the editor was stopped by SIGKILL"),
+    "is interrupted": ("os.kill(os.getpid(), signal.SIGINT)", 130, "the editor was stopped by SIGINT"),
+}
+
+
+@pytest.mark.parametrize("fate", EDITORS)
+@pytest.mark.parametrize("before", ["catch_up: 1h\n", None])
+def test_config_edit_puts_back_the_config_when_the_editor_fails(tmp_path, config_file, fate, before):
+    if before:
+        config_file.write_text(before)
+    script = tmp_path / "editor.py"
+    code, status, words = EDITORS[fate]
+    script.write_text(
+        "import os, pathlib, signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
+        f"pathlib.Path(sys.argv[1]).write_text('catch_up: 5m\\n')\n{code}\n"
+    )
+    result = config_edit(f"{sys.executable} {script}")
+    rejected = config_file.with_name("config.yaml.rejected")
+    end = f"put back your last working config; nothing was lost (your edit is in {rejected})"
+    assert (result.returncode, result.stderr) == (
+        status,
+        f"kindnudge: {words.format(python=sys.executable)}; {end}\n",
+    )
+    assert (config_file.read_text() if before else config_file.exists()) == (before or False)
+    assert rejected.read_text() == "catch_up: 5m\n"
+
+
+@pytest.mark.parametrize("when", ["at Fix it now", "while the editor runs"])
+def test_config_edit_ctrl_c_in_a_terminal_puts_back_the_config(tmp_path, config_file, when):
+    config_file.write_text("catch_up: 1h\n")
+    script = tmp_path / "editor.py"
+    stay = "print('editing', flush=True); time.sleep(30)" if when == "while the editor runs" else ""
+    script.write_text(
+        f"import pathlib, sys, time\npathlib.Path(sys.argv[1]).write_text('catch_up: [')\n{stay}\n"
+    )
+    shell = f'trap "" INT; EDITOR="{sys.executable} {script}" exec {KINDNUDGE} config edit'  # Ctrl+C ignored
+    child = pexpect.spawn("bash", ["-c", shell], encoding="utf-8", timeout=15)
+    child.expect_exact("editing" if stay else "Fix it now? [Y/n] ")
+    child.sendcontrol("c")
+    child.expect_exact("kindnudge: stopped; put back your last working config; nothing was lost")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
     assert config_file.read_text() == "catch_up: 1h\n"
+
+
+def test_config_edit_with_an_editor_that_cannot_start_changes_nothing(config_file):
+    result = config_edit("/nonexistent/editor --wait")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "kindnudge: cannot start the editor '/nonexistent/editor' (No such file or directory);"
+        " set EDITOR, e.g. EDITOR=nano kindnudge config edit; your config is as it was\n"
+    )
+    assert list(config_file.parent.iterdir()) == []

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 
 import pexpect
+import pytest
 
 from conftest import KINDNUDGE, run
 
+LAUNCHES = {  # how a user may start it; a shell's background job ignores Ctrl+C unless kindnudge undoes that
+    "directly": (KINDNUDGE, []),
+    "with SIGINT ignored": ("bash", ["-c", f'trap "" INT; exec {KINDNUDGE} "$@"', "kindnudge"]),
+}
 
-def wizard(env_extra: dict[str, str] | None = None) -> pexpect.spawn:
-    env = {**os.environ, **(env_extra or {}), "COLUMNS": "120"}
-    return pexpect.spawn(KINDNUDGE, ["setup"], env=env, encoding="utf-8", timeout=15, dimensions=(40, 120))
+
+def wizard(*args: str, launch: str = "directly") -> pexpect.spawn:
+    env = {**os.environ, "COLUMNS": "120"}
+    program, before = LAUNCHES[launch]
+    return pexpect.spawn(
+        program, [*before, "setup", *args], env=env, encoding="utf-8", timeout=15, dimensions=(40, 120)
+    )
 
 
 def answer(child: pexpect.spawn, prompt: str, text: str) -> None:
@@ -83,16 +93,71 @@ def test_non_interactive_mistake_is_one_line_and_changes_nothing(config_file):
     assert config_file.read_text() == "catch_up: 1h\n"
 
 
-def test_stopping_midway_changes_nothing(config_file):
+@pytest.mark.parametrize("launch", LAUNCHES)
+def test_stopping_midway_changes_nothing(config_file, launch):
     config_file.write_text("catch_up: 1h\n")
-    child = wizard()
+    child = wizard(launch=launch)
     answer(child, "(fixed/random) [fixed]: ", "fixed")
     child.expect_exact("At what times?")
     child.sendcontrol("c")
-    child.expect_exact("Setup stopped; nothing was changed.")
+    child.expect_exact("kindnudge: stopped; nothing was changed\r\n")
     child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
     assert config_file.read_text() == "catch_up: 1h\n"
     assert not [p for p in config_file.parent.iterdir() if p.name.startswith(".config-")]
+
+
+@pytest.mark.parametrize("key", ["d", "c"])
+def test_ctrl_d_or_c_at_the_last_question_saves_nothing(home, config_file, key):
+    config_file.write_text("catch_up: 1h\n")
+    child = wizard("--no-test")
+    for prompt in ("[fixed]: ", "[09:00, 20:00]: ", "[daily]: ", "[both]: ", "[22:00-07:00]: "):
+        answer(child, prompt, "")
+    child.expect_exact("Start kindnudge by itself when you log in? [Y/n] ")
+    child.sendcontrol(key)
+    child.expect_exact("kindnudge: stopped; nothing was changed\r\n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == {"d": 1, "c": 130}[key]
+    assert config_file.read_text() == "catch_up: 1h\n"
+    assert sorted(p.name for p in config_file.parent.parent.iterdir()) == ["kindnudge"]  # no autostart/
+    assert [p.name for p in config_file.parent.iterdir()] == ["config.yaml"]
+
+
+ANSWERS = ["random", "4", "10:00-21:00", "weekdays", "reframe", "none", "y"]
+
+
+@pytest.mark.parametrize("given", range(len(ANSWERS) + 1))
+def test_input_ending_at_any_question_changes_nothing(home, config_file, given):
+    config_file.write_text("catch_up: 1h\n")
+    result = subprocess.run(
+        [KINDNUDGE, "setup", "--no-test"], input="".join(f"{a}\n" for a in ANSWERS[:given]),
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    autostart = home / "config" / "autostart" / "kindnudge.desktop"
+    if given == len(ANSWERS):  # every answer given: it all happens
+        assert result.returncode == 0 and "\n  random: 4\n" in config_file.read_text() and autostart.exists()
+        return
+    assert result.returncode == 1
+    assert result.stderr == (
+        "kindnudge: stopped; nothing was changed; to set up without questions, use --yes (see --help)\n"
+    )
+    assert config_file.read_text() == "catch_up: 1h\n" and not autostart.exists()
+    assert [p.name for p in config_file.parent.iterdir()] == ["config.yaml"]
+
+
+@pytest.mark.parametrize("stdin", ["</dev/null", "<&-"])
+def test_setup_with_no_input_at_all_stops_cleanly(config_file, stdin):
+    result = subprocess.run(
+        ["bash", "-c", f'exec "$0" setup {stdin}', KINDNUDGE], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.startswith("kindnudge: stopped; nothing was changed;")
+        and result.stderr.count("\n") == 1
+    )
+    assert not config_file.exists()
 
 
 def test_yes_with_autostart(home, config_file):

@@ -1,8 +1,10 @@
 """`kindnudge config edit`: your editor, with a safety net.
 
 The file is checked after every save. If it is broken, the editor opens again
-with the problem written at the top; if you give up, the last working version
-is put back, so nothing that worked is lost.
+with the problem written at the top. However the session ends without a
+working file (you give up, input ends, Ctrl+C, the editor fails or is
+killed), the last working version is put back, and what you wrote is kept
+beside it, so nothing that worked and nothing you typed is lost.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kindnudge.errors import ConfigError, UsageError
+from kindnudge.errors import ConfigError, KindnudgeError, Stopped, UsageError, machine_error
+from kindnudge.paths import real_file, replace_atomically
 
-PROBLEM = "# kindnudge: "  # the lines we add above a broken file, and remove again
+PROBLEM = b"# kindnudge: "  # the lines we add above a broken file, and remove again
 
 
 def editor() -> list[str]:
@@ -30,40 +34,95 @@ def editor() -> list[str]:
     raise UsageError("no editor found; set EDITOR, e.g. EDITOR=nano kindnudge config edit")
 
 
-def _strip_problem(text: str) -> str:
+def edit(path: Path, check: Callable[[], Any], ask: Callable[[str], str]) -> int:
+    """Edit until `check()` passes (0), or the user gives up (2); any other end
+    puts the file back and raises Stopped. `ask` raises EOFError at end of input."""
+    path = real_file(path)
+    before = _read(path)  # bytes as they were, None for no file
+    if before is None:
+        from kindnudge.configfile import render
+
+        _write(path, render({}).encode("utf-8"))
+    try:
+        while True:
+            _run_editor(path)
+            text = _strip_problem(_read(path) or b"")
+            _write(path, text)
+            try:
+                check()
+            except ConfigError as exc:
+                print(f"kindnudge: {exc}")
+                if ask("Fix it now? [Y/n] ").strip().lower() in ("n", "no"):
+                    print(f"{_put_back(path, before)}.")
+                    return 2
+                where = exc.where
+                note = f"{where}: " if where else ""  # (the mistake may be in a pack)
+                if where and where.line and real_file(Path(where.path)) == path:
+                    note = f"line {where.line + 1}, column {where.column}: "
+                _write(path, PROBLEM + f"{note}{exc.message}\n".encode() + text)
+                continue
+            print(f"Saved {path}. A running `kindnudge run` picks it up by itself.")
+            return 0
+    except (EOFError, KeyboardInterrupt, KindnudgeError) as exc:
+        reason = str(exc) if isinstance(exc, KindnudgeError) else "stopped"
+        status = 130 if isinstance(exc, KeyboardInterrupt) else getattr(exc, "exit_code", 1)
+        raise Stopped(f"{reason}; {_put_back(path, before).lower()}", status) from None
+
+
+def _run_editor(path: Path) -> None:
+    command = [*editor(), str(path)]
+    try:
+        status = subprocess.run(command, check=False).returncode
+    except OSError as exc:
+        raise UsageError(
+            f"cannot start the editor '{command[0]}' ({exc.strerror});"
+            " set EDITOR, e.g. EDITOR=nano kindnudge config edit"
+        ) from None
+    if status < 0:
+        name = signal.Signals(-status).name if -status in signal.valid_signals() else f"signal {-status}"
+        raise Stopped(f"the editor was stopped by {name}", 130 if -status == signal.SIGINT else 1)
+    if status > 0:
+        raise Stopped(f"the editor '{command[0]}' exited with status {status}")
+
+
+def _put_back(path: Path, before: bytes | None) -> str:
+    """The file as it was before editing; anything written instead is kept beside it."""
+    from kindnudge.configfile import render
+
+    attempt = _strip_problem(_read(path) or b"")
+    if attempt in (before, render({}).encode("utf-8")):
+        kept = None
+    else:
+        kept = path.with_name(path.name + ".rejected")
+        _write(kept, attempt)
+    if before is None:
+        path.unlink(missing_ok=True)
+    else:
+        _write(path, before)
+    if kept:
+        return f"Put back your last working config; nothing was lost (your edit is in {kept})"
+    return "Your config is as it was"
+
+
+def _strip_problem(text: bytes) -> bytes:
     lines = text.splitlines(keepends=True)
     while lines and lines[0].startswith(PROBLEM):
         lines.pop(0)
-    return "".join(lines)
+    return b"".join(lines)
 
 
-def edit(path: Path, check: Callable[[], Any], ask: Callable[[str], str] = input) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        from kindnudge.configfile import render
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, exactly: an editor may save what isn't UTF-8, and the check says so."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise machine_error(exc, path, "read your config") from None
 
-        path.write_text(render({}), encoding="utf-8")
-    good = path.read_text(encoding="utf-8")
-    while True:
-        subprocess.run([*editor(), str(path)], check=False)
-        path.write_text(_strip_problem(path.read_text(encoding="utf-8")), encoding="utf-8")
-        try:
-            check()
-        except ConfigError as exc:
-            print(f"kindnudge: {exc}")
-            answer = ask("Fix it now? [Y/n] ").strip().lower()
-            if answer in ("n", "no"):
-                path.write_text(good, encoding="utf-8")
-                print("Put back your last working config; nothing was lost.")
-                return 2
-            where = exc.where
-            here = where and where.line and Path(where.path) == path  # (the mistake may be in a pack)
-            note = (
-                f"line {where.line + 1}, column {where.column}: " if here else f"{where}: " if where else ""
-            )
-            path.write_text(
-                f"{PROBLEM}{note}{exc.message}\n" + path.read_text(encoding="utf-8"), encoding="utf-8"
-            )
-            continue
-        print(f"Saved {path}. A running `kindnudge run` picks it up by itself.")
-        return 0
+
+def _write(path: Path, content: bytes) -> None:
+    try:
+        replace_atomically(path, content)
+    except OSError as exc:
+        raise machine_error(exc, path, "save your config") from None

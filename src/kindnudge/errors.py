@@ -60,6 +60,15 @@ class AlreadyRunning(KindnudgeError):
     """A second daemon must not double the user's notifications (exit 1)."""
 
 
+class Stopped(KindnudgeError):
+    """An interactive command ended early: end of input, Ctrl+C (exit 130) or the
+    editor failing. Whatever it was changing is left, or put back, as it was."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 class MachineError(KindnudgeError):
     """The machine, not a file the user wrote, is in the way (exit 1): the state
     file is unusable, the disk is full, the database is locked, no desktop."""

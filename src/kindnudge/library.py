@@ -64,7 +64,19 @@ def load_pack(
 
 
 def _parse_pack(path: Path, require_section: bool) -> list[tuple[Message, Location]]:
-    data = yamlfile.read(path)
+    return pack_messages(yamlfile.read(path), path, require_section)
+
+
+def pack_messages(data: Any, path: Path, require_section: bool = False) -> list[tuple[Message, Location]]:
+    """The messages of a pack read from `path`, checked; a mistake is a ConfigError.
+
+    A file with nothing in it yet (empty, only comments, or only a title) is a
+    pack with no messages, so `kindnudge add` can start from it.
+    """
+    if data is None or (
+        isinstance(data, MarkedDict) and not data.keys() - {"title", "description", "source"}
+    ):
+        return []
     if not isinstance(data, MarkedDict) or "messages" not in data:
         where = data.where if isinstance(data, (MarkedDict, MarkedList)) else Location(path, 1, 1)
         raise ConfigError("a pack is a mapping with a 'messages:' list; see the README", where)

@@ -1,20 +1,26 @@
 """The user's own messages, added with `kindnudge add`.
 
 They live in `my-messages.yaml` beside the config file, which is loaded
-whenever it exists. Every change is checked as a whole library first and then
-written atomically, so a mistake never leaves a half-written file.
+whenever it exists. `add` and `remove` change only the lines of that one
+message (yamledit.py), so the user's comments, title and layout stay as they
+wrote them. Every new text is parsed again and checked as a pack before it
+replaces the file, atomically and with the file's own permissions.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kindnudge import yamlfile
-from kindnudge.errors import UsageError
+from kindnudge.errors import ConfigError, Location, UsageError, machine_error
 from kindnudge.library import MAX_TEXT, Library, Message
-from kindnudge.paths import replace_atomically
+from kindnudge.paths import real_file, replace_atomically
 from kindnudge.yamlfile import plain
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 FILE_NAME = "my-messages.yaml"
 _HEADER = (
@@ -27,20 +33,6 @@ def path_for(config_file: Path) -> Path:
     return config_file.parent / FILE_NAME
 
 
-def _read(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    data = plain(yamlfile.read(path)) or {}
-    return list(data.get("messages") or [])
-
-
-def _write(path: Path, messages: list[dict]) -> None:
-    import yaml
-
-    text = _HEADER + yaml.safe_dump({"messages": messages}, sort_keys=False, allow_unicode=True, width=100)
-    replace_atomically(path, text)
-
-
 def _new_id(text: str, taken: set[str]) -> str:
     words = re.findall(r"[a-z0-9]+", text.lower())[:5] or ["mine"]
     base = "my-" + "-".join(words)
@@ -50,7 +42,10 @@ def _new_id(text: str, taken: set[str]) -> str:
     return candidate
 
 
-def add(path: Path, text: str, kind: str, library: Library) -> Message:
+def add(path: Path, text: str, kind: str, library: Library) -> tuple[Message, Path | None]:
+    """The message added, and where the file's old text was kept if it had to be written afresh."""
+    from kindnudge import yamledit
+
     text = " ".join(text.split())
     if not text:
         raise UsageError('the message is empty; write it in quotes, e.g. kindnudge add "You are enough"')
@@ -59,21 +54,89 @@ def add(path: Path, text: str, kind: str, library: Library) -> Message:
     same = next((m for m in library.messages if m.text.casefold() == text.casefold()), None)
     if same:
         raise UsageError(f"that message is already there, as '{same.id}'")
-    message_id = _new_id(text, {m.id for m in library.messages})
-    _write(path, [*_read(path), {"id": message_id, "kind": kind, "text": text}])
-    return Message(message_id, kind, text, None, path.stem)
+    item = {"id": _new_id(text, {m.id for m in library.messages}), "kind": kind, "text": text}
+    path = _real(path)
+    old, data = _read(path)
+    messages = [*_messages(data), item]
+    backup = _save(path, old, data, messages, lambda: yamledit.append(old, "messages", item))
+    return Message(item["id"], kind, text, None, path.stem), backup
 
 
-def remove(path: Path, message_id: str, library: Library) -> Message:
-    mine = _read(path)
-    kept = [m for m in mine if str(m.get("id")) != message_id]
-    if len(kept) == len(mine):
-        found = library.get(message_id)
+def remove(path: Path, message_id: str, library: Library) -> tuple[Message, Path | None]:
+    """The message removed, and where the file's old text was kept if it had to be written afresh."""
+    from kindnudge import yamledit
+
+    path = _real(path)
+    old, data = _read(path)
+    mine = _messages(data)
+    index = next((i for i, m in enumerate(mine) if str(m.get("id")) == message_id), None)
+    found = library.get(message_id)
+    if index is None:
         if found:
             raise UsageError(
                 f"'{message_id}' comes with the {found.pack} pack, not from `add`;"
                 f" to stop seeing it, use `kindnudge hide {message_id}`"
             )
         raise UsageError(f"there is no message '{message_id}'; `kindnudge list` shows them all")
-    _write(path, kept)
-    return library.get(message_id)
+    kept = mine[:index] + mine[index + 1 :]
+    backup = _save(path, old, data, kept, lambda: yamledit.delete(old, "messages", index))
+    return found or Message(message_id, str(mine[index].get("kind")), "", None, path.stem), backup
+
+
+def _real(path: Path) -> Path:
+    """Where to write: through a link the user made, never over a broken one."""
+    if path.is_symlink() and not path.exists():
+        raise ConfigError(
+            "a symbolic link to a file that isn't there; fix the link or remove it", Location(path)
+        )
+    return real_file(path)
+
+
+def _read(path: Path) -> tuple[str, Any]:
+    """The file's text and what it says; a file not there yet is our header and nothing."""
+    if not path.exists():
+        return _HEADER, None
+    data = yamlfile.read(path)  # refuses what isn't a readable YAML file, with file:line:col
+    try:
+        return path.read_bytes().decode("utf-8"), data  # as it is: line endings too
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read it again: {exc}", Location(path)) from None
+
+
+def _messages(data: Any) -> list:
+    return list(data.get("messages") or []) if isinstance(data, dict) else []
+
+
+def _save(path: Path, old: str, data: Any, messages: list, edit: Callable[[], str]) -> Path | None:
+    """Write `edit()` if it reads back as exactly `data` with these messages; else the
+    whole file afresh, keeping its other keys and its old text beside it."""
+    from kindnudge import yamledit
+    from kindnudge.library import pack_messages
+
+    expected = {**(plain(data) if isinstance(data, dict) else {}), "messages": plain(messages)}
+    backup = None
+    try:
+        text = edit()
+        new = yamlfile.parse(text, path)
+        if plain(new) != expected:
+            raise yamledit.CannotEdit("the edit reads back differently")
+    except (yamledit.CannotEdit, ConfigError):
+        text = _HEADER + yamledit.dump(expected)
+        new = yamlfile.parse(text, path)
+        if plain(new) != expected:
+            raise ConfigError(
+                "kindnudge can't change this file safely, so it left it as it was; edit it by hand",
+                Location(path),
+            ) from None
+        backup = path.with_name(path.name + ".bak")
+    try:
+        pack_messages(new, path)  # the same checks as loading it
+    except ConfigError as exc:
+        raise UsageError(f"kindnudge can't use that message: {exc.message}") from None
+    try:
+        if backup:
+            replace_atomically(backup, old)
+        replace_atomically(path, text)
+    except OSError as exc:
+        raise machine_error(exc, path, "save your messages") from None
+    return backup

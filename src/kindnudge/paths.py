@@ -70,16 +70,28 @@ def ensure_private_file(path: Path) -> Path:
     return path
 
 
-def replace_atomically(path: Path, text: str) -> None:
+def real_file(path: Path) -> Path:
+    """The file to rewrite for a user's `path`: where their symlink points, so it stays
+    a link (replacing `path` itself would put a plain file in the link's place)."""
+    return path.resolve() if path.is_symlink() and path.exists() else path
+
+
+def replace_atomically(path: Path, content: str | bytes) -> None:
     """Write beside `path`, then rename over it: a reader (or a crash) sees the
-    old file or the new one, never half of one."""
+    old file or the new one, never half of one. A file that was there keeps
+    its permissions."""
+    import stat
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            out.write(content.encode("utf-8") if isinstance(content, str) else content)
+            out.flush()
+            os.fsync(out.fileno())
+        if path.exists():
+            os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
         os.replace(temp, path)
     except BaseException:
         os.unlink(temp)

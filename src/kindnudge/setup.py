@@ -17,7 +17,8 @@ from typing import Any
 
 from kindnudge import configfile, yamlfile
 from kindnudge.config import load_config
-from kindnudge.errors import ConfigError, Location, UsageError
+from kindnudge.errors import ConfigError, Location, UsageError, machine_error
+from kindnudge.paths import real_file, replace_atomically
 from kindnudge.schedule import parse_kinds, parse_rule
 from kindnudge.yamlfile import plain
 
@@ -80,23 +81,33 @@ def existing_data(path: Path) -> dict:
 
 
 class Draft:
-    """The new config, written beside the old one and checked, until saved."""
+    """The new config, rendered and checked, but not written until `save`.
+
+    It is checked from a temporary file beside the old one (so pack paths
+    resolve the same), which is gone again before any question is asked.
+    """
 
     def __init__(self, path: Path, data: dict) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".yaml")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(configfile.render(data))
-        self.temp = Path(temp)
+        self.path, self.text = path, configfile.render(data)
         try:
-            self.config = load_config(self.temp, required=True)
-        except ConfigError:
-            self.temp.unlink()
-            raise
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".yaml")
+        except OSError as exc:
+            raise machine_error(exc, path.parent, "save your settings") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(self.text)
+            self.config = load_config(Path(temp), required=True)
+        except OSError as exc:
+            raise machine_error(exc, path.parent, "save your settings") from None
+        finally:
+            os.unlink(temp)
 
     def save(self) -> None:
-        os.replace(self.temp, self.path)
+        try:
+            replace_atomically(real_file(self.path), self.text)
+        except OSError as exc:
+            raise machine_error(exc, self.path, "save your settings") from None
 
 
 class Conversation:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING
 
 from kindnudge import paths
 from kindnudge.commands.common import load, notifier_for, plan, resolve_id, utc_now
 from kindnudge.errors import KindnudgeError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def cmd_now(args: argparse.Namespace) -> int:
@@ -69,7 +74,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     from kindnudge import ownpack
 
     _config, library = load(args)
-    message = ownpack.add(ownpack.path_for(paths.config_file(args.config)[0]), args.text, args.kind, library)
+    message, backup = ownpack.add(
+        ownpack.path_for(paths.config_file(args.config)[0]), args.text, args.kind, library
+    )
+    _rewritten(backup)
     print(f"Added {message.id}: {message.text}")
     return 0
 
@@ -78,9 +86,19 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from kindnudge import ownpack
 
     _config, library = load(args)
-    message = ownpack.remove(ownpack.path_for(paths.config_file(args.config)[0]), args.id, library)
+    message, backup = ownpack.remove(ownpack.path_for(paths.config_file(args.config)[0]), args.id, library)
+    _rewritten(backup)
     print(f"Removed {message.id}: {message.text}")
     return 0
+
+
+def _rewritten(backup: Path | None) -> None:
+    if backup:
+        print(
+            f"kindnudge: note: {backup.stem} is laid out in a way kindnudge can't edit in place,"
+            f" so it was written afresh without its comments; the old one is kept as {backup}",
+            file=sys.stderr,
+        )
 
 
 def _cmd_mark(mark: str, args: argparse.Namespace) -> int:

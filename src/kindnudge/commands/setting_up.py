@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from kindnudge import paths
 from kindnudge.commands.common import load, notifier_for, plan, utc_now, whens
-from kindnudge.errors import KindnudgeError
+from kindnudge.errors import KindnudgeError, Stopped
+
+if TYPE_CHECKING:
+    from kindnudge.config import Config
+    from kindnudge.setup import Draft
 
 
 def cmd_autostart(args: argparse.Namespace) -> int:
@@ -35,51 +40,91 @@ def cmd_config(args: argparse.Namespace) -> int:
         return 0
     from kindnudge import editing
 
-    return editing.edit(path, lambda: load(args))
+    _conversation()
+    return editing.edit(path, lambda: load(args), _ask)
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    from kindnudge import autostart, setup
-    from kindnudge.notify import Notification
+    """Every question first, then the writing: stopping at any prompt changes nothing."""
+    from kindnudge import setup
 
     path = paths.config_file(args.config)[0]
     existing = setup.existing_data(path)
-    try:
-        if args.yes:
-            answers = setup.from_options(
-                args.times, args.random, args.between, args.days, args.kinds, args.quiet
-            )
-        else:
-            answers = setup.Conversation(input, print).run()
+    if args.yes:
+        answers = setup.from_options(args.times, args.random, args.between, args.days, args.kinds, args.quiet)
         draft = setup.Draft(path, setup.merged(existing, answers))
-    except (KeyboardInterrupt, EOFError):
-        print("\nSetup stopped; nothing was changed.")
-        return 130
-    config = draft.config
+        _preview(draft.config, args.no_test)
+        return _save(draft, args.autostart)
+    _conversation()
+    try:
+        answers = setup.Conversation(_ask, print).run()
+        draft = setup.Draft(path, setup.merged(existing, answers))
+        _preview(draft.config, args.no_test)
+        login = "y" if args.autostart else _ask("Start kindnudge by itself when you log in? [Y/n] ")
+    except (EOFError, KeyboardInterrupt) as exc:
+        print()  # end the unanswered prompt's line
+        hint = "" if _at_a_terminal() else "; to set up without questions, use --yes (see --help)"
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        raise Stopped(f"stopped; nothing was changed{hint}", 130 if interrupted else 1) from None
+    return _save(draft, login.strip().lower() in ("", "y", "yes"))
+
+
+def _preview(config: Config, no_test: bool) -> None:
+    from kindnudge.notify import Notification
+
     print("\nYour next 5 nudges:")
     slots = plan(config).upcoming(utc_now(), 5)
     for slot, at in zip(slots, whens([s.at for s in slots], config), strict=True):
         print(f"  {at}  {' or '.join(slot.kinds)}")
-    if not args.no_test:
-        notifier = notifier_for(config)
-        body = "This is how your nudges will look. Be gentle with yourself today."
-        test = Notification("kindnudge is ready", body, config.timeout, icon=str(paths.icon_file()))
-        try:
-            notifier.send(test)
-            print("\nSent a test notification; it should be on your screen now.")
-        except KindnudgeError as exc:
-            print(f"\nThe test notification could not be shown: {exc}")
+    if no_test:
+        return
+    body = "This is how your nudges will look. Be gentle with yourself today."
+    test = Notification("kindnudge is ready", body, config.timeout, icon=str(paths.icon_file()))
+    try:
+        notifier_for(config).send(test)
+        print("\nSent a test notification; it should be on your screen now.")
+    except KindnudgeError as exc:
+        print(f"\nThe test notification could not be shown: {exc}")
+
+
+def _save(draft: Draft, autostart: bool) -> int:
+    from kindnudge import autostart as login
+
     draft.save()
-    print(f"\nSaved your settings to {path}")
-    wants_autostart = args.autostart or (
-        not args.yes
-        and input("Start kindnudge by itself when you log in? [Y/n] ").strip().lower() in ("", "y", "yes")
-    )
-    if wants_autostart:
-        entry = autostart.entry_for(sys.platform, False, sys.executable, paths.icon_file())
-        print(autostart.enable(entry))
+    print(f"\nSaved your settings to {draft.path}")
+    if autostart:
+        print(login.enable(login.entry_for(sys.platform, False, sys.executable, paths.icon_file())))
     print(
         "\nAll set. To start now: kindnudge run"
-        + ("  (from your next login it starts by itself)" if wants_autostart else "")
+        + ("  (from your next login it starts by itself)" if autostart else "")
     )
     return 0
+
+
+def _conversation() -> None:
+    """Get ready to ask questions. Ctrl+C must stop them however kindnudge was
+    started: a shell running it as a background job ignores SIGINT, and Python
+    then installs no handler. Bytes that aren't UTF-8 are an answer to ask
+    again, not a crash."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
+
+
+def _at_a_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:  # closed
+        return False
+
+
+def _ask(prompt: str) -> str:
+    """One line typed in answer; EOFError when no more can come (Ctrl+D, stdin closed or at its end)."""
+    if sys.stdin is None:
+        raise EOFError
+    try:
+        return input(prompt)
+    except OSError:
+        raise EOFError from None
