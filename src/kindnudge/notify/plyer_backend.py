@@ -59,9 +59,9 @@ class PlyerNotifier:
             self._via(), self._via()
         )
         if sys.platform.startswith("linux"):
-            from kindnudge.notify.dbus import server_info
+            from kindnudge.notify.dbus import BUS_NAME, status
 
-            return f"plyer via {via}; notification server: {server_info()[0]}"
+            return f"plyer via {via}; {BUS_NAME} {status()}"
         return f"plyer via {via}"
 
     def send(self, notification: Notification) -> None:
@@ -76,11 +76,11 @@ class PlyerNotifier:
         impl = self._implementation()
         title, body = notification.title, notification.body
         if sys.platform.startswith("linux"):
-            from kindnudge.notify.dbus import for_markup, server_info
+            from kindnudge.notify.dbus import capabilities, for_markup
 
-            # plyer's notify-send path can't tell us if nobody listens: ask first
-            _name, capabilities = server_info()
-            body = for_markup(body, capabilities)
+            # plyer's notify-send path can't tell us if nobody listens: ask
+            # first (which also has the bus start a server it can start)
+            body = for_markup(body, capabilities())
             if type(impl).__name__ == "NotifySendNotification":
                 title, body = (_guard_dash(t) for t in (title, body))
         with warnings.catch_warnings():
