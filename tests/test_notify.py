@@ -13,6 +13,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from random import Random
 from typing import ClassVar
@@ -38,6 +39,10 @@ TRICKY = [  # (as written, as the body goes over the wire to a server that reads
     ("Breathe 🌿💜", "Breathe 🌿💜"),
     ("שלום, you are enough", "שלום, you are enough"),
     ("<b>not bold</b> &amp;", "&lt;b&gt;not bold&lt;/b&gt; &amp;amp;"),
+    (r"C:\new\table", r"C:\new\table"),  # notify-send reads escapes such as \n in a body
+    (r"a \\ b", r"a \\ b"),
+    (r"- \101 \x", r"- \101 \x"),
+    ("ends with \\", "ends with \\"),
 ]
 
 
@@ -51,6 +56,28 @@ def test_each_linux_path_reaches_dunst_as_kindnudge(desktop, config_file, name):
     assert got["icon"] == str(paths.icon_file()) and Path(got["icon"]).is_file()
     assert (got["timeout"], got["urgency"]) == ("7000", "LOW")
     assert json.loads(run("history", "--json").stdout)[0]["reason"] == f"by {name}"
+
+
+def system_dbus_python(folder: Path) -> Path:
+    """Debian's dbus-python for this interpreter, without the rest of dist-packages."""
+    dist = Path("/usr/lib/python3/dist-packages")
+    binding = dist / f"_dbus_bindings{EXTENSION_SUFFIXES[0]}"
+    if not (dist / "dbus").is_dir() or not binding.exists():
+        pytest.skip("dbus-python for this Python is not installed (apt-get install python3-dbus)")
+    folder.mkdir()
+    for item in (dist / "dbus", binding):
+        (folder / item.name).symlink_to(item)
+    return folder
+
+
+def test_plyer_through_dbus_python_sends_the_urgency(desktop, config_file, tmp_path):
+    config_file.write_text("notification:\n  backend: plyer\n  timeout: 7s\n  urgency: low\n")
+    env = {"PYTHONPATH": str(system_dbus_python(tmp_path / "dbus-python"))}
+    assert "backend: plyer via dbus-python;" in run("check", env=env).stdout
+    result = run("now", env=env)
+    assert result.returncode == 0, result.stderr
+    (got,) = desktop.received(1)
+    assert (got["timeout"], got["urgency"]) == ("7000", "LOW")
 
 
 @pytest.mark.parametrize(("text", "wire"), TRICKY, ids=[t for t, _ in TRICKY])
