@@ -136,8 +136,10 @@ def service_program() -> str:
     data_home = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
     data_dirs = (os.environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share").split(":")
     for folder in (data_home, *data_dirs):
+        if not os.path.isabs(folder):  # the XDG spec: relative paths are ignored
+            continue
         try:
-            files = sorted(Path(folder, "dbus-1", "services").glob("*.service"))
+            files = sorted(f for f in Path(folder, "dbus-1", "services").glob("*.service") if f.is_file())
         except OSError:
             continue
         for file in files:
