@@ -1,9 +1,10 @@
 """A real, private desktop for tests: Xvfb, a session bus of our own, and dunst.
 
 Nothing is auto-started on the bus, so when dunst is down, sending fails
-loudly instead of reaching some other server. Every notification dunst
-receives is appended as one JSON line to `received.jsonl`, by dunst's own
-script hook.
+loudly instead of reaching some other server; unless a test gives the bus a
+folder of service files, as desktops that start their notification server on
+demand do (D-Bus activation). Every notification dunst receives is appended
+as one JSON line to `received.jsonl`, by dunst's own script hook.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configu
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
+  {servicedir}
 </busconfig>
 """
 
@@ -74,8 +76,10 @@ class Desktop:
         self._procs: list[subprocess.Popen] = []
         self._bus_pid: int | None = None
         self.dunst: subprocess.Popen | None = None
+        self.services: Path | None = None
 
-    def start(self, with_server: bool = True) -> Desktop:
+    def start(self, with_server: bool = True, services: Path | None = None) -> Desktop:
+        """`services`: a folder of D-Bus service files the bus may start servers from."""
         self.folder.mkdir(parents=True, exist_ok=True)
         read_fd, write_fd = os.pipe()
         xvfb = subprocess.Popen(
@@ -88,9 +92,12 @@ class Desktop:
         with os.fdopen(read_fd) as pipe:
             display = pipe.readline().strip()
         conf = self.folder / "bus.conf"
-        conf.write_text(_BUS_CONF)
+        self.services = services
+        servicedir = f"<servicedir>{services}</servicedir>" if services else ""
+        conf.write_text(_BUS_CONF.replace("{servicedir}", servicedir))
         out = subprocess.run(
             ["dbus-daemon", f"--config-file={conf}", "--fork", "--print-address=1", "--print-pid=1"],
+            env={**os.environ, "DISPLAY": f":{display}"},  # what a server it starts needs, as in a session
             capture_output=True,
             text=True,
             check=True,
@@ -104,15 +111,20 @@ class Desktop:
             self.start_server()
         return self
 
-    def start_server(self) -> None:
+    def dunst_command(self) -> list[str]:
+        """dunst with a config that logs what it receives to `received.jsonl`."""
+        self.folder.mkdir(parents=True, exist_ok=True)
         logger = self.folder / "log-notification.py"
         logger.write_text(_LOGGER % self.received_file)
         logger.chmod(0o755)
         rc = self.folder / "dunstrc"
         rc.write_text(_DUNSTRC.format(script=logger))
+        return ["/usr/bin/dunst", "-config", str(rc)]
+
+    def start_server(self) -> None:
         env = {**os.environ, **self.env}
         self.dunst = subprocess.Popen(
-            ["dunst", "-config", str(rc)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            self.dunst_command(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -128,21 +140,28 @@ class Desktop:
             self.dunst = None
 
     def server_on_bus(self) -> bool:
-        result = subprocess.run(
+        return "boolean true" in self._ask_bus("NameHasOwner")
+
+    def server_pid(self) -> int | None:
+        """The process that owns the notification name, whoever started it."""
+        words = self._ask_bus("GetConnectionUnixProcessID").split()
+        return int(words[-1]) if words[-2:-1] == ["uint32"] else None
+
+    def _ask_bus(self, method: str) -> str:
+        return subprocess.run(
             [
                 "dbus-send",
                 "--session",
                 "--print-reply",
                 "--dest=org.freedesktop.DBus",
                 "/org/freedesktop/DBus",
-                "org.freedesktop.DBus.NameHasOwner",
+                f"org.freedesktop.DBus.{method}",
                 "string:org.freedesktop.Notifications",
             ],
             env={**os.environ, **self.env},
             capture_output=True,
             text=True,
-        )
-        return "boolean true" in result.stdout
+        ).stdout
 
     def received(self, at_least: int = 0, wait_s: float = 5.0) -> list[dict]:
         """What dunst has received; waits (polling its log) for `at_least` entries."""
@@ -158,6 +177,10 @@ class Desktop:
 
     def stop(self) -> None:
         self.stop_server()
+        started_by_the_bus = self.server_pid() if self.services and self._bus_pid else None
+        if started_by_the_bus:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(started_by_the_bus, signal.SIGTERM)
         if self._bus_pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._bus_pid, signal.SIGTERM)

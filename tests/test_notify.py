@@ -13,6 +13,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from random import Random
 from typing import ClassVar
@@ -38,6 +39,10 @@ TRICKY = [  # (as written, as the body goes over the wire to a server that reads
     ("Breathe 🌿💜", "Breathe 🌿💜"),
     ("שלום, you are enough", "שלום, you are enough"),
     ("<b>not bold</b> &amp;", "&lt;b&gt;not bold&lt;/b&gt; &amp;amp;"),
+    (r"C:\new\table", r"C:\new\table"),  # notify-send reads escapes such as \n in a body
+    (r"a \\ b", r"a \\ b"),
+    (r"- \101 \x", r"- \101 \x"),
+    ("ends with \\", "ends with \\"),
 ]
 
 
@@ -53,6 +58,28 @@ def test_each_linux_path_reaches_dunst_as_kindnudge(desktop, config_file, name):
     assert json.loads(run("history", "--json").stdout)[0]["reason"] == f"by {name}"
 
 
+def system_dbus_python(folder: Path) -> Path:
+    """Debian's dbus-python for this interpreter, without the rest of dist-packages."""
+    dist = Path("/usr/lib/python3/dist-packages")
+    binding = dist / f"_dbus_bindings{EXTENSION_SUFFIXES[0]}"
+    if not (dist / "dbus").is_dir() or not binding.exists():
+        pytest.skip("dbus-python for this Python is not installed (apt-get install python3-dbus)")
+    folder.mkdir()
+    for item in (dist / "dbus", binding):
+        (folder / item.name).symlink_to(item)
+    return folder
+
+
+def test_plyer_through_dbus_python_sends_the_urgency(desktop, config_file, tmp_path):
+    config_file.write_text("notification:\n  backend: plyer\n  timeout: 7s\n  urgency: low\n")
+    env = {"PYTHONPATH": str(system_dbus_python(tmp_path / "dbus-python"))}
+    assert "backend: plyer via dbus-python;" in run("check", env=env).stdout
+    result = run("now", env=env)
+    assert result.returncode == 0, result.stderr
+    (got,) = desktop.received(1)
+    assert (got["timeout"], got["urgency"]) == ("7000", "LOW")
+
+
 @pytest.mark.parametrize(("text", "wire"), TRICKY, ids=[t for t, _ in TRICKY])
 @pytest.mark.parametrize("name", ["dbus", "plyer"])
 def test_tricky_text_arrives_exactly(desktop, name, text, wire):
@@ -66,36 +93,51 @@ def test_tricky_text_arrives_exactly(desktop, name, text, wire):
 
 
 STUB_SERVER = """
-import sys, time
-from jeepney import MessageType, new_error
+import sys
+from jeepney import HeaderFields, MessageType, new_error, new_method_return
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
-conn = open_dbus_connection(bus=sys.argv[1])
+ANSWERS = {  # like ukui-notification-daemon, which shows it and answers id 0
+    "GetCapabilities": ("as", (["body"],)),
+    "GetServerInformation": ("ssss", ("stub", "kindnudge tests", "1", "1.2")),
+    "Notify": ("u", (0,)),
+}
+bus, mode, calls = sys.argv[1:]
+conn = open_dbus_connection(bus=bus)
 conn.send_and_get_reply(message_bus.RequestName("org.freedesktop.Notifications"))
 print("ready", flush=True)
 while True:
     message = conn.receive()
-    if sys.argv[2] == "refuse" and message.header.message_type == MessageType.method_call:
+    if message.header.message_type != MessageType.method_call:
+        continue
+    member = message.header.fields[HeaderFields.member]
+    with open(calls, "a") as log:
+        log.write(member + "\\n")
+    if mode == "refuse":
         conn.send(new_error(message, "org.freedesktop.DBus.Error.Failed", "s", ("the stub refuses",)))
+    elif mode == "zero" and member in ANSWERS:
+        conn.send(new_method_return(message, *ANSWERS[member]))
 """
 
 
 @pytest.fixture
 def stub_server(desktop, tmp_path):
-    """Something that owns the notification bus name but misbehaves."""
+    """Something that owns the notification bus name but misbehaves; `start`
+    answers a function listing the methods called on it so far."""
     desktop.stop_server()
     started = []
 
-    def start(mode: str) -> None:
-        script = tmp_path / "stub.py"
+    def start(mode: str):
+        script, calls = tmp_path / "stub.py", tmp_path / "calls.txt"
         script.write_text(STUB_SERVER)
         proc = subprocess.Popen(
-            [sys.executable, script, desktop.env["DBUS_SESSION_BUS_ADDRESS"], mode],
+            [sys.executable, script, desktop.env["DBUS_SESSION_BUS_ADDRESS"], mode, calls],
             stdout=subprocess.PIPE,
             text=True,
         )
         started.append(proc)
         assert proc.stdout.readline().strip() == "ready"
+        return lambda: calls.read_text().split() if calls.exists() else []
 
     yield start
     for proc in started:
@@ -121,6 +163,19 @@ def test_a_server_that_refuses_is_reported(stub_server):
     assert result.returncode == 1
     assert "refused: org.freedesktop.DBus.Error.Failed: the stub refuses" in result.stderr
     assert json.loads(run("status", "--json").stdout)["last_error"]["status"] == "failed"
+
+
+@pytest.mark.parametrize("name", ["auto", "dbus"])
+def test_a_server_answering_id_0_has_shown_it_once(stub_server, config_file, name):
+    config_file.write_text(f"notification:\n  backend: {name}\n")
+    calls = stub_server("zero")
+    result = run("now", "--kind", "reframe")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert calls().count("Notify") == 1, "a fallback after a reply shows the nudge twice"
+    (entry,) = json.loads(run("history", "--json").stdout)
+    assert (entry["status"], entry["reason"]) == ("delivered", "by dbus")
+    with State(paths.state_db()) as state:
+        assert state.seen("reframe") == {entry["id"]}
 
 
 class Fake:

@@ -1,14 +1,17 @@
 """Linux: org.freedesktop.Notifications over the D-Bus session bus, in pure
-Python (jeepney). The server's reply carries a notification id, which is our
-proof of delivery; every call is bounded by a timeout, so a hung server can
-never hang kindnudge.
+Python (jeepney). The server's reply to Notify is our proof of delivery; every
+call is bounded by a timeout, so a hung server can never hang kindnudge. A
+server that is not running but has a D-Bus service file is started by the bus
+(D-Bus activation, common with i3 and sway).
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
-from collections.abc import Iterator
+import shlex
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,8 @@ from kindnudge.notify import Notification, milliseconds
 BUS_NAME = "org.freedesktop.Notifications"
 OBJECT_PATH = "/org/freedesktop/Notifications"
 TIMEOUT_S = 3.0
-_URGENCY = {"low": 0, "normal": 1}
+START_TIMEOUT_S = 10.0  # a server the bus starts on demand may take this long to be ready
+URGENCY = {"low": 0, "normal": 1}  # the spec's byte values
 
 
 def session_address() -> str:
@@ -36,46 +40,118 @@ def session_address() -> str:
     )
 
 
+NO_SERVER = (
+    "no notification service is running on the desktop session bus;"
+    " start your desktop's notification daemon (e.g. dunst, mako)"
+)
+
+
 @contextmanager
-def _server() -> Iterator[Any]:
-    """A connection on which the notification server is known to be present.
+def _bus() -> Iterator[Callable[..., tuple]]:
+    """`ask(message, timeout)` on the session bus, returning the reply's body.
 
     Whatever jeepney raises, on connecting or on a call, becomes a DeliveryError
     saying what went wrong, so no failure escapes as something unexpected.
     """
-    from jeepney import DBusAddress, DBusErrorResponse, new_method_call
-    from jeepney.bus_messages import message_bus
-
-    address = DBusAddress(OBJECT_PATH, BUS_NAME, BUS_NAME)
-
-    def call(method: str, signature: str | None = None, body: tuple = ()) -> tuple:
-        message = new_method_call(address, method, signature, body)
-        reply = conn.send_and_get_reply(message, timeout=TIMEOUT_S)
-        if reply.header.message_type.name == "error":
-            raise DBusErrorResponse(reply)
-        return reply.body
+    from jeepney import DBusErrorResponse, MessageType
 
     try:
         with _connect() as conn:
-            owned = conn.send_and_get_reply(message_bus.NameHasOwner(BUS_NAME), timeout=TIMEOUT_S)
-            if not owned.body[0]:
-                raise DeliveryError(
-                    "no notification service is running on the desktop session bus;"
-                    " start your desktop's notification daemon (e.g. dunst, mako)"
-                )
-            yield call
+
+            def ask(message: Any, timeout: float = TIMEOUT_S) -> tuple:
+                reply = conn.send_and_get_reply(message, timeout=timeout)
+                if reply.header.message_type is MessageType.error:
+                    raise DBusErrorResponse(reply)
+                return reply.body
+
+            yield ask
     except DeliveryError:
         raise
     except TimeoutError:
         raise DeliveryError(f"the notification service did not answer within {TIMEOUT_S:g}s") from None
     except DBusErrorResponse as exc:
-        raise DeliveryError(
-            f"the notification service refused: {exc.name}: {' '.join(map(str, exc.data))}"
-        ) from None
+        raise DeliveryError(f"the notification service refused: {_refusal(exc)}") from None
     except OSError as exc:
         raise DeliveryError(f"the session bus connection broke: {_reason(exc)}") from None
     except Exception as exc:  # e.g. struct.error: a value D-Bus can't carry
         raise DeliveryError(f"D-Bus cannot carry this notification: {type(exc).__name__}: {exc}") from None
+
+
+@contextmanager
+def _server() -> Iterator[Callable[..., tuple]]:
+    """`call(method, signature, body)` on the notification server, which the bus
+    starts first if it is not running but can be (D-Bus activation)."""
+    from jeepney.bus_messages import message_bus
+
+    with _bus() as ask:
+        if not ask(message_bus.NameHasOwner(BUS_NAME))[0]:
+            _start(ask)
+        yield lambda method, signature=None, body=(): ask(_method(method, signature, body))
+
+
+def _method(method: str, signature: str | None = None, body: tuple = ()) -> Any:
+    """A call to the notification server's interface."""
+    from jeepney import DBusAddress, new_method_call
+
+    return new_method_call(DBusAddress(OBJECT_PATH, BUS_NAME, BUS_NAME), method, signature, body)
+
+
+def _start(ask: Callable[..., tuple]) -> None:
+    """Have the bus start the server its service file names, waiting up to
+    START_TIMEOUT_S: a server started cold can take longer than a call."""
+    from jeepney import DBusErrorResponse
+    from jeepney.bus_messages import message_bus
+
+    if BUS_NAME not in ask(message_bus.ListActivatableNames())[0]:
+        raise DeliveryError(NO_SERVER)
+    who = _named(service_program())
+    try:
+        ask(message_bus.StartServiceByName(BUS_NAME), timeout=START_TIMEOUT_S)
+    except TimeoutError:
+        raise DeliveryError(
+            f"the session bus started the notification service{who}, but it was not ready"
+            f" within {START_TIMEOUT_S:g}s"
+        ) from None
+    except DBusErrorResponse as exc:
+        raise DeliveryError(
+            f"the session bus could not start the notification service{who}: {_refusal(exc)}"
+        ) from None
+
+
+def _refusal(exc: Any) -> str:
+    """A D-Bus error reply in one line: its name and its text."""
+    return f"{exc.name}: {' '.join(map(str, exc.data))}".rstrip(": ")
+
+
+def _named(program: str) -> str:
+    return f" ({program})" if program else ""
+
+
+def service_program() -> str:
+    """The program the session bus would start for notifications, read from the
+    first service file naming BUS_NAME in the standard folders; "" if none.
+
+    The bus doesn't say which program it would start, and a user wants to know.
+    """
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    data_dirs = (os.environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share").split(":")
+    for folder in (data_home, *data_dirs):
+        if not os.path.isabs(folder):  # the XDG spec: relative paths are ignored
+            continue
+        try:
+            files = sorted(f for f in Path(folder, "dbus-1", "services").glob("*.service") if f.is_file())
+        except OSError:
+            continue
+        for file in files:
+            try:
+                lines = file.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                continue
+            fields = {key.strip(): value.strip() for key, _, value in (line.partition("=") for line in lines)}
+            if fields.get("Name") == BUS_NAME:
+                with contextlib.suppress(ValueError, IndexError):  # the bus reads Exec as a shell would
+                    return Path(shlex.split(fields.get("Exec", ""))[0]).name
+    return ""
 
 
 def _connect() -> Any:
@@ -104,13 +180,31 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc) or type(exc).__name__).lower()
 
 
-def server_info() -> tuple[str, list[str]]:
-    """The running server's name and version, and its capabilities; or
-    DeliveryError saying why there is none."""
+def capabilities() -> list[str]:
+    """What the server can do (e.g. "body-markup"), starting it if the bus can;
+    or DeliveryError saying why there is none."""
     with _server() as call:
-        name, _vendor, version, _spec = call("GetServerInformation")
-        (capabilities,) = call("GetCapabilities")
-        return f"{name} {version}".strip(), capabilities
+        return _capabilities(call)
+
+
+def _capabilities(call: Callable[..., tuple]) -> list[str]:
+    body = call("GetCapabilities")
+    return [str(c) for c in body[0]] if body and isinstance(body[0], list) else []
+
+
+def status() -> str:
+    """For `check`: who serves notifications, or which server the bus would
+    start on the first nudge. Never starts one: checking must change nothing."""
+    from jeepney.bus_messages import message_bus
+
+    with _bus() as ask:
+        if ask(message_bus.NameHasOwner(BUS_NAME))[0]:
+            info = ask(_method("GetServerInformation"))  # name, vendor, version, spec version
+            words = [str(info[i]) for i in (0, 2) if i < len(info) and info[i]]
+            return f"served by {' '.join(words) or 'an unnamed server'}"
+        if BUS_NAME in ask(message_bus.ListActivatableNames())[0]:
+            return f"not running yet; the bus will start it{_named(service_program())} on the first nudge"
+        raise DeliveryError(NO_SERVER)
 
 
 def for_markup(body: str, capabilities: list[str]) -> str:
@@ -123,11 +217,13 @@ class DBusNotifier:
     name = "dbus"
 
     def send(self, notification: Notification) -> None:
+        """Any reply to Notify that is not an error is proof of delivery,
+        whatever it carries: some servers answer id 0 and show it all the same,
+        so calling that a failure would show the nudge twice."""
         with _server() as call:
-            (capabilities,) = call("GetCapabilities")
-            body = for_markup(notification.body, capabilities)
-            hints = {"urgency": ("y", _URGENCY[notification.urgency])}
-            (notification_id,) = call(
+            body = for_markup(notification.body, _capabilities(call))
+            hints = {"urgency": ("y", URGENCY[notification.urgency])}
+            call(
                 "Notify",
                 "susssasa{sv}i",
                 (
@@ -141,8 +237,6 @@ class DBusNotifier:
                     milliseconds(notification.timeout),
                 ),
             )
-        if not notification_id:
-            raise DeliveryError("the notification service accepted nothing (it returned id 0)")
 
     def describe(self) -> str:
-        return f"dbus: org.freedesktop.Notifications, served by {server_info()[0]}"
+        return f"dbus: {BUS_NAME}, {status()}"

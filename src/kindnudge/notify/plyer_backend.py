@@ -1,10 +1,11 @@
 """Delivery through plyer, made honest.
 
 plyer hides failures (see the README's "Delivery" notes): on Linux it picks
-notify-send, ignores its exit status and timeout, and trips over a title or
-text that starts with "-". So this wrapper first asks the session bus for a
-notification server (and whether it reads markup), passes the timeout
-through, guards leading dashes, and turns every exception plyer can raise
+notify-send, ignores its exit status and timeout, trips over a title or
+text that starts with "-", and lets notify-send read backslash escapes in the
+text. So this wrapper first asks the session bus for a notification server
+(and whether it reads markup), passes the timeout and urgency through, guards
+leading dashes and backslashes, and turns every exception plyer can raise
 into a DeliveryError.
 """
 
@@ -59,9 +60,9 @@ class PlyerNotifier:
             self._via(), self._via()
         )
         if sys.platform.startswith("linux"):
-            from kindnudge.notify.dbus import server_info
+            from kindnudge.notify.dbus import BUS_NAME, status
 
-            return f"plyer via {via}; notification server: {server_info()[0]}"
+            return f"plyer via {via}; {BUS_NAME} {status()}"
         return f"plyer via {via}"
 
     def send(self, notification: Notification) -> None:
@@ -74,15 +75,19 @@ class PlyerNotifier:
 
     def _send(self, notification: Notification) -> None:
         impl = self._implementation()
-        title, body = notification.title, notification.body
+        title, body, hints = notification.title, notification.body, {}
         if sys.platform.startswith("linux"):
-            from kindnudge.notify.dbus import for_markup, server_info
+            from kindnudge.notify.dbus import URGENCY, capabilities, for_markup
 
-            # plyer's notify-send path can't tell us if nobody listens: ask first
-            _name, capabilities = server_info()
-            body = for_markup(body, capabilities)
+            # plyer's notify-send path can't tell us if nobody listens: ask
+            # first (which also has the bus start a server it can start)
+            body = for_markup(body, capabilities())
             if type(impl).__name__ == "NotifySendNotification":
-                title, body = (_guard_dash(t) for t in (title, body))
+                title, body = _for_notify_send(title, body)
+            elif type(impl).__name__ == "NotifyDbus":  # plyer sends our hints, none of its own
+                import dbus
+
+                hints = {"urgency": dbus.Byte(URGENCY[notification.urgency])}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # _notify rather than notify: the public call drops plyer's own
@@ -98,8 +103,19 @@ class PlyerNotifier:
                 urgency=notification.urgency,
                 ticker="",
                 toast=False,
-                hints={},
+                hints=hints,
             )
+
+
+def _for_notify_send(title: str, body: str) -> tuple[str, str]:
+    """Title and body that notify-send passes on exactly as written.
+
+    notify-send reads backslash escapes (`\\n`, `\\t`, `\\\\`) in the body, not in
+    the title: doubled, each backslash comes out as one. A leading "-" would be
+    read as an option, and plyer puts the options after the text, so "--"
+    can't help: an invisible word-joiner goes before it.
+    """
+    return _guard_dash(title), _guard_dash(body.replace("\\", "\\\\"))
 
 
 def _guard_dash(text: str) -> str:
