@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from random import Random
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -29,11 +29,11 @@ from apscheduler.triggers.base import BaseTrigger
 from kindnudge import instance
 from kindnudge.catchup import decide
 from kindnudge.config import Config
-from kindnudge.errors import KindnudgeError
+from kindnudge.errors import KindnudgeError, machine_error
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain, Notification
 from kindnudge.nudge import Claim, claim, deliver
-from kindnudge.paths import ensure_private_file
+from kindnudge.paths import open_private
 from kindnudge.planner import Plan, Slot, kind_label
 from kindnudge.state import HistoryEntry, State
 from kindnudge.watch import Watcher
@@ -238,12 +238,29 @@ def share_one_heap() -> None:
     _glibc("mallopt", _M_ARENA_MAX, 1)
 
 
+class PrivateLog(logging.handlers.RotatingFileHandler):
+    """The log file, opened (and opened again after rotating) without following
+    a symlink: a planted `kindnudge.log -> some-file` is refused, never written."""
+
+    def _open(self) -> IO[str]:
+        fd = open_private(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """One line on stderr instead of logging's traceback."""
+        with contextlib.suppress(OSError, ValueError):
+            print(
+                f"kindnudge: cannot write the log {self.baseFilename}: {sys.exc_info()[1]}", file=sys.stderr
+            )
+
+
 def setup_logging(log_file: Path) -> None:
     """A rotated file in the state folder, and stderr; both one line per event."""
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
-    to_file = logging.handlers.RotatingFileHandler(
-        ensure_private_file(log_file), maxBytes=512 * 1024, backupCount=3, encoding="utf-8"
-    )
+    try:
+        to_file = PrivateLog(log_file, maxBytes=512 * 1024, backupCount=3, encoding="utf-8")
+    except OSError as exc:
+        raise machine_error(exc, None, "open the log") from None
     to_stderr = logging.StreamHandler(sys.stderr)
     for handler in (to_file, to_stderr):
         handler.setFormatter(formatter)

@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config, library = load(args)
         return Loaded(config, library, plan(config), notifier_for(config))
 
-    setup_logging(paths.ensure_private_dir(paths.state_dir()) / "kindnudge.log")
+    setup_logging(paths.state_dir() / "kindnudge.log")
     return Daemon(everything, paths.state_db(), paths.config_file(args.config)[0], utc_now).run()
 
 
