@@ -96,6 +96,10 @@ class Daemon:
     def _settle(self) -> None:
         loaded, now = self.current, self.clock()
         with State(self.state_path) as state:
+            note = state.untold_repair()
+            if note:
+                log.warning("%s", note)
+                self._tell_user(f"{note[0].upper()}{note[1:]}.", "kindnudge: your saved state was repaired")
             with state.transaction():
                 handled = state.get_moment(HANDLED_UNTIL)
                 if handled is not None and now <= handled:
@@ -202,9 +206,9 @@ class Daemon:
         self.scheduler.reschedule_job(_JOB, trigger=PlanTrigger(loaded.plan))
         log.info("config reloaded; %s", self._next_text())
 
-    def _tell_user(self, text: str) -> None:
+    def _tell_user(self, text: str, title: str = "kindnudge: your config needs a look") -> None:
         loaded = self.current
-        notice = Notification("kindnudge: your config needs a look", text[:400], loaded.config.timeout)
+        notice = Notification(title, text[:400], loaded.config.timeout)
         try:
             loaded.notifier.send(notice)
         except KindnudgeError as exc:

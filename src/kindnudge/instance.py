@@ -58,6 +58,40 @@ def running_pid(path: Path) -> int | None:
         return int(text) if text.isdigit() else -1
 
 
+class FolderLock:
+    """A lock on the state folder, shared while a State is open and exclusive
+    while a damaged state file is replaced, so that no kindnudge process opens
+    it half-way. Windows has no flock(); there it always succeeds."""
+
+    def __init__(self, folder: Path) -> None:
+        self.fd = os.open(folder, os.O_RDONLY) if sys.platform != "win32" else None
+
+    def take(self, exclusive: bool, wait: float) -> bool:
+        """Shared or exclusive, trying for at most `wait` seconds; False if others kept it."""
+        if self.fd is None:
+            return True
+        import fcntl
+        import time
+
+        fcntl.flock(
+            self.fd, fcntl.LOCK_UN
+        )  # never convert in place: two converting would wait for each other
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(self.fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.01)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # releases the lock
+            self.fd = None
+
+
 # Windows locks are mandatory: lock one byte far past the pid, so the pid stays readable.
 _WINDOWS_LOCK_BYTE = 1 << 30
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
@@ -15,7 +18,10 @@ if TYPE_CHECKING:
     from kindnudge.library import Library
     from kindnudge.notify import Alongside, Chain
     from kindnudge.planner import Plan
-    from kindnudge.state import HistoryEntry
+    from kindnudge.state import HistoryEntry, State
+
+# How long a command waits for another program holding the state before saying so.
+STATE_WAIT_S = 3.0
 
 
 def config_for(args: argparse.Namespace) -> Config:
@@ -46,12 +52,23 @@ def notifier_for(config: Config) -> Chain | Alongside:
     return notify.choose(config.backend, config.push_urls, config.push_mode)
 
 
-def resolve_id(text: str, library: Library) -> str:
-    """An id as typed, or `last` for the message shown most recently."""
+@contextmanager
+def open_state() -> Iterator[State]:
+    """The state file for one command. If it had to be repaired, the command
+    says so on stderr, once, after doing its work."""
     from kindnudge.state import State
 
+    with State(paths.state_db(), STATE_WAIT_S) as state:
+        yield state
+        note = state.untold_repair()
+    if note:
+        print(f"kindnudge: {note}", file=sys.stderr)
+
+
+def resolve_id(text: str, library: Library) -> str:
+    """An id as typed, or `last` for the message shown most recently."""
     if text == "last":
-        with State(paths.state_db()) as state:
+        with open_state() as state:
             last = state.history(1, "delivered")
         if not last:
             raise UsageError("nothing has been shown yet, so there is no `last`")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from kindnudge import paths
-from kindnudge.commands.common import load, notifier_for, plan, resolve_id, utc_now
+from kindnudge.commands.common import load, notifier_for, open_state, plan, resolve_id, utc_now
 from kindnudge.errors import KindnudgeError
 
 
@@ -13,12 +13,11 @@ def cmd_now(args: argparse.Namespace) -> int:
     import random
 
     from kindnudge.nudge import claim, deliver, draw
-    from kindnudge.state import State
 
     config, library = load(args)
     kinds = [args.kind] if args.kind else list(config.kinds)
     rng = random.Random()
-    with State(paths.state_db()) as state:
+    with open_state() as state:
         if args.dry_run:
             message = draw(library, kinds, state, rng, config.favourite_weight).message
         else:
@@ -84,11 +83,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _cmd_mark(mark: str, args: argparse.Namespace) -> int:
-    from kindnudge.state import State
-
     _config, library = load(args)
     message_id = resolve_id(args.id, library)
-    with State(paths.state_db()) as state, state.transaction():
+    with open_state() as state, state.transaction():
         current = state.marks().get(message_id)
         state.set_mark(message_id, None if args.undo else mark)
     text = library.get(message_id).text
