@@ -83,6 +83,7 @@ class Daemon:
         self.rng = rng or Random()
         self.current: Loaded | None = None
         self.scheduler: BackgroundScheduler | None = None
+        self.handled: datetime | None = None  # handled_until as last saved: the file may be deleted
 
     # -- what a firing does (also called directly by tests) -------------------
 
@@ -101,7 +102,8 @@ class Daemon:
                 log.warning("%s", note)
                 self._tell_user(f"{note[0].upper()}{note[1:]}.", "kindnudge: your saved state was repaired")
             with state.transaction():
-                handled = state.get_moment(HANDLED_UNTIL)
+                saved = (state.get_moment(HANDLED_UNTIL), self.handled)  # a replaced file may have none
+                handled = max((m for m in saved if m), default=None)
                 if handled is not None and now <= handled:
                     return  # the clock went back: all of this was handled already
                 due = loaded.plan.between(handled, now) if handled else []
@@ -115,6 +117,7 @@ class Daemon:
                     state.record(entry)
                 claimed = self._claim(decision.show, state, now) if decision.show else None
                 state.set_moment(HANDLED_UNTIL, now)
+            self.handled = now
             if claimed:
                 self._show(decision.show, claimed, state, now)
 
