@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from kindnudge import paths
+from kindnudge.errors import MachineError
 from kindnudge.state import HistoryEntry, State
 
 from conftest import KINDNUDGE, run
@@ -63,7 +64,7 @@ def test_a_failed_step_leaves_nothing_half_written(home):
 # -- an unusable state file: one line, exit 1, and nothing the user can't see is lost ----------
 
 BROKEN_NOTE = re.compile(
-    r"kindnudge: your state file was damaged; moved it to (\S+\.broken-\d{8}T\d{6}Z), "
+    r"kindnudge: your state file was damaged; moved it to (\S+\.broken-\d{8}T\d{6}Z(?:-\d+)?), "
     r"kept (\d+) hidden/favourite marks and (\d+) history rows\n"
 )
 
@@ -135,6 +136,23 @@ def test_hidden_and_favourite_marks_survive_pages_that_cannot_be_read(home):
     assert run("hide", "--undo", hidden).stdout.startswith(f"{hidden} is no longer hidden")
     assert run("favourite", "--undo", favourite).stdout.startswith(f"{favourite} is no longer favourite")
     assert json.loads(run("status", "--json").stdout)["paused_until"] is not None
+
+
+def test_damage_met_mid_way_repairs_and_redoes_one_statement_but_not_a_transaction(home):
+    lived_in(home, rows=3000)
+    db = paths.state_db()
+    spoil(db, db.stat().st_size - 20 * 4096, 20 * 4096)
+    with State(db) as state:
+        redo = pytest.raises(MachineError, match="nothing was saved this time, so please do that again")
+        with redo, state.transaction():
+            state.set_mark("never-saved", "hidden")
+            state.history(1)  # meets the damage
+        assert "never-saved" not in state.marks() and len(state.marks()) == 2
+    spoil(db, db.stat().st_size - 20 * 4096, 20 * 4096)
+    with State(db) as state:
+        assert state.interrupted() == 0  # a statement on its own: repaired, then run again
+        assert BROKEN_NOTE.fullmatch(f"kindnudge: {state.untold_repair()}\n")
+        assert len(state.marks()) == 2
 
 
 def test_two_commands_meeting_one_damaged_file_repair_it_once(home):

@@ -148,7 +148,7 @@ class Daemon:
         lock = instance.acquire(instance.lock_path(self.state_path))
         try:
             self.current = self.load()
-            with State(self.state_path) as state, state.transaction():
+            with State(self.state_path) as state:  # one statement: atomic, and asked again if repaired
                 if state.interrupted():
                     log.warning(
                         "the last run stopped while showing a nudge; marked it interrupted in history"

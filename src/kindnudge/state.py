@@ -109,7 +109,7 @@ class State:
 
     def __init__(self, path: Path, wait: float = 10.0) -> None:
         self.path, self.wait = path, wait
-        self._writing = False
+        self._in_transaction = False
         try:
             self._folder = FolderLock(ensure_private_dir(path.parent))
         except OSError as exc:
@@ -132,7 +132,7 @@ class State:
     def transaction(self) -> Iterator[None]:
         """One atomic step; IMMEDIATE takes the write lock before reading the bag."""
         self._write("BEGIN IMMEDIATE")
-        self._writing = True
+        self._in_transaction = True
         try:
             yield
             self._write("COMMIT")
@@ -142,7 +142,7 @@ class State:
                     self.db.execute("ROLLBACK")
             raise
         finally:
-            self._writing = False
+            self._in_transaction = False
 
     def seen(self, kind: str) -> set[str]:
         return {row[0] for row in self._read("SELECT message_id FROM bag_seen WHERE kind = ?", (kind,))}
@@ -294,18 +294,19 @@ class State:
 
     def _guarded(self, step: Callable[[], _T]) -> _T:
         """Run `step`, saying in one line what went wrong. Damage found only now
-        (in a table not checked at opening) is repaired at once; a read is then
-        asked again, while a change in progress is lost and must be redone."""
+        (in a table not checked at opening) is repaired at once; a statement on
+        its own is then run again, while a transaction under way is lost and
+        must be redone."""
         try:
             return step()
         except sqlite3.DatabaseError as exc:
             if not _is_damage(exc):
                 raise self._failure(exc) from None
-        writing = self._writing
+        in_transaction = self._in_transaction
         self.db.close()
         self._repair()
         self.db = self._connect(again=True)
-        if writing:
+        if in_transaction:
             note = self.untold_repair() or f"{self.path} was damaged, and has been repaired"
             raise MachineError(f"{note}; nothing was saved this time, so please do that again")
         try:
@@ -393,21 +394,18 @@ def _rebuild(path: Path) -> None:
     all that could be read, with the note about it."""
     import tempfile
 
-    kept = _salvage(path)
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    aside = _beside(path, f".broken-{now:%Y%m%dT%H%M%SZ}")
-    while aside.exists():
-        aside = _beside(aside, "+")
+    stamp = f".broken-{now:%Y%m%dT%H%M%SZ}"
+    aside, tries = _beside(path, stamp), 1
+    while aside.exists():  # damaged twice within a second
+        tries += 1
+        aside = _beside(path, f"{stamp}-{tries}")
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-repair-")
     os.close(fd)
     try:
         with contextlib.closing(sqlite3.connect(temp, isolation_level=None)) as fresh:
             fresh.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION};")
-            for table, rows in kept.items():
-                columns = _COLUMNS[table]
-                slots = ", ".join("?" * len(columns.split(",")))
-                # OR IGNORE: a row the damage made invalid (a NULL, an unknown status) is left out
-                fresh.executemany(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({slots})", rows)
+            _salvage(path, fresh)
             marks = fresh.execute("SELECT COUNT(*) FROM marks").fetchone()[0]
             history = fresh.execute("SELECT COUNT(*) FROM history").fetchone()[0]
             note = (
@@ -429,25 +427,33 @@ def _rebuild(path: Path) -> None:
         raise
 
 
-def _salvage(path: Path) -> dict[str, list[tuple]]:
-    """Every row that can still be read, table by table, reading each from both
-    ends, so a bad page costs only the rows on it. Read-only: the damaged file
-    is kept as it is."""
-    kept: dict[str, list[tuple]] = {}
+def _salvage(path: Path, fresh: sqlite3.Connection) -> None:
+    """Copy every row that can still be read into `fresh`, table by table,
+    reading each from both ends, so a bad page costs only the rows on it. The
+    damaged file is opened read-only: it is kept as it was."""
     try:
-        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        damaged = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
-        return kept
-    with contextlib.closing(db):
+        return
+    with contextlib.closing(damaged):
         for table, columns in _COLUMNS.items():
-            rows: dict[int, tuple] = {}
-            for order in ("ASC", "DESC"):
-                with contextlib.suppress(sqlite3.Error):  # the rest is unreadable from this end
-                    for rowid, *values in db.execute(
-                        f"SELECT rowid, {columns} FROM {table} ORDER BY rowid {order}"
-                    ):
-                        if rowid in rows:
-                            break
-                        rows[rowid] = tuple(values)
-            kept[table] = [rows[i] for i in sorted(rows)]
-    return kept
+            slots = ", ".join("?" * len(columns.split(",")))
+            # OR IGNORE: a row the damage made invalid (a NULL, an unknown status) is left out
+            insert = f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({slots})"
+            read = f"SELECT rowid, {columns} FROM {table} ORDER BY rowid"
+            last = None  # the last row read from the front
+            for rowid, *values in _readable(damaged, read):
+                fresh.execute(insert, values)
+                last = rowid
+            for rowid, *values in _readable(damaged, f"{read} DESC"):
+                if last is not None and rowid <= last:
+                    break
+                fresh.execute(insert, values)
+
+
+def _readable(db: sqlite3.Connection, sql: str) -> Iterator[tuple]:
+    """The rows of `sql` up to the first one that can't be read."""
+    try:
+        yield from db.execute(sql)
+    except sqlite3.Error:
+        return
