@@ -335,3 +335,39 @@ def test_the_watcher_falls_back_to_a_heartbeat_when_kernel_events_fail(tmp_path,
     watcher.stop()
     assert changed.is_set() and watcher.mode == "heartbeat"
     assert "clock and config events failed; using a 0.02s heartbeat" in caplog.text
+
+
+def test_deleting_the_state_file_while_running_loses_no_slot(desktop, config_file, fake_clock, daemons):
+    """The daemon opens its state per firing: a fresh file has no record of
+    what was handled, so it goes on from the moment it last saved."""
+    due = next_minute()
+    fake_clock.set((due - timedelta(seconds=3) - datetime.now(UTC)).total_seconds())
+    schedule(config_file, due)
+    daemon = daemons(fake_clock.env)
+    db = paths.state_db()
+    for name in (db.name, f"{db.name}-wal", f"{db.name}-shm"):
+        (db.parent / name).unlink(missing_ok=True)
+    daemon.wait_for("delivered")
+    (got,) = desktop.received(1)
+    daemon.stop()
+    (entry,) = history()
+    assert (entry["status"], entry["due"], entry["text"]) == ("delivered", due.isoformat(), got["body"])
+
+
+def test_a_state_file_damaged_while_running_is_repaired_told_once_and_nudges_go_on(
+    desktop, config_file, fake_clock, daemons
+):
+    due = next_minute()
+    fake_clock.set((due - timedelta(seconds=3) - datetime.now(UTC)).total_seconds())
+    schedule(config_file, due)
+    daemon = daemons(fake_clock.env)
+    paths.state_db().write_bytes(b"\0junk" * 4000)
+    daemon.wait_for("delivered")
+    notice, nudge = desktop.received(2)
+    assert notice["summary"] == "kindnudge: your saved state was repaired"
+    assert notice["body"].startswith(f"Your state file was damaged; moved it to {paths.state_db()}.broken-")
+    assert nudge["summary"] in ("A gentle reframe", "A moment for you")
+    daemon.stop()
+    (entry,) = history()
+    assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
+    assert run("history").stderr == "", "the daemon told it already"

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from random import Random
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -29,11 +29,11 @@ from apscheduler.triggers.base import BaseTrigger
 from kindnudge import instance
 from kindnudge.catchup import Decision, decide
 from kindnudge.config import Config
-from kindnudge.errors import KindnudgeError, Location
+from kindnudge.errors import KindnudgeError, Location, machine_error
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain, Notification
 from kindnudge.nudge import Claim, claim, deliver
-from kindnudge.paths import ensure_private_file
+from kindnudge.paths import open_private
 from kindnudge.planner import Plan, Slot, kind_label
 from kindnudge.state import HistoryEntry, State
 from kindnudge.watch import Watcher
@@ -113,6 +113,7 @@ class Daemon:
         self.trigger: PlanTrigger | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.complaint: str | None = None  # the reload problem the user was last told about
+        self.handled: datetime | None = None  # handled_until as last saved: the file may be deleted
 
     # -- what a firing does (also called directly by tests) -------------------
 
@@ -131,8 +132,13 @@ class Daemon:
 
     def _settle(self, loaded: Loaded, now: datetime) -> None:
         with State(self.state_path) as state:
+            note = state.untold_repair()
+            if note:
+                log.warning("%s", note)
+                self._tell_user("kindnudge: your saved state was repaired", f"{note[0].upper()}{note[1:]}.")
             with state.transaction():
-                handled = state.get_moment(HANDLED_UNTIL)
+                saved = (state.get_moment(HANDLED_UNTIL), self.handled)  # a replaced file may have none
+                handled = max((m for m in saved if m), default=None)
                 if handled is not None and now <= handled:
                     return  # the clock went back: all of this was handled already
                 paused = state.get_moment(PAUSED_UNTIL)
@@ -149,6 +155,7 @@ class Daemon:
                     state.record(_row(slot, now, "skipped", reason))
                 claimed = self._claim(loaded, decision.show, state, now) if decision.show else None
                 state.set_moment(HANDLED_UNTIL, now)
+            self.handled = now
             if self.trigger:
                 self.trigger.settle_promises(None, now)
             if claimed:
@@ -189,7 +196,7 @@ class Daemon:
         lock = instance.acquire(instance.lock_path(self.state_path))
         try:
             self.current = self.load()
-            with State(self.state_path) as state, state.transaction():
+            with State(self.state_path) as state:  # one statement: atomic, and asked again if repaired
                 if state.interrupted():
                     log.warning(
                         "the last run stopped while showing a nudge; marked it interrupted in history"
@@ -332,12 +339,29 @@ def share_one_heap() -> None:
     _glibc("mallopt", _M_ARENA_MAX, 1)
 
 
+class PrivateLog(logging.handlers.RotatingFileHandler):
+    """The log file, opened (and opened again after rotating) without following
+    a symlink: a planted `kindnudge.log -> some-file` is refused, never written."""
+
+    def _open(self) -> IO[str]:
+        fd = open_private(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """One line on stderr instead of logging's traceback."""
+        with contextlib.suppress(OSError, ValueError):
+            print(
+                f"kindnudge: cannot write the log {self.baseFilename}: {sys.exc_info()[1]}", file=sys.stderr
+            )
+
+
 def setup_logging(log_file: Path) -> None:
     """A rotated file in the state folder, and stderr; both one line per event."""
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
-    to_file = logging.handlers.RotatingFileHandler(
-        ensure_private_file(log_file), maxBytes=512 * 1024, backupCount=3, encoding="utf-8"
-    )
+    try:
+        to_file = PrivateLog(log_file, maxBytes=512 * 1024, backupCount=3, encoding="utf-8")
+    except OSError as exc:
+        raise machine_error(exc, None, "open the log") from None
     to_stderr = logging.StreamHandler(sys.stderr)
     for handler in (to_file, to_stderr):
         handler.setFormatter(formatter)

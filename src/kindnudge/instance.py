@@ -2,7 +2,8 @@
 
 The lock (flock(), or a byte-range lock on Windows) is held for the daemon's
 whole life, so a crash or kill -9 never leaves a stale lock behind; the pid
-inside is for `status` and messages.
+inside is for `status` and messages. The file is opened without following a
+symlink, so a planted `daemon.lock -> some-file` is refused, never truncated.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from kindnudge.errors import AlreadyRunning
-from kindnudge.paths import ensure_private_file
+from kindnudge.errors import AlreadyRunning, machine_error
+from kindnudge.paths import check_regular, open_private
 
 
 def lock_path(state_db: Path) -> Path:
@@ -23,7 +24,11 @@ def lock_path(state_db: Path) -> Path:
 
 def acquire(path: Path) -> IO[str]:
     """Take the lock or raise AlreadyRunning; keep the returned file open."""
-    handle = open(ensure_private_file(path), "a+", encoding="ascii")  # noqa: SIM115 - held for the daemon's life
+    try:
+        fd = open_private(path, os.O_RDWR)
+    except OSError as exc:
+        raise machine_error(exc, None, "open the daemon's lock") from None
+    handle = os.fdopen(fd, "r+", encoding="ascii")  # held for the daemon's life
     if not _try_lock(handle):
         pid = running_pid(path)
         handle.close()
@@ -40,13 +45,51 @@ def acquire(path: Path) -> IO[str]:
 def running_pid(path: Path) -> int | None:
     """The daemon's pid if one holds the lock, else None."""
     try:
-        with open(path, encoding="ascii") as handle:
-            if _try_lock(handle):
-                return None  # nobody held it; closing the file lets it go
-            text = handle.read().strip()
-            return int(text) if text.isdigit() else -1
+        check_regular(path)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise machine_error(exc, None, "read the daemon's lock") from None
+    with os.fdopen(fd, encoding="ascii", errors="replace") as handle:
+        if _try_lock(handle):
+            return None  # nobody held it; closing the file lets it go
+        text = handle.read().strip()
+        return int(text) if text.isdigit() else -1
+
+
+class FolderLock:
+    """A lock on the state folder, shared while a State is open and exclusive
+    while a damaged state file is replaced, so that no kindnudge process opens
+    it half-way. Windows has no flock(); there it always succeeds."""
+
+    def __init__(self, folder: Path) -> None:
+        self.fd = os.open(folder, os.O_RDONLY) if sys.platform != "win32" else None
+
+    def take(self, exclusive: bool, wait: float) -> bool:
+        """Shared or exclusive, trying for at most `wait` seconds; False if others kept it."""
+        if self.fd is None:
+            return True
+        import fcntl
+        import time
+
+        fcntl.flock(
+            self.fd, fcntl.LOCK_UN
+        )  # never convert in place: two converting would wait for each other
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(self.fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.01)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # releases the lock
+            self.fd = None
 
 
 # Windows locks are mandatory: lock one byte far past the pid, so the pid stays readable.

@@ -7,7 +7,10 @@ through the same variables a user would set.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import stat
 from pathlib import Path
 
 APP = "kindnudge"
@@ -55,18 +58,48 @@ def builtin_packs_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """State is personal: our folder is readable by the user alone, even if
-    something else created it first."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o700)
+    """State is personal: our folder must be a real folder of the user's own,
+    readable by them alone, even if something else created it first.
+
+    Raises OSError naming `path`: a symlink there (ELOOP) is refused, never
+    followed or chmod-ed; so is a file (ENOTDIR) or someone else's folder (EPERM).
+    """
+    with contextlib.suppress(FileExistsError):  # not a folder: lstat below says what it is
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise _refused(errno.ELOOP, path)
+    if not stat.S_ISDIR(info.st_mode):
+        raise _refused(errno.ENOTDIR, path)
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise _refused(errno.EPERM, path)  # another user's
+    if info.st_mode & 0o077:
+        os.chmod(path, 0o700)  # lstat showed a real folder, not a link to one
     return path
 
 
-def ensure_private_file(path: Path) -> Path:
-    """Create `path` (if new) readable and writable by the user alone."""
+def open_private(path: Path, flags: int) -> int:
+    """Open one of our files, creating it readable by the user alone, without
+    following a symlink: a planted `daemon.lock -> ~/thesis.odt` is refused
+    (ELOOP), never truncated. Returns the descriptor; raises OSError."""
     ensure_private_dir(path.parent)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    check_regular(path)  # says what is there, before a FIFO or device could answer the open
+    fd = os.open(path, flags | _OPEN, 0o600)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _refused(errno.EINVAL, path, "this is not a regular file; move it away")
+        if info.st_mode & 0o077 and hasattr(os, "fchmod"):
+            os.fchmod(fd, stat.S_IMODE(info.st_mode) & 0o700)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def ensure_private_file(path: Path) -> Path:
+    """Create `path` (if new) readable and writable by the user alone; see open_private."""
+    os.close(open_private(path, os.O_RDONLY))
     return path
 
 
@@ -76,11 +109,32 @@ def real_file(path: Path) -> Path:
     return path.resolve() if path.is_symlink() and path.exists() else path
 
 
+def check_regular(path: Path) -> None:
+    """OSError if `path` exists as anything but a regular file (a symlink above
+    all): for the files SQLite opens itself, and would follow."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise _refused(errno.ELOOP, path)
+    if not stat.S_ISREG(info.st_mode):
+        raise _refused(errno.EINVAL, path, "this is not a regular file; move it away")
+
+
+# Create if new, never through a symlink, never wait on a FIFO; not inherited by children.
+_OPEN = os.O_CREAT | sum(getattr(os, flag, 0) for flag in ("O_NOFOLLOW", "O_NONBLOCK", "O_CLOEXEC"))
+
+
+def _refused(code: int, path: Path, text: str | None = None) -> OSError:
+    """An OSError as the kernel would raise it; `text` when errors.machine_error has no advice for `code`."""
+    return OSError(code, text or os.strerror(code), str(path))
+
+
 def replace_atomically(path: Path, content: str | bytes) -> None:
     """Write beside `path`, then rename over it: a reader (or a crash) sees the
     old file or the new one, never half of one. A file that was there keeps
     its permissions."""
-    import stat
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)

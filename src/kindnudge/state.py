@@ -1,19 +1,28 @@
-"""The user's saved state in one SQLite file: the shuffle bag and the history.
+"""The user's saved state in one SQLite file: the shuffle bag, marks and history.
 
 Writes happen inside short IMMEDIATE transactions, so two kindnudge
 processes never draw the same message, and a crash never half-records one.
+
+Whatever SQLite meets becomes one line naming the file and what to do
+(MachineError). A file it can no longer read is not a dead end: it is moved
+aside, whatever can still be read is copied into a fresh one (marks above
+all: a hidden message must stay hidden), and a note tells the user once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
-from kindnudge.paths import ensure_private_file
+from kindnudge.errors import MachineError, machine_error
+from kindnudge.instance import FolderLock
+from kindnudge.paths import check_regular, ensure_private_dir, ensure_private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS bag_seen (
@@ -44,6 +53,41 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 SCHEMA_VERSION = 2
 
+# What a repair copies, table by table; history keeps its ids.
+_COLUMNS = {
+    "marks": "message_id, mark",
+    "meta": "key, value",
+    "bag_seen": "kind, message_id",
+    "history": "id, at, due, rule, kind, message_id, text, status, reason",
+}
+# Small, and needed by every nudge: checked at each opening (history could be huge).
+_CHECKED = ("marks", "meta", "bag_seen")
+_SIDECARS = ("-wal", "-shm", "-journal")
+REPAIRED_AT, REPAIR_NOTE, REPAIR_UNTOLD = "repaired_at", "repair_note", "repair_untold"
+
+# SQLite's primary result codes (sqlite3.h), and the words that give them away before Python 3.11.
+_ERROR, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = (
+    1,
+    5,
+    6,
+    8,
+    10,
+    11,
+    13,
+    14,
+    26,
+)
+_CODE_WORDS = {
+    "locked": _BUSY,
+    "readonly": _READONLY,
+    "disk I/O": _IOERR,
+    "malformed": _CORRUPT,
+    "disk is full": _FULL,
+    "unable to open": _CANTOPEN,
+    "not a database": _NOTADB,
+}
+_T = TypeVar("_T")
+
 
 class HistoryEntry(NamedTuple):
     at: datetime  # when it was handled
@@ -57,66 +101,78 @@ class HistoryEntry(NamedTuple):
 
 
 class State:
-    """An open state database; use as a context manager to close it."""
+    """An open state database; use as a context manager to close it.
 
-    def __init__(self, path: Path) -> None:
-        ensure_private_file(path)
-        self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=10)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version < SCHEMA_VERSION:
-            self.db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+    `wait` is how long to wait for another kindnudge (or any program) that
+    holds the database before saying it is busy.
+    """
+
+    def __init__(self, path: Path, wait: float = 10.0) -> None:
+        self.path, self.wait = path, wait
+        self._in_transaction = False
+        try:
+            self._folder = FolderLock(ensure_private_dir(path.parent))
+        except OSError as exc:
+            raise machine_error(exc, None, "use kindnudge's state folder") from None
+        try:
+            self._hold(exclusive=False)
+            self.db = self._connect()
+        except BaseException:
+            self._folder.close()
+            raise
 
     def __enter__(self) -> State:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.db.close()
+        self._folder.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One atomic step; IMMEDIATE takes the write lock before reading the bag."""
-        self.db.execute("BEGIN IMMEDIATE")
+        self._write("BEGIN IMMEDIATE")
+        self._in_transaction = True
         try:
             yield
+            self._write("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     def seen(self, kind: str) -> set[str]:
-        rows = self.db.execute("SELECT message_id FROM bag_seen WHERE kind = ?", (kind,))
-        return {row[0] for row in rows}
+        return {row[0] for row in self._read("SELECT message_id FROM bag_seen WHERE kind = ?", (kind,))}
 
     def last_delivered(self, kind: str) -> str | None:
-        row = self.db.execute(
+        rows = self._read(
             "SELECT message_id FROM history WHERE kind = ? AND status = 'delivered' ORDER BY id DESC LIMIT 1",
             (kind,),
-        ).fetchone()
-        return row[0] if row else None
+        )
+        return rows[0][0] if rows else None
 
     def mark_seen(self, kind: str, message_id: str, refill: Collection[str] = ()) -> None:
         """Count a message as seen; `refill` first empties those from the bag's record."""
-        self.db.executemany(
-            "DELETE FROM bag_seen WHERE kind = ? AND message_id = ?", [(kind, i) for i in refill]
-        )
-        self.db.execute("INSERT OR IGNORE INTO bag_seen VALUES (?, ?)", (kind, message_id))
+        for gone in refill:
+            self.unsee(kind, gone)
+        self._write("INSERT OR IGNORE INTO bag_seen VALUES (?, ?)", (kind, message_id))
 
     def marks(self) -> dict[str, str]:
         """Favourite or hidden, by message id."""
-        return dict(self.db.execute("SELECT message_id, mark FROM marks"))
+        return dict(self._read("SELECT message_id, mark FROM marks"))
 
     def set_mark(self, message_id: str, mark: str | None) -> None:
         if mark is None:
-            self.db.execute("DELETE FROM marks WHERE message_id = ?", (message_id,))
+            self._write("DELETE FROM marks WHERE message_id = ?", (message_id,))
         else:
-            self.db.execute("INSERT OR REPLACE INTO marks VALUES (?, ?)", (message_id, mark))
+            self._write("INSERT OR REPLACE INTO marks VALUES (?, ?)", (message_id, mark))
 
     def record(self, entry: HistoryEntry) -> int:
         """Add a history row; returns its id."""
-        cursor = self.db.execute(
+        cursor = self._write(
             "INSERT INTO history (at, rule, kind, message_id, text, status, reason, due)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -136,14 +192,14 @@ class State:
         return self._entries("WHERE id = ?", (row,))[0]
 
     def settle(self, row: int, status: str, reason: str | None) -> None:
-        self.db.execute("UPDATE history SET status = ?, reason = ? WHERE id = ?", (status, reason, row))
+        self._write("UPDATE history SET status = ?, reason = ? WHERE id = ?", (status, reason, row))
 
     def unsee(self, kind: str, message_id: str) -> None:
-        self.db.execute("DELETE FROM bag_seen WHERE kind = ? AND message_id = ?", (kind, message_id))
+        self._write("DELETE FROM bag_seen WHERE kind = ? AND message_id = ?", (kind, message_id))
 
     def interrupted(self) -> int:
         """Rows left `sending` by a crash: say so rather than leave them pending."""
-        return self.db.execute(
+        return self._write(
             "UPDATE history SET status = 'interrupted', reason = ? WHERE status = 'sending'",
             ("kindnudge stopped while showing this; it may have appeared",),
         ).rowcount
@@ -155,22 +211,249 @@ class State:
         return self._entries("ORDER BY id DESC LIMIT ?", (limit,))
 
     def _entries(self, tail: str, params: tuple) -> list[HistoryEntry]:
-        rows = self.db.execute(
+        rows = self._read(
             f"SELECT at, rule, kind, message_id, text, status, reason, due FROM history {tail}", params
-        ).fetchall()
-        return [
-            HistoryEntry(
-                datetime.fromisoformat(r[0]), *r[1:7], datetime.fromisoformat(r[7]) if r[7] else None
-            )
-            for r in rows
-        ]
+        )
+        return [HistoryEntry(at, *r[1:7], _moment(r[7])) for r in rows if (at := _moment(r[0]))]
 
     def get_moment(self, key: str) -> datetime | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return datetime.fromisoformat(row[0]) if row else None
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return _moment(rows[0][0]) if rows else None
 
     def set_moment(self, key: str, value: datetime | None) -> None:
         if value is None:
-            self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            self._write("DELETE FROM meta WHERE key = ?", (key,))
         else:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value.isoformat()))
+            self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value.isoformat()))
+
+    # -- a damaged file ---------------------------------------------------------
+
+    def untold_repair(self) -> str | None:
+        """The note about a repair that nobody has told the user of yet, once:
+        afterwards None. Commands print it; the daemon shows it."""
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (REPAIR_UNTOLD,))
+        if rows:
+            with contextlib.suppress(sqlite3.Error):  # read-only now: told again next time
+                self.db.execute("DELETE FROM meta WHERE key = ?", (REPAIR_UNTOLD,))
+        return rows[0][0] if rows else None
+
+    def last_repair(self) -> tuple[datetime, str] | None:
+        """When the state file was last repaired, and the note about it; for `status`."""
+        found = dict(
+            self._read("SELECT key, value FROM meta WHERE key IN (?, ?)", (REPAIRED_AT, REPAIR_NOTE))
+        )
+        at = _moment(found.get(REPAIRED_AT))
+        return (at, found[REPAIR_NOTE]) if at and REPAIR_NOTE in found else None
+
+    def _connect(self, again: bool = False) -> sqlite3.Connection:
+        """Open the file ready for use, repairing it first if it is damaged."""
+        try:
+            for suffix in _SIDECARS:
+                check_regular(_beside(self.path, suffix))  # SQLite would follow a planted symlink
+            ensure_private_file(self.path)
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=self.wait)
+        except OSError as exc:
+            raise machine_error(exc, None, "open kindnudge's state") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._failure(exc) from None
+        try:
+            if _ready(db):
+                return db
+        except sqlite3.DatabaseError as exc:
+            # At opening, a missing table (SQLITE_ERROR) also means this is not the file we wrote.
+            if again or not (_is_damage(exc) or _code(exc) == _ERROR):
+                db.close()
+                raise self._failure(exc) from None
+        db.close()
+        if again:
+            raise MachineError(f"{self.path}: still unreadable after moving the damaged file aside")
+        self._repair()
+        return self._connect(again=True)
+
+    def _repair(self) -> None:
+        """Replace the damaged file, with everyone else kept out meanwhile."""
+        damaged = _identity(self.path)
+        self._hold(exclusive=True)
+        try:
+            if _identity(self.path) == damaged:  # else another kindnudge has just repaired it
+                _rebuild(self.path)
+        except OSError as exc:
+            raise machine_error(exc, None, "move the damaged state file aside") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._failure(exc) from None
+        finally:
+            self._hold(exclusive=False)
+
+    # -- every statement goes through here ----------------------------------------
+
+    def _read(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        return self._guarded(lambda: self.db.execute(sql, params).fetchall())
+
+    def _write(self, sql: str, params: Sequence = ()) -> sqlite3.Cursor:
+        return self._guarded(lambda: self.db.execute(sql, params))
+
+    def _guarded(self, step: Callable[[], _T]) -> _T:
+        """Run `step`, saying in one line what went wrong. Damage found only now
+        (in a table not checked at opening) is repaired at once; a statement on
+        its own is then run again, while a transaction under way is lost and
+        must be redone."""
+        try:
+            return step()
+        except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):
+                raise self._failure(exc) from None
+        in_transaction = self._in_transaction
+        self.db.close()
+        self._repair()
+        self.db = self._connect(again=True)
+        if in_transaction:
+            note = self.untold_repair() or f"{self.path} was damaged, and has been repaired"
+            raise MachineError(f"{note}; nothing was saved this time, so please do that again")
+        try:
+            return step()
+        except sqlite3.DatabaseError as exc:
+            raise self._failure(exc) from None
+
+    def _hold(self, exclusive: bool) -> None:
+        if not self._folder.take(exclusive, self.wait):
+            raise self._busy()
+
+    def _busy(self) -> MachineError:
+        return MachineError(f"kindnudge's state is busy (another program holds {self.path}); try again")
+
+    def _failure(self, exc: sqlite3.DatabaseError) -> Exception:
+        """What SQLite met, as one line; our own mistakes (bad SQL, a broken
+        constraint) stay bugs."""
+        if isinstance(exc, (sqlite3.ProgrammingError, sqlite3.IntegrityError)):
+            return exc
+        code = _code(exc)
+        if code in (_BUSY, _LOCKED):
+            return self._busy()
+        if code == _READONLY:  # chmod 444, or SQLite's -wal and -shm made read-only alongside it
+            folder, sidecars = self.path.parent, [_beside(self.path, s) for s in _SIDECARS]
+            where = [folder, self.path, *sidecars]
+            stuck = next((p for p in where if p.exists() and not os.access(p, os.W_OK)), self.path)
+            fix = stuck if stuck == folder else f"{self.path}*"
+            return MachineError(
+                f"{stuck} is read-only, so kindnudge cannot save; make it writable again: chmod u+w {fix}"
+            )
+        advice = {
+            _FULL: "the disk is full; free some space and try again",
+            _IOERR: "the disk refused to read or write it (full, a size limit such as `ulimit -f`, failing)",
+            _CANTOPEN: "SQLite cannot open it; check that you own it and its folder (ls -l)",
+        }.get(code, str(exc))
+        return MachineError(f"{self.path}: cannot use kindnudge's state: {advice}")
+
+
+def _ready(db: sqlite3.Connection) -> bool:
+    """Set a connection up, creating the tables in a new file; False if a table
+    that every nudge reads is damaged."""
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+    return all(db.execute(f"PRAGMA quick_check({table})").fetchall() == [("ok",)] for table in _CHECKED)
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code for `exc`."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF
+    return next((c for words, c in _CODE_WORDS.items() if words in str(exc)), None)
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    return _code(exc) in (_CORRUPT, _NOTADB)
+
+
+def _moment(text: object) -> datetime | None:
+    """A saved moment, or None if what is saved is not one (edited by hand, or damaged)."""
+    try:
+        moment = datetime.fromisoformat(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _beside(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _rebuild(path: Path) -> None:
+    """Move the damaged file (with its -wal and -shm) aside as
+    `state.sqlite3.broken-<UTC time>`, and put in its place a fresh one holding
+    all that could be read, with the note about it."""
+    import tempfile
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    stamp = f".broken-{now:%Y%m%dT%H%M%SZ}"
+    aside, tries = _beside(path, stamp), 1
+    while aside.exists():  # damaged twice within a second
+        tries += 1
+        aside = _beside(path, f"{stamp}-{tries}")
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-repair-")
+    os.close(fd)
+    try:
+        with contextlib.closing(sqlite3.connect(temp, isolation_level=None)) as fresh:
+            fresh.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION};")
+            _salvage(path, fresh)
+            marks = fresh.execute("SELECT COUNT(*) FROM marks").fetchone()[0]
+            history = fresh.execute("SELECT COUNT(*) FROM history").fetchone()[0]
+            note = (
+                f"your state file was damaged; moved it to {aside}, kept {marks} hidden/favourite marks"
+                f" and {history} history rows"
+            )
+            fresh.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [(REPAIRED_AT, now.isoformat()), (REPAIR_NOTE, note), (REPAIR_UNTOLD, note)],
+            )
+            fresh.execute("COMMIT")
+        for suffix in ("", *_SIDECARS):
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(_beside(path, suffix), _beside(aside, suffix))
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def _salvage(path: Path, fresh: sqlite3.Connection) -> None:
+    """Copy every row that can still be read into `fresh`, table by table,
+    reading each from both ends, so a bad page costs only the rows on it. The
+    damaged file is opened read-only: it is kept as it was."""
+    try:
+        damaged = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return
+    with contextlib.closing(damaged):
+        for table, columns in _COLUMNS.items():
+            slots = ", ".join("?" * len(columns.split(",")))
+            # OR IGNORE: a row the damage made invalid (a NULL, an unknown status) is left out
+            insert = f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({slots})"
+            read = f"SELECT rowid, {columns} FROM {table} ORDER BY rowid"
+            last = None  # the last row read from the front
+            for rowid, *values in _readable(damaged, read):
+                fresh.execute(insert, values)
+                last = rowid
+            for rowid, *values in _readable(damaged, f"{read} DESC"):
+                if last is not None and rowid <= last:
+                    break
+                fresh.execute(insert, values)
+
+
+def _readable(db: sqlite3.Connection, sql: str) -> Iterator[tuple]:
+    """The rows of `sql` up to the first one that can't be read."""
+    try:
+        yield from db.execute(sql)
+    except sqlite3.Error:
+        return

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
@@ -16,6 +19,9 @@ if TYPE_CHECKING:
     from kindnudge.notify import Alongside, Chain
     from kindnudge.planner import Plan
     from kindnudge.state import HistoryEntry, State
+
+# How long a command waits for another program holding the state before saying so.
+STATE_WAIT_S = 3.0
 
 
 def config_for(args: argparse.Namespace) -> Config:
@@ -44,6 +50,19 @@ def notifier_for(config: Config) -> Chain | Alongside:
     from kindnudge import notify
 
     return notify.choose(config.backend, config.push_urls, config.push_mode)
+
+
+@contextmanager
+def open_state() -> Iterator[State]:
+    """The state file for one command. If it had to be repaired, the command
+    says so on stderr, once, after doing its work."""
+    from kindnudge.state import State
+
+    with State(paths.state_db(), STATE_WAIT_S) as state:
+        yield state
+        note = state.untold_repair()
+    if note:
+        print(f"kindnudge: {note}", file=sys.stderr)
 
 
 def resolve_id(text: str, library: Library, state: State, marked: bool = False) -> str:

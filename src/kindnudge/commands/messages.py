@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import load, notifier_for, plan, resolve_id, utc_now
+from kindnudge.commands.common import load, notifier_for, open_state, plan, resolve_id, utc_now
 from kindnudge.errors import KindnudgeError
 
 if TYPE_CHECKING:
@@ -18,12 +18,11 @@ def cmd_now(args: argparse.Namespace) -> int:
     import random
 
     from kindnudge.nudge import claim, deliver, draw
-    from kindnudge.state import State
 
     config, library = load(args)
     kinds = [args.kind] if args.kind else list(config.kinds)
     rng = random.Random()
-    with State(paths.state_db()) as state:
+    with open_state() as state:
         if args.dry_run:
             message = draw(library, kinds, state, rng, config.favourite_weight).message
         else:
@@ -102,10 +101,8 @@ def _rewritten(backup: Path | None) -> None:
 
 
 def _cmd_mark(mark: str, args: argparse.Namespace) -> int:
-    from kindnudge.state import State
-
     _config, library = load(args)
-    with State(paths.state_db()) as state, state.transaction():
+    with open_state() as state, state.transaction():
         message_id = resolve_id(args.id, library, state, marked=args.undo)
         current = state.marks().get(message_id)
         state.set_mark(message_id, None if args.undo else mark)

@@ -12,12 +12,16 @@ from kindnudge.commands.common import (
     load,
     moment,
     notifier_for,
+    open_state,
     plan,
     utc_now,
     when,
     whens,
 )
 from kindnudge.errors import UsageError
+
+# `status` shows a repaired state file for a week: long enough to be noticed.
+REPAIR_SHOWN_DAYS = 7
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -51,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config, library = load(args)
         return Loaded(config, library, plan(config), notifier_for(config))
 
-    setup_logging(paths.ensure_private_dir(paths.state_dir()) / "kindnudge.log")
+    setup_logging(paths.state_dir() / "kindnudge.log")
     return Daemon(everything, paths.state_db(), paths.config_file(args.config)[0], utc_now).run()
 
 
@@ -97,12 +101,11 @@ def _pause_end(args: argparse.Namespace, config: Config, now: datetime) -> datet
 
 def cmd_pause(args: argparse.Namespace) -> int:
     from kindnudge.daemon import PAUSED_UNTIL
-    from kindnudge.state import State
 
     config, _library = load(args)
     now = utc_now()
     end = _pause_end(args, config, now)
-    with State(paths.state_db()) as state, state.transaction():
+    with open_state() as state, state.transaction():
         state.set_moment(PAUSED_UNTIL, end)
     print(f"Paused until {when(end, config)}. `kindnudge resume` starts again sooner.")
     return 0
@@ -110,9 +113,8 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from kindnudge.daemon import PAUSED_UNTIL
-    from kindnudge.state import State
 
-    with State(paths.state_db()) as state, state.transaction():
+    with open_state() as state, state.transaction():
         was = state.get_moment(PAUSED_UNTIL)
         state.set_moment(PAUSED_UNTIL, None)
     print("Resumed." if was and was > utc_now() else "Nothing was paused.")
@@ -123,16 +125,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     from kindnudge import instance
     from kindnudge.daemon import PAUSED_UNTIL
     from kindnudge.planner import kind_label
-    from kindnudge.state import State
 
     config, _library = load(args)
     now = utc_now()
     pid = instance.running_pid(instance.lock_path(paths.state_db()))
-    with State(paths.state_db()) as state:
+    with open_state() as state:
         paused = state.get_moment(PAUSED_UNTIL)
         paused = paused if paused and paused > now else None
         delivered = state.history(1, "delivered")
         failed = state.history(1, "failed")
+        repair = state.last_repair()
+    repair = repair if repair and (now - repair[0]).days < REPAIR_SHOWN_DAYS else None
     following = plan(config).upcoming(max(now, paused or now), 1)
     report = {
         "running": pid is not None,
@@ -148,6 +151,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "paused_until": paused.isoformat() if paused else None,
         "backend": config.backend,
         "last_error": entry_json(failed[0]) if failed else None,
+        "state_repaired": {"at": repair[0].isoformat(), "note": repair[1]} if repair else None,
     }
     if args.json:
         import json
@@ -172,13 +176,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         if error
         else "last delivery error: none"
     )
+    if repair:
+        print(f"state file repaired: {when(repair[0], config, now)}: {repair[1]}")
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from kindnudge.state import State
 
-    with State(paths.state_db()) as state:
+    with open_state() as state:
         entries = state.history(args.n)
     if args.json:
         import json
