@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from kindnudge.errors import ConfigError, Location
-from kindnudge.yamlfile import MarkedDict, MarkedList
+from kindnudge.marked import MarkedDict, MarkedList
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
