@@ -285,10 +285,11 @@ _TOP_KEYS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
 
 
 def load_config(path: Path, required: bool) -> Config:
-    """Read `path`; a missing optional file means the built-in defaults."""
-    if not required and not path.exists():
+    """Read `path`; a missing optional file means the built-in defaults (but
+    a symbolic link to nowhere is an error: the user meant a file to be there)."""
+    if not required and not yamlfile.exists(path):
         return _build({}, EMBEDDED, None, Path.cwd())
-    data = yamlfile.read(path)
+    data = yamlfile.read(path, yamlfile.MAX_CONFIG_BYTES)
     if data is None:
         data = MarkedDict()
         data.where, data.key_where, data.value_where = Location(path, 1, 1), {}, {}

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kindnudge import yamlfile
 from kindnudge.errors import ConfigError, UsageError
 
 PROBLEM = "# kindnudge: "  # the lines we add above a broken file, and remove again
@@ -39,14 +40,14 @@ def _strip_problem(text: str) -> str:
 
 def edit(path: Path, check: Callable[[], Any], ask: Callable[[str], str] = input) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
+    if not yamlfile.exists(path):
         from kindnudge.configfile import render
 
         path.write_text(render({}), encoding="utf-8")
-    good = path.read_text(encoding="utf-8")
+    good = yamlfile.read_text(path, yamlfile.MAX_CONFIG_BYTES)  # refuses a pipe, a device, a broken link
     while True:
         subprocess.run([*editor(), str(path)], check=False)
-        path.write_text(_strip_problem(path.read_text(encoding="utf-8")), encoding="utf-8")
+        path.write_text(_strip_problem(yamlfile.read_text(path, yamlfile.MAX_CONFIG_BYTES)), encoding="utf-8")
         try:
             check()
         except ConfigError as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kindnudge import yamlfile
-from kindnudge.errors import ConfigError, Location
+from kindnudge.errors import ConfigError, KindnudgeError, Location
 from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
 
 KINDS = ("reframe", "self-care")
@@ -52,13 +52,13 @@ def load_pack(
     A pack that was checked before and hasn't changed since (same size and
     modification time) is read from `cache`, as JSON, without parsing YAML.
     """
-    if cache:
-        key = _cache_key(path, require_section)
+    key = _cache_key(path, require_section) if cache else None
+    if cache and key:
         cached = _from_cache(cache, key, path)
         if cached is not None:
             return cached
     messages = _parse_pack(path, require_section)
-    if cache:
+    if cache and key:
         _to_cache(cache, key, messages)
     return messages
 
@@ -112,10 +112,19 @@ def _message(item: Any, where: Location, path: Path, require_section: bool) -> M
 _CACHE_FORMAT = 1
 
 
-def _cache_key(path: Path, require_section: bool) -> list:
+def _cache_key(path: Path, require_section: bool) -> list | None:
+    """What the cache must match; None when `path` is no regular file (the
+    reader then says what is wrong with it)."""
+    import stat
+
     from kindnudge import __version__
 
-    info = path.stat()
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
     return [str(path.resolve()), info.st_size, info.st_mtime_ns, require_section, __version__, _CACHE_FORMAT]
 
 
@@ -126,18 +135,20 @@ def _cache_file(cache: Path, key: list) -> Path:
 
 
 def _from_cache(cache: Path, key: list, path: Path) -> list[tuple[Message, Location]] | None:
+    """The cached messages, or None if the cache is missing, stale or damaged;
+    read like any file (regular, size-capped), since anything may be there."""
     import json
 
     try:
-        data = json.loads(_cache_file(cache, key).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(yamlfile.read_text(_cache_file(cache, key), 2 * yamlfile.MAX_PACK_BYTES))
+        if data["key"] != key:
+            return None
+        return [
+            (Message(i, k, t, s, path.stem), Location(path, line, col))
+            for i, k, t, s, line, col in data["messages"]
+        ]
+    except (KindnudgeError, ValueError, TypeError, KeyError):
         return None
-    if data.get("key") != key:
-        return None
-    return [
-        (Message(i, k, t, s, path.stem), Location(path, line, col))
-        for i, k, t, s, line, col in data["messages"]
-    ]
 
 
 def _to_cache(cache: Path, key: list, messages: list[tuple[Message, Location]]) -> None:
@@ -197,7 +208,7 @@ def load_all(
     """Built-in packs (which must cite the article) plus the user's own."""
     user = list(user_packs)
     for path, where in user:
-        if not path.is_file():
+        if not yamlfile.exists(path):  # anything else there, the reader says what is wrong
             raise ConfigError(
                 f"pack file {path} was not found; fix the path or remove it from content.packs", where
             )

@@ -1,0 +1,121 @@
+"""Files that are not what they seem, and text a notification can't show.
+
+Each case runs the installed command as a user would: it must end within
+10 s with exit status 2 and one line on stderr that names the file (and the
+line and column when there is one), never hang, never fill the memory.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import run
+
+HANG = 10  # seconds: anything slower counts as a hang
+
+
+def refused(*args: str, env: dict[str, str] | None = None) -> str:
+    """Run a command that must refuse; the one line it printed, without 'kindnudge: '."""
+    result = run(*args, env=env, timeout=HANG)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("kindnudge: "), result.stderr
+    return result.stderr.removeprefix("kindnudge: ").rstrip("\n")
+
+
+def own_messages(config_file: Path) -> Path:
+    return config_file.parent / "my-messages.yaml"
+
+
+SPECIAL = {
+    "named pipe": (lambda path: os.mkfifo(path), "this is a named pipe, not a file"),
+    "device": (lambda path: path.symlink_to("/dev/zero"), "a symbolic link to /dev/zero, which is a device"),
+    "folder": (lambda path: path.mkdir(), "this is a folder, not a file"),
+    "link to nowhere": (
+        lambda path: path.symlink_to("gone.yaml"),
+        "a symbolic link to {folder}/gone.yaml, which does not exist",
+    ),
+    "link loop": (lambda path: path.symlink_to(path.name), "a symbolic link that leads back to itself"),
+}
+
+
+@pytest.mark.parametrize("which", ["config.yaml", "my-messages.yaml", "a pack"])
+@pytest.mark.parametrize("kind", list(SPECIAL))
+def test_a_file_that_is_no_regular_file_is_named_not_waited_on(config_file, which, kind):
+    make, words = SPECIAL[kind]
+    if which == "a pack":
+        config_file.write_text("content:\n  packs: [mine.yaml]\n")
+        path = config_file.parent / "mine.yaml"
+    else:
+        path = config_file.parent / which
+    make(path)
+    assert refused("check").startswith(f"{path}: " + words.format(folder=config_file.parent))
+
+
+def test_a_link_to_a_real_config_is_followed(tmp_path, config_file):
+    real = tmp_path / "dotfiles" / "kindnudge.yaml"
+    real.parent.mkdir()
+    real.write_text("catch_up: 45m\n")
+    config_file.symlink_to(real)
+    result = run("check", timeout=HANG)
+    assert result.returncode == 0, result.stderr
+    assert f"config: {config_file}: ok" in result.stdout
+
+
+def test_a_huge_sparse_file_is_refused_by_its_size(config_file):
+    with open(config_file, "wb") as out:
+        out.truncate(100 << 30)  # 100 GiB that take no disk space
+    assert (
+        refused("check")
+        == f"{config_file}: the file is 100 GiB, over the limit of 1 MiB; is it the right file?"
+    )
+    config_file.unlink()
+    pack = config_file.parent / "big.yaml"
+    with open(pack, "wb") as out:
+        out.truncate(33 << 20)
+    config_file.write_text("content:\n  packs: [big.yaml]\n")
+    assert refused("check") == f"{pack}: the file is 33 MiB, over the limit of 32 MiB; is it the right file?"
+
+
+def test_a_damaged_or_planted_pack_cache_is_ignored(home, config_file):
+    """The JSON cache is read like any other file: a pipe or a device there is a cache miss."""
+    assert run("list", timeout=HANG).returncode == 0
+    caches = sorted((home / "cache" / "kindnudge").glob("pack-*.json"))
+    assert caches
+    os.unlink(caches[0])
+    os.mkfifo(caches[0])
+    caches[1].unlink()
+    caches[1].symlink_to("/dev/zero")
+    result = run("list", timeout=HANG)
+    assert result.returncode == 0, result.stderr
+    assert "redirection" in result.stdout
+
+
+def test_config_edit_refuses_a_pipe_instead_of_hanging(config_file):
+    os.mkfifo(config_file)
+    result = subprocess.run(
+        [sys.executable, "-m", "kindnudge", "config", "edit"], capture_output=True, text=True, timeout=HANG,
+        env={**os.environ, "EDITOR": "true"}, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f"kindnudge: {config_file}: this is a named pipe, not a file; give the path of a .yaml file\n"
+    )
+
+
+def test_a_pack_of_10000_messages_still_loads(config_file):
+    pack = config_file.parent / "many.yaml"
+    rows = (
+        f"  - id: many-{i}\n    kind: {('reframe', 'self-care')[i % 2]}\n    text: Number {i}.\n"
+        for i in range(10_000)
+    )
+    pack.write_text("messages:\n" + "".join(rows))
+    config_file.write_text("content:\n  packs: [many.yaml]\n")
+    result = run("check", timeout=HANG)
+    assert result.returncode == 0, result.stderr
+    assert "messages: 5028 reframe, 5018 self-care" in result.stdout
