@@ -7,6 +7,7 @@ line and column when there is one), never hang, never fill the memory.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -119,3 +120,41 @@ def test_a_pack_of_10000_messages_still_loads(config_file):
     result = run("check", timeout=HANG)
     assert result.returncode == 0, result.stderr
     assert "messages: 5028 reframe, 5018 self-care" in result.stdout
+
+
+def test_a_billion_laughs_in_my_messages_is_refused_before_add_expands_it(config_file):
+    """Nine aliases of nine aliases...: a few lines that stand for 387 million values."""
+    lines = [
+        "messages:",
+        "  - {id: mine, kind: reframe, text: Hello}",
+        "description:",
+        "  - &a [x,x,x,x,x,x,x,x,x]",
+    ]
+    lines += [f"  - &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+    path = own_messages(config_file)
+    path.write_text("\n".join(lines) + "\n")
+    repeated = (
+        "the aliases (*name) in this file repeat more than 10,000 values in all; write the values out instead"
+    )
+    assert refused("check") == f"{path}:8:5: {repeated}"
+    assert refused("add", "A new one", "--kind", "reframe") == f"{path}:8:5: {repeated}"
+
+
+def test_aliases_and_merge_keys_of_ordinary_size_still_work(config_file):
+    config_file.write_text(
+        "schedule:\n"
+        "  - &morning {name: morning, at: '08:30', kind: reframe}\n"
+        "  - <<: *morning\n"
+        "    name: evening\n"
+        "    at: '20:00'\n"
+    )
+    result = run("next", "-n", "2", "--json", timeout=HANG)
+    assert result.returncode == 0, result.stderr
+    assert {entry["rule"] for entry in json.loads(result.stdout)} == {"morning", "evening"}
+
+
+def test_deep_nesting_is_refused_at_its_place(config_file):
+    config_file.write_text("schedule: " + "[" * 200 + "]" * 200 + "\n")
+    assert refused("check") == (
+        f"{config_file}:1:42: this is nested more than 32 levels deep; no kindnudge file needs that many"
+    )
