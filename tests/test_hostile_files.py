@@ -158,3 +158,56 @@ def test_deep_nesting_is_refused_at_its_place(config_file):
     assert refused("check") == (
         f"{config_file}:1:42: this is nested more than 32 levels deep; no kindnudge file needs that many"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ('"You are\\0 enough"', "3:11", "text has a control character (U+0000) at character 8"),
+        ('"\\e[5mYou are enough"', "3:11", "text has a control character (U+001B) at character 1"),
+        ('"\\u200b\\u2060\\ufeff\\u3164 "', "3:11", "text is made only of invisible characters"),
+    ],
+)
+def test_text_a_notification_cannot_show_is_refused_at_check(config_file, text, where, words):
+    path = own_messages(config_file)
+    path.write_text(f"messages:\n  - {{id: mine, kind: reframe,\n    text: {text}}}\n")
+    assert refused("check").startswith(f"{path}:{where}: {words}")
+
+
+@pytest.mark.parametrize(
+    ("id_", "words"),
+    [
+        ('"mine\\n"', r"id 'mine\n' is not usable"),
+        ("true", "an id is a word, got true (a yes/no value)"),
+    ],
+)
+def test_an_id_must_be_a_word_without_a_trailing_newline(config_file, id_, words):
+    path = own_messages(config_file)
+    path.write_text(f"messages:\n  - {{id: {id_}, kind: reframe, text: You are enough}}\n")
+    assert refused("check").startswith(f"{path}:2:10: {words}")
+
+
+def test_a_title_with_a_control_character_is_refused_at_check(config_file):
+    config_file.write_text('notification:\n  title: "Be\\x07 kind"\n')
+    assert refused("check") == (
+        f"{config_file}:2:10: the title has a control character (U+0007) at character 3,"
+        " which a notification cannot show; remove it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("You are\x1b[31m enough", "the message has a control character (U+001B) at character 8"),
+        ("\u200b\u2060", "the message is made only of invisible characters"),
+    ],
+)
+def test_add_checks_text_as_a_pack_does(config_file, text, words):
+    assert refused("add", text, "--kind", "reframe").startswith(words)
+    assert not own_messages(config_file).exists()
+
+
+def test_add_folds_lines_into_one_paragraph(config_file):
+    result = run("add", "You are\nallowed\tto rest.", "--kind", "reframe", timeout=HANG)
+    assert result.returncode == 0, result.stderr
+    assert "You are allowed to rest." in run("list").stdout

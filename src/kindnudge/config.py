@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kindnudge import yamlfile
 from kindnudge.errors import ConfigError, Location
-from kindnudge.library import KINDS
+from kindnudge.library import KINDS, showable
 from kindnudge.schedule import EMBEDDED, Rule, parse_rules
 from kindnudge.schedule import parse_kinds as schedule_kinds
 from kindnudge.timetext import parse_duration
@@ -148,10 +148,7 @@ def parse_titles(value: Any, where: Location, _base: Path) -> dict[str, str]:
 
 
 def _title(value: Any, where: Location) -> str:
-    title = _text(value, where, "a title in words")
-    if len(title) > 64:
-        raise ConfigError(f"the title is {len(title)} characters; keep it to 64 or fewer", where)
-    return title
+    return showable(value, where, "the title", 64)  # checked like a message's text
 
 
 def _choice(choices: tuple[str, ...], what: str) -> Parser:

@@ -19,7 +19,16 @@ from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
 
 KINDS = ("reframe", "self-care")
 MAX_TEXT = 200
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # with fullmatch: no trailing newline slips in
+# C0 and C1 controls but tab, newline and CR (folded into spaces), and lone surrogates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Whitespace and the characters that take no room on screen: soft hyphen,
+# joiners, zero-width spaces, direction marks, BOM, variation selectors, tags,
+# and the "filler" letters that draw nothing.
+_INVISIBLE = re.compile(
+    r"[\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]*"
+)
 _PACK_KEYS = ("messages", "title", "description", "source")
 _MESSAGE_KEYS = ("id", "kind", "text", "section")
 
@@ -42,6 +51,38 @@ class Library(NamedTuple):
 
     def get(self, message_id: str) -> Message | None:
         return next((m for m in self.messages if m.id == message_id), None)
+
+
+def showable(value: Any, where: Location | None, what: str, limit: int = MAX_TEXT) -> str:
+    """`value` as the one paragraph a notification shows, or a ConfigError.
+
+    Line breaks and runs of spaces fold into one space, so a `text: |` block
+    reads as it would on paper. Any other control character is refused: the
+    desktop rejects or garbles it (a NUL fails every delivery, so the message
+    would keep coming back). Text of nothing but invisible characters is empty.
+    """
+    if not isinstance(value, str):
+        raise ConfigError(f"{what} must be words, got {describe(value)}", where)
+    bad = _CONTROL.search(value)
+    if bad:
+        raise ConfigError(
+            f"{what} has a control character (U+{ord(bad.group()):04X}) at character {bad.start() + 1},"
+            " which a notification cannot show; remove it",
+            where,
+        )
+    text = " ".join(value.split())
+    if not text:
+        raise ConfigError(f"{what} is empty; write some words", where)
+    if _INVISIBLE.fullmatch(text):
+        raise ConfigError(
+            f"{what} is made only of invisible characters (such as zero-width spaces); write some words",
+            where,
+        )
+    if len(text) > limit:
+        raise ConfigError(
+            f"{what} is {len(text)} characters; keep it to {limit} or fewer so it fits a notification", where
+        )
+    return text
 
 
 def load_pack(
@@ -86,30 +127,34 @@ def _message(item: Any, where: Location, path: Path, require_section: bool) -> M
     for key in ("id", "kind", "text") + (("section",) if require_section else ()):
         if key not in item:
             raise ConfigError(f"this message has no '{key}'; add one", item.where)
-    message_id, kind, text = item["id"], item["kind"], item["text"]
-    section = item.get("section")
-    if not isinstance(message_id, (str, int)) or not _ID.match(str(message_id)):
-        raise ConfigError(
-            f"id {describe(message_id)} is not usable; use letters, digits, '-', '_' or '.'"
-            " (at most 64), e.g. 'write-the-letter'",
-            item.at("id"),
-        )
+    kind, section = item["kind"], item.get("section")
+    message_id = _message_id(item["id"], item.at("id"))
     if kind not in KINDS:
         raise ConfigError(f"unknown kind {describe(kind)}; write one of: {', '.join(KINDS)}", item.at("kind"))
-    if not isinstance(text, str) or not text.strip():
-        raise ConfigError(f"text must be words, got {describe(text)}", item.at("text"))
-    text = " ".join(text.split())
-    if len(text) > MAX_TEXT:
+    text = showable(item["text"], item.at("text"), "text")
+    if section is not None:
+        section = showable(section, item.at("section"), "section")
+    return Message(message_id, kind, text, section, path.stem)
+
+
+def _message_id(value: Any, where: Location) -> str:
+    """An id as text. A whole number such as `id: 12` is read as "12", as
+    numbered lists are natural to write; yes/no values and fractions are
+    refused rather than turned into "True" or "1.5"."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ConfigError(f'an id is a word, got {describe(value)}; put it in quotes, e.g. id: "my-1"', where)
+    if not _ID.fullmatch(value):
         raise ConfigError(
-            f"text is {len(text)} characters; keep it to {MAX_TEXT} or fewer so it fits a notification",
-            item.at("text"),
+            f"id {describe(value)} is not usable; use letters, digits, '-', '_' or '.'"
+            " (at most 64), e.g. 'write-the-letter'",
+            where,
         )
-    if section is not None and not (isinstance(section, str) and section.strip()):
-        raise ConfigError(f"section must be a heading's words, got {describe(section)}", item.at("section"))
-    return Message(str(message_id), kind, text, section, path.stem)
+    return value
 
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: text checked for control and invisible characters
 
 
 def _cache_key(path: Path, require_section: bool) -> list | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kindnudge import yamlfile
 from kindnudge.errors import UsageError
-from kindnudge.library import MAX_TEXT, Library, Message
+from kindnudge.library import Library, Message, showable
 from kindnudge.paths import replace_atomically
 from kindnudge.yamlfile import plain
 
@@ -51,11 +51,7 @@ def _new_id(text: str, taken: set[str]) -> str:
 
 
 def add(path: Path, text: str, kind: str, library: Library) -> Message:
-    text = " ".join(text.split())
-    if not text:
-        raise UsageError('the message is empty; write it in quotes, e.g. kindnudge add "You are enough"')
-    if len(text) > MAX_TEXT:
-        raise UsageError(f"the message is {len(text)} characters; keep it to {MAX_TEXT} or fewer")
+    text = showable(text, None, "the message")  # the same checks as a pack's text
     same = next((m for m in library.messages if m.text.casefold() == text.casefold()), None)
     if same:
         raise UsageError(f"that message is already there, as '{same.id}'")

@@ -136,7 +136,7 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"'{value}'"
+        return quoted(value)
     if isinstance(value, list):
         return "a list"
     return "a mapping of keys"
@@ -148,7 +148,15 @@ def unknown_key(key: Any, known: Sequence[str], where: Location, what: str) -> C
 
     close = difflib.get_close_matches(str(key), known, n=1)
     hint = f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(known)
-    return ConfigError(f"unknown {what} '{key}'; {hint}", where)
+    return ConfigError(f"unknown {what} {quoted(str(key))}; {hint}", where)
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """Text from a file, quoted for a one-line message: shortened, with line
+    breaks and other invisible characters written as escapes."""
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"'{text}'" if text.isprintable() else repr(text)
 
 
 def check_keys(mapping: MarkedDict, known: Sequence[str], what: str) -> None:
