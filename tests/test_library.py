@@ -36,7 +36,16 @@ def test_own_pack_joins_the_built_in_ones(tmp_path):
     [
         (("id: mine-2", "id: mine-1"), "6:9", "duplicate id 'mine-1' (first at {pack}:3:9)"),
         (("kind: self-care", "kind: selfcare"), "7:11", "unknown kind 'selfcare'; write one of"),
-        (("text: Make", "text: ''  # Make"), "9:11", "text must be words"),
+        (("text: Make", "text: ''  # Make"), "9:11", "text is empty; write some words"),
+        (("text: Make", "text: 5  # Make"), "9:11", "text must be words, got the number 5"),
+        (("text: Make", 'text: "Make\\0 tea"  # Make'), "9:11", "control character (U+0000) at character 5"),
+        (("text: Make", 'text: "\\e[31mMake"  # Make'), "9:11", "control character (U+001B) at character 1"),
+        (("text: Make", 'text: "\\u200b\\u2060\\ufeff \\t"  # Make'), "9:11", "made only of invisible"),
+        (("section: Conclusion", "section: " + "so " * 70), "8:14", "section is 209 characters"),
+        (("section: Conclusion", 'section: "Con\\x07"'), "8:14", "section has a control character (U+0007)"),
+        (("id: mine-1", 'id: "mine-1\\n"'), "3:9", r"id 'mine-1\n' is not usable"),
+        (("id: mine-1", "id: true"), "3:9", "an id is a word, got true (a yes/no value); put it in quotes"),
+        (("id: mine-1", "id: 1.5"), "3:9", "an id is a word, got the number 1.5"),
         (("text: Make", "text: " + "so " * 70 + "Make"), "9:11", "keep it to 200 or fewer"),
         (("    section:", "    sektion:"), "8:5", "unknown message key 'sektion'; did you mean 'section'?"),
         (("id: mine-1", "id: 'my first'"), "3:9", "is not usable; use letters, digits"),
@@ -108,3 +117,13 @@ def test_a_duplicate_found_through_the_cache_still_names_its_line(tmp_path):
     second.write_text(GOOD.replace("mine-2", "other"))
     with pytest.raises(ConfigError, match=rf"b.yaml:3:9: duplicate id 'mine-1' \(first at {first}:3:9\)"):
         load_all(paths.builtin_packs_dir(), [(first, None), (second, None)], cache)
+
+
+def test_a_text_block_folds_into_one_paragraph_and_a_whole_number_id_is_its_digits(tmp_path):
+    """A notification is one paragraph: `text: |` lines join with a space."""
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(GOOD.replace("id: mine-1", "id: 12").replace(
+        "text: You are allowed to take up space.", "text: |\n      You are allowed\n      to take up space.\n"
+    ))  # fmt: skip
+    mine = load_all(paths.builtin_packs_dir(), [(pack, None)]).get("12")
+    assert mine.text == "You are allowed to take up space."

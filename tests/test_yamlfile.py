@@ -44,6 +44,9 @@ def test_positions_are_one_based_line_and_column():
         ("a: 1\nb: [1,\n", "c.yaml:3:1", "not valid YAML"),
         ("a: 1\na: 2\n", "c.yaml:2:1", "'a' appears twice"),
         ("a: !custom x\n", "c.yaml:1:4", "!custom is not allowed"),
+        ("a: &x [1, *x]\n", "c.yaml:1:4", "an alias (*name) here is inside its own anchor"),
+        ("b: &b {k: 1}\na: {<<: *b, j: 1, j: 2}\n", "c.yaml:2:19", "'j' appears twice"),
+        ('"a\\nb": 1\n"a\\nb": 2\n', "c.yaml:2:1", r"'a\nb' appears twice"),
     ],
 )
 def test_bad_yaml_is_located(text, where, words):
@@ -51,6 +54,11 @@ def test_bad_yaml_is_located(text, where, words):
         yamlfile.parse(text, "c.yaml")
     assert str(error.value).startswith(where + ": ")
     assert words in str(error.value)
+
+
+def test_a_merge_key_brings_defaults_that_own_keys_override():
+    text = "base: &base {at: '09:00', kind: reframe}\nrule: {<<: *base, kind: self-care, name: r}\n"
+    assert yamlfile.parse(text, "c.yaml")["rule"] == {"at": "09:00", "kind": "self-care", "name": "r"}
 
 
 def test_unreadable_file_is_one_clear_line(tmp_path):

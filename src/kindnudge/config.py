@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kindnudge import yamlfile
 from kindnudge.errors import ConfigError, Location
-from kindnudge.library import KINDS
+from kindnudge.library import KINDS, showable
 from kindnudge.schedule import EMBEDDED, Rule, parse_rules
 from kindnudge.schedule import parse_kinds as schedule_kinds
 from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, duration, items
@@ -154,10 +154,7 @@ def parse_titles(value: Any, where: Location, _base: Path) -> dict[str, str]:
 
 
 def _title(value: Any, where: Location) -> str:
-    title = _text(value, where, "a title in words")
-    if len(title) > 64:
-        raise ConfigError(f"the title is {len(title)} characters; keep it to 64 or fewer", where)
-    return title
+    return showable(value, where, "the title", 64)  # checked like a message's text
 
 
 def _choice(choices: tuple[str, ...], what: str) -> Parser:
@@ -291,10 +288,11 @@ _TOP_KEYS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
 
 
 def load_config(path: Path, required: bool) -> Config:
-    """Read `path`; a missing optional file means the built-in defaults."""
-    if not required and not path.exists():
+    """Read `path`; a missing optional file means the built-in defaults (but
+    a symbolic link to nowhere is an error: the user meant a file to be there)."""
+    if not required and not yamlfile.exists(path):
         return _build({}, EMBEDDED, None, Path.cwd())
-    data = yamlfile.read(path)
+    data = yamlfile.read(path, yamlfile.MAX_CONFIG_BYTES)
     if data is None:
         data = MarkedDict()
         data.where, data.key_where, data.value_where = Location(path, 1, 1), {}, {}

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kindnudge import yamlfile
 from kindnudge.errors import ConfigError, KindnudgeError, Stopped, UsageError, machine_error
 from kindnudge.paths import real_file, replace_atomically
 
@@ -89,7 +90,10 @@ def _put_back(path: Path, before: bytes | None) -> str:
     """The file as it was before editing; anything written instead is kept beside it."""
     from kindnudge.configfile import render
 
-    attempt = _strip_problem(_read(path) or b"")
+    try:
+        attempt = _strip_problem(_read(path) or b"")
+    except KindnudgeError:  # what is there now can't be read back (a pipe, too big): nothing to keep
+        attempt = before
     if attempt in (before, render({}).encode("utf-8")):
         kept = None
     else:
@@ -112,13 +116,11 @@ def _strip_problem(text: bytes) -> bytes:
 
 
 def _read(path: Path) -> bytes | None:
-    """The file's bytes, exactly: an editor may save what isn't UTF-8, and the check says so."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
+    """The file's bytes, exactly (an editor may save what isn't UTF-8, and the check
+    says so), read safely: a pipe, a device or a broken link there is refused."""
+    if not yamlfile.exists(path):
         return None
-    except OSError as exc:
-        raise machine_error(exc, path, "read your config") from None
+    return yamlfile.read_bytes(path, yamlfile.MAX_CONFIG_BYTES)
 
 
 def _write(path: Path, content: bytes) -> None:

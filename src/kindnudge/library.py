@@ -14,12 +14,21 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kindnudge import yamlfile
-from kindnudge.errors import ConfigError, Location
+from kindnudge.errors import ConfigError, KindnudgeError, Location
 from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
 
 KINDS = ("reframe", "self-care")
 MAX_TEXT = 200
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # with fullmatch: no trailing newline slips in
+# C0 and C1 controls but tab, newline and CR (folded into spaces), and lone surrogates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Whitespace and the characters that take no room on screen: soft hyphen,
+# joiners, zero-width spaces, direction marks, BOM, variation selectors, tags,
+# and the "filler" letters that draw nothing.
+_INVISIBLE = re.compile(
+    r"[\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]*"
+)
 _PACK_KEYS = ("messages", "title", "description", "source")
 _MESSAGE_KEYS = ("id", "kind", "text", "section")
 
@@ -44,6 +53,38 @@ class Library(NamedTuple):
         return next((m for m in self.messages if m.id == message_id), None)
 
 
+def showable(value: Any, where: Location | None, what: str, limit: int = MAX_TEXT) -> str:
+    """`value` as the one paragraph a notification shows, or a ConfigError.
+
+    Line breaks and runs of spaces fold into one space, so a `text: |` block
+    reads as it would on paper. Any other control character is refused: the
+    desktop rejects or garbles it (a NUL fails every delivery, so the message
+    would keep coming back). Text of nothing but invisible characters is empty.
+    """
+    if not isinstance(value, str):
+        raise ConfigError(f"{what} must be words, got {describe(value)}", where)
+    bad = _CONTROL.search(value)
+    if bad:
+        raise ConfigError(
+            f"{what} has a control character (U+{ord(bad.group()):04X}) at character {bad.start() + 1},"
+            " which a notification cannot show; remove it",
+            where,
+        )
+    text = " ".join(value.split())
+    if not text:
+        raise ConfigError(f"{what} is empty; write some words", where)
+    if _INVISIBLE.fullmatch(text):
+        raise ConfigError(
+            f"{what} is made only of invisible characters (such as zero-width spaces); write some words",
+            where,
+        )
+    if len(text) > limit:
+        raise ConfigError(
+            f"{what} is {len(text)} characters; keep it to {limit} or fewer so it fits a notification", where
+        )
+    return text
+
+
 def load_pack(
     path: Path, require_section: bool = False, cache: Path | None = None
 ) -> list[tuple[Message, Location]]:
@@ -52,13 +93,13 @@ def load_pack(
     A pack that was checked before and hasn't changed since (same size and
     modification time) is read from `cache`, as JSON, without parsing YAML.
     """
-    if cache:
-        key = _cache_key(path, require_section)
+    key = _cache_key(path, require_section) if cache else None
+    if cache and key:
         cached = _from_cache(cache, key, path)
         if cached is not None:
             return cached
     messages = _parse_pack(path, require_section)
-    if cache:
+    if cache and key:
         _to_cache(cache, key, messages)
     return messages
 
@@ -98,36 +139,49 @@ def _message(item: Any, where: Location, path: Path, require_section: bool) -> M
     for key in ("id", "kind", "text") + (("section",) if require_section else ()):
         if key not in item:
             raise ConfigError(f"this message has no '{key}'; add one", item.where)
-    message_id, kind, text = item["id"], item["kind"], item["text"]
-    section = item.get("section")
-    if not isinstance(message_id, (str, int)) or not _ID.match(str(message_id)):
-        raise ConfigError(
-            f"id {describe(message_id)} is not usable; use letters, digits, '-', '_' or '.'"
-            " (at most 64), e.g. 'write-the-letter'",
-            item.at("id"),
-        )
+    kind, section = item["kind"], item.get("section")
+    message_id = _message_id(item["id"], item.at("id"))
     if kind not in KINDS:
         raise ConfigError(f"unknown kind {describe(kind)}; write one of: {', '.join(KINDS)}", item.at("kind"))
-    if not isinstance(text, str) or not text.strip():
-        raise ConfigError(f"text must be words, got {describe(text)}", item.at("text"))
-    text = " ".join(text.split())
-    if len(text) > MAX_TEXT:
+    text = showable(item["text"], item.at("text"), "text")
+    if section is not None:
+        section = showable(section, item.at("section"), "section")
+    return Message(message_id, kind, text, section, path.stem)
+
+
+def _message_id(value: Any, where: Location) -> str:
+    """An id as text. A whole number such as `id: 12` is read as "12", as
+    numbered lists are natural to write; yes/no values and fractions are
+    refused rather than turned into "True" or "1.5"."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ConfigError(f'an id is a word, got {describe(value)}; put it in quotes, e.g. id: "my-1"', where)
+    if not _ID.fullmatch(value):
         raise ConfigError(
-            f"text is {len(text)} characters; keep it to {MAX_TEXT} or fewer so it fits a notification",
-            item.at("text"),
+            f"id {describe(value)} is not usable; use letters, digits, '-', '_' or '.'"
+            " (at most 64), e.g. 'write-the-letter'",
+            where,
         )
-    if section is not None and not (isinstance(section, str) and section.strip()):
-        raise ConfigError(f"section must be a heading's words, got {describe(section)}", item.at("section"))
-    return Message(str(message_id), kind, text, section, path.stem)
+    return value
 
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: text checked for control and invisible characters
 
 
-def _cache_key(path: Path, require_section: bool) -> list:
+def _cache_key(path: Path, require_section: bool) -> list | None:
+    """What the cache must match; None when `path` is no regular file (the
+    reader then says what is wrong with it)."""
+    import stat
+
     from kindnudge import __version__
 
-    info = path.stat()
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
     return [str(path.resolve()), info.st_size, info.st_mtime_ns, require_section, __version__, _CACHE_FORMAT]
 
 
@@ -138,18 +192,20 @@ def _cache_file(cache: Path, key: list) -> Path:
 
 
 def _from_cache(cache: Path, key: list, path: Path) -> list[tuple[Message, Location]] | None:
+    """The cached messages, or None if the cache is missing, stale or damaged;
+    read like any file (regular, size-capped), since anything may be there."""
     import json
 
     try:
-        data = json.loads(_cache_file(cache, key).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(yamlfile.read_text(_cache_file(cache, key), 2 * yamlfile.MAX_PACK_BYTES))
+        if data["key"] != key:
+            return None
+        return [
+            (Message(i, k, t, s, path.stem), Location(path, line, col))
+            for i, k, t, s, line, col in data["messages"]
+        ]
+    except (KindnudgeError, ValueError, TypeError, KeyError):
         return None
-    if data.get("key") != key:
-        return None
-    return [
-        (Message(i, k, t, s, path.stem), Location(path, line, col))
-        for i, k, t, s, line, col in data["messages"]
-    ]
 
 
 def _to_cache(cache: Path, key: list, messages: list[tuple[Message, Location]]) -> None:
@@ -209,7 +265,7 @@ def load_all(
     """Built-in packs (which must cite the article) plus the user's own."""
     user = list(user_packs)
     for path, where in user:
-        if not path.is_file():
+        if not yamlfile.exists(path):  # anything else there, the reader says what is wrong
             raise ConfigError(
                 f"pack file {path} was not found; fix the path or remove it from content.packs", where
             )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kindnudge import yamlfile
 from kindnudge.errors import ConfigError, Location, UsageError, machine_error
-from kindnudge.library import MAX_TEXT, Library, Message
+from kindnudge.library import Library, Message, showable
 from kindnudge.paths import real_file, replace_atomically
 from kindnudge.yamlfile import plain
 
@@ -46,11 +46,7 @@ def add(path: Path, text: str, kind: str, library: Library) -> tuple[Message, Pa
     """The message added, and where the file's old text was kept if it had to be written afresh."""
     from kindnudge import yamledit
 
-    text = " ".join(text.split())
-    if not text:
-        raise UsageError('the message is empty; write it in quotes, e.g. kindnudge add "You are enough"')
-    if len(text) > MAX_TEXT:
-        raise UsageError(f"the message is {len(text)} characters; keep it to {MAX_TEXT} or fewer")
+    text = showable(text, None, "the message")  # the same checks as a pack's text
     same = next((m for m in library.messages if m.text.casefold() == text.casefold()), None)
     if same:
         raise UsageError(f"that message is already there, as '{same.id}'")
@@ -94,13 +90,10 @@ def _real(path: Path) -> Path:
 
 def _read(path: Path) -> tuple[str, Any]:
     """The file's text and what it says; a file not there yet is our header and nothing."""
-    if not path.exists():
+    if not yamlfile.exists(path):
         return _HEADER, None
-    data = yamlfile.read(path)  # refuses what isn't a readable YAML file, with file:line:col
-    try:
-        return path.read_bytes().decode("utf-8"), data  # as it is: line endings too
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read it again: {exc}", Location(path)) from None
+    text = yamlfile.read_text(path)  # refuses a pipe, a device, a broken link; line endings kept
+    return text, yamlfile.parse(text, path)
 
 
 def _messages(data: Any) -> list:

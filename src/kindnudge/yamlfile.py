@@ -8,37 +8,17 @@ lives in yamlloader.py.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Sequence
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
-from kindnudge.errors import ConfigError, Location
+from kindnudge.errors import ConfigError, KindnudgeError, Location, machine_error
+from kindnudge.marked import MarkedDict, MarkedList
 from kindnudge.timetext import TooLong, format_duration, parse_duration, parse_time_of_day
-
-
-class MarkedDict(dict):
-    """A mapping plus the position of itself, each key and each value."""
-
-    where: Location
-    key_where: dict[Any, Location]
-    value_where: dict[Any, Location]
-
-    def at(self, key: Any) -> Location:
-        return self.value_where.get(key, self.where)
-
-    def key_at(self, key: Any) -> Location:
-        return self.key_where.get(key, self.where)
-
-
-class MarkedList(list):
-    """A sequence plus the position of itself and each item."""
-
-    where: Location
-    item_where: list[Location]
-
-    def at(self, index: int) -> Location:
-        return self.item_where[index] if index < len(self.item_where) else self.where
 
 
 def parse(text: str, source: Path | str) -> Any:
@@ -52,21 +32,104 @@ def parse(text: str, source: Path | str) -> Any:
     return load(text, source)
 
 
-def read(path: Path) -> Any:
-    """Read and parse a file, turning OS and encoding errors into one line."""
+MAX_CONFIG_BYTES = 1 << 20
+MAX_PACK_BYTES = 32 << 20  # ample: 100,000 messages take about 9.5 MB
+
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def exists(path: Path) -> bool:
+    """Whether anything is at `path`. A symbolic link to nowhere counts: it is a
+    mistake to report, not a missing file to quietly replace with defaults."""
+    return os.path.lexists(path)
+
+
+def read_bytes(path: Path, limit: int = MAX_PACK_BYTES) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them.
+
+    The one way kindnudge reads a file a person (or a prankster) may have put
+    anything at: a named pipe would block the open for ever, /dev/zero never
+    ends, a sparse file can claim terabytes. So it stats first and opens only a
+    regular file (a symbolic link to one is fine), opens without blocking in
+    case the file was swapped in between, checks the open file again, and
+    reads at most `limit` bytes. Every refusal is one located ConfigError.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("no such file; check the path", Location(path)) from None
-    except IsADirectoryError:
-        raise ConfigError("this is a folder; give the path of a .yaml file", Location(path)) from None
+        _check_regular(os.stat(path), path, limit)
+        with os.fdopen(os.open(path, _OPEN_FLAGS), "rb") as stream:
+            _check_regular(os.fstat(stream.fileno()), path, limit)
+            data = stream.read(limit + 1)
+    except OSError as exc:
+        raise _unreadable(exc, path) from None
+    if len(data) > limit:
+        raise _too_big(len(data), limit, path)
+    return data
+
+
+def read_text(path: Path, limit: int = MAX_PACK_BYTES) -> str:
+    """`read_bytes` as UTF-8 text."""
+    try:
+        return read_bytes(path, limit).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", Location(path)
         ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", Location(path)) from None
-    return parse(text, path)
+
+
+def read(path: Path, limit: int = MAX_PACK_BYTES) -> Any:
+    """Read (safely, see read_text) and parse a YAML file."""
+    return parse(read_text(path, limit), path)
+
+
+def _check_regular(info: os.stat_result, path: Path, limit: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        kind = (
+            "a folder" if stat.S_ISDIR(info.st_mode)
+            else "a named pipe" if stat.S_ISFIFO(info.st_mode)
+            else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "a socket" if stat.S_ISSOCK(info.st_mode)
+            else "something special"
+        )  # fmt: skip
+        subject = f"a symbolic link to {os.readlink(path)}, which is" if os.path.islink(path) else "this is"
+        raise ConfigError(f"{subject} {kind}, not a file; give the path of a .yaml file", Location(path))
+    if info.st_size > limit:
+        raise _too_big(info.st_size, limit, path)
+
+
+def _too_big(size: int, limit: int, path: Path) -> ConfigError:
+    return ConfigError(
+        f"the file is {_bytes(size)}, over the limit of {_bytes(limit)}; is it the right file?",
+        Location(path),
+    )
+
+
+def _bytes(size: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
+
+
+def _unreadable(exc: OSError, path: Path) -> KindnudgeError:
+    """An OSError from opening a user's file: exit 2 when the file is the problem."""
+    if isinstance(exc, FileNotFoundError) and os.path.islink(path):
+        target = os.path.realpath(path)
+        message = f"a symbolic link to {target}, which does not exist; point it at a file or remove it"
+    elif isinstance(exc, FileNotFoundError):
+        message = "no such file; check the path"
+    elif exc.errno == errno.ELOOP:
+        message = "a symbolic link that leads back to itself; point it at a file or remove it"
+    elif isinstance(exc, IsADirectoryError):
+        message = "this is a folder, not a file; give the path of a .yaml file"
+    elif isinstance(exc, NotADirectoryError):
+        message = "part of this path is a file where a folder should be; check the path"
+    elif isinstance(exc, PermissionError):
+        message = "you may not read this file (permission denied); check who owns it (ls -l)"
+    else:
+        return machine_error(exc, path, "read it")
+    return ConfigError(message, Location(path))
 
 
 def describe(value: Any) -> str:
@@ -78,7 +141,7 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"'{value}'"
+        return quoted(value)
     if isinstance(value, list):
         return "a list"
     return "a mapping of keys"
@@ -90,7 +153,15 @@ def unknown_key(key: Any, known: Sequence[str], where: Location, what: str) -> C
 
     close = difflib.get_close_matches(str(key), known, n=1)
     hint = f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(known)
-    return ConfigError(f"unknown {what} '{key}'; {hint}", where)
+    return ConfigError(f"unknown {what} {quoted(str(key))}; {hint}", where)
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """Text from a file, quoted for a one-line message: shortened, with line
+    breaks and other invisible characters written as escapes."""
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"'{text}'" if text.isprintable() else repr(text)
 
 
 def check_keys(mapping: MarkedDict, known: Sequence[str], what: str) -> None:

@@ -7,6 +7,15 @@ times and words, not base-60 numbers or yes/no flags:
 - only `true`/`false` are booleans, so `no`, `on` and `off` stay words.
 
 Tags such as `!!python/object` are refused.
+
+Aliases (`*name`) stay usable, merge keys (`<<: *defaults`) included, but all
+the aliases of one file together may stand for at most MAX_REPEATED values,
+counted as if written out. An alias costs nothing while loading (it shares the
+anchored object), but anything that later walks the data as a tree, such as
+writing `my-messages.yaml` back, pays for every repeat: a "billion laughs" file
+of a few lines, nine aliases of nine aliases of..., would need gigabytes. Real
+files repeat a few small mappings. Nesting is capped at MAX_DEPTH levels
+(kindnudge's files need four), so no file can exhaust Python's stack.
 """
 
 from __future__ import annotations
@@ -18,9 +27,11 @@ from typing import Any
 import yaml
 
 from kindnudge.errors import ConfigError, Location
-from kindnudge.yamlfile import MarkedDict, MarkedList
+from kindnudge.marked import MarkedDict, MarkedList
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_REPEATED = 10_000
+MAX_DEPTH = 32
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]
@@ -31,10 +42,50 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str, path: Path | str) -> None:
         super().__init__(stream)
         self.source = path
+        self.depth = 0
+        self.repeated = 0  # values that aliases stand for, counted as if written out
+        self.sizes: dict[yaml.Node, int] = {}
 
     def location(self, node: yaml.Node) -> Location:
         mark = node.start_mark
         return Location(self.source, mark.line + 1, mark.column + 1)
+
+    def size(self, node: yaml.Node) -> int:
+        """How many values `node` stands for, written out: itself and all inside."""
+        if isinstance(node, yaml.ScalarNode):
+            return 1
+        if node not in self.sizes:
+            inner = (
+                [part for pair in node.value for part in pair]
+                if isinstance(node, yaml.MappingNode)
+                else node.value
+            )
+            self.sizes[node] = 1 + sum(map(self.size, inner))
+        return self.sizes[node]
+
+    def children(self, node: yaml.Node, nodes: list[yaml.Node]) -> list[Any]:
+        """Build the values inside `node`, keeping count of depth and repeats."""
+        if self.depth >= MAX_DEPTH:
+            raise ConfigError(
+                f"this is nested more than {MAX_DEPTH} levels deep; no kindnudge file needs that many",
+                self.location(node),
+            )
+        self.depth += 1
+        built, done, construct = [], self.constructed_objects, self.construct_object
+        for child in nodes:
+            if child in done:  # an alias: the node was built before
+                built.append(done[child])
+                self.repeated += self.size(child)
+                if self.repeated > MAX_REPEATED:
+                    raise ConfigError(
+                        f"the aliases (*name) in this file repeat more than {MAX_REPEATED:,} values"
+                        " in all; write the values out instead",
+                        self.location(node),
+                    )
+            else:
+                built.append(construct(child, deep=True))
+        self.depth -= 1
+        return built
 
 
 def _resolve(tag: str, pattern: str, first: str) -> None:
@@ -63,28 +114,39 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> MarkedDict:
-    loader.flatten_mapping(node)
+    own = node.value
+    loader.flatten_mapping(node)  # drops `<<` pairs from `own` in place, puts merged pairs first
+    merged = len(node.value) - len(own)
+    built = loader.children(node, [part for pair in node.value for part in pair])
     result = MarkedDict()
     result.where = loader.location(node)
     result.key_where, result.value_where = {}, {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+    inherited = set()  # keys that came from `<<: *name`: the mapping's own keys override them
+    for index, ((key_node, value_node), key, value) in enumerate(
+        zip(node.value, built[::2], built[1::2], strict=True)
+    ):
         if not isinstance(key, (str, int, float, bool)) and key is not None:
             raise ConfigError("a key must be a plain word", loader.location(key_node))
-        if key in result:
+        if index < merged:
+            if key in result:  # merged twice: the first merged mapping wins
+                continue
+            inherited.add(key)
+        elif key in inherited:
+            inherited.discard(key)
+        elif key in result:
             raise ConfigError(
-                f"'{key}' appears twice in the same mapping (first at line "
+                f"{key!r} appears twice in the same mapping (first at line "
                 f"{result.key_where[key].line}); keep one of them",
                 loader.location(key_node),
             )
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = value
         result.key_where[key] = loader.location(key_node)
         result.value_where[key] = loader.location(value_node)
     return result
 
 
 def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> MarkedList:
-    result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
+    result = MarkedList(loader.children(node, node.value))
     result.where = loader.location(node)
     result.item_where = [loader.location(child) for child in node.value]
     return result
@@ -118,8 +180,12 @@ def load(text: str, source: Path | str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = Location(source, mark.line + 1, mark.column + 1) if mark else Location(source)
         problem = exc.problem or exc.context or "not valid YAML"
+        if "recursive" in problem:  # PyYAML's words for an alias inside its own anchor
+            raise ConfigError("an alias (*name) here is inside its own anchor; write it out", where) from None
         raise ConfigError(f"not valid YAML: {problem}", where) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", Location(source)) from None
+    except RecursionError:  # a merge key (<<) chain deep enough to get past MAX_DEPTH
+        raise ConfigError("nested too deeply; write the values out instead", Location(source)) from None
     finally:
         loader.dispose()

@@ -31,7 +31,7 @@ def config_for(args: argparse.Namespace) -> Config:
 
 
 def load(args: argparse.Namespace) -> tuple[Config, Library]:
-    from kindnudge import ownpack
+    from kindnudge import ownpack, yamlfile
     from kindnudge.config import load_config
     from kindnudge.errors import Location
     from kindnudge.library import load_all
@@ -40,7 +40,7 @@ def load(args: argparse.Namespace) -> tuple[Config, Library]:
     config = load_config(path, required)
     packs = [(ref.path, ref.where) for ref in config.packs]
     own = ownpack.path_for(path)
-    if own.exists() and own not in [p for p, _ in packs]:
+    if yamlfile.exists(own) and own not in [p for p, _ in packs]:
         packs.append((own, Location(own)))
     return config, load_all(paths.builtin_packs_dir(), packs, paths.cache_dir())
 
