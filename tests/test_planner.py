@@ -14,7 +14,7 @@ import pytest
 from croniter import croniter
 
 from kindnudge.cron import parse_cron
-from kindnudge.planner import Plan
+from kindnudge.planner import Plan, rule_days
 from kindnudge.schedule import DAY_NAMES, RandomTimes, Rule
 
 UTC = timezone.utc
@@ -193,3 +193,33 @@ def test_weekend_days_only():
 def test_a_rule_that_never_matches_ends_the_plan():
     plan = Plan((Rule("never", BOTH, cron=parse_cron("0 9 30 feb *")),), ZoneInfo("UTC"), None)
     assert plan.upcoming(datetime(2026, 1, 1, tzinfo=UTC), 3) == []
+
+
+def test_a_rare_rule_is_never_given_up_on_beside_a_silenced_one():
+    """Each rule has its own horizon: a rule always in quiet hours does not end the others."""
+    silenced = daily("23:00", name="late")
+    leap = Rule("leap", BOTH, cron=parse_cron("0 9 29 2 *"))
+    plan = Plan((silenced, leap), ZoneInfo("Europe/Berlin"), (time(22), time(7)))
+    slots = plan.upcoming(datetime(2026, 3, 1, tzinfo=UTC), 20)
+    assert [(s.rule, s.at.year) for s in slots] == [("leap", y) for y in [*range(2028, 2100, 4), 2104, 2108]]
+
+
+def test_a_rule_always_in_quiet_hours_ends_the_plan():
+    plan = Plan((daily("23:00"),), ZoneInfo("UTC"), (time(22), time(7)))
+    assert plan.upcoming(datetime(2026, 1, 1, tzinfo=UTC), 3) == []
+
+
+def test_the_planner_visits_only_the_days_a_rule_names():
+    leap = Rule("leap", BOTH, cron=parse_cron("0 9 29 2 */3"))  # 29 February on a Sun, Wed or Sat
+    assert list(itertools.islice(rule_days(leap, date(2026, 1, 1)), 4)) == [
+        date(2032, 2, 29),
+        date(2040, 2, 29),
+        date(2048, 2, 29),
+        date(2060, 2, 29),
+    ]
+    weekends = daily("10:00", days={5, 6})
+    assert list(itertools.islice(rule_days(weekends, date(2026, 6, 1)), 3)) == [
+        date(2026, 6, 6),
+        date(2026, 6, 7),
+        date(2026, 6, 13),
+    ]

@@ -6,11 +6,14 @@ planner's job, so cron rules follow the same DST policy as every other rule.
 
 from __future__ import annotations
 
-from datetime import date, time
+from collections.abc import Iterator
+from datetime import MAXYEAR, date, time
 from typing import NamedTuple
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_LONGEST = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # days in each month, leap years included
+_CYCLE_YEARS = 400  # the Gregorian calendar, weekdays included, repeats after this
 _FIELDS = (  # name, low, high, names (numbered from low)
     ("minute", 0, 59, ()),
     ("hour", 0, 23, ()),
@@ -40,6 +43,31 @@ class CronSpec(NamedTuple):
 
     def times(self) -> list[time]:
         return [time(h, m) for h in sorted(self.hours) for m in sorted(self.minutes)]
+
+    def days_from(self, since: date) -> Iterator[date]:
+        """The matching days on or after `since`, in order, until the calendar ends.
+
+        Jumps month by month and, when the day of month must match, straight to
+        those days, so a rule for 29 February costs a few steps per leap year.
+        """
+        both_must_match = self.any_day or self.any_weekday
+        candidates = sorted(self.days) if both_must_match else range(1, 32)
+        months = sorted(self.months)
+        found = since.year
+        for year in range(since.year, MAXYEAR + 1):
+            if year > found + _CYCLE_YEARS:
+                return  # nothing in a whole cycle: nothing ever
+            for month in months:
+                if (year, month) < (since.year, since.month):
+                    continue
+                length = _month_length(year, month)
+                for number in candidates:
+                    if number > length:
+                        break
+                    day = date(year, month, number)
+                    if day >= since and self.matches(day):
+                        found = year
+                        yield day
 
 
 def parse_cron(text: str) -> CronSpec:
@@ -92,3 +120,9 @@ def _number(text: str, names: tuple[str, ...], low: int) -> int:
     if text[:3] in names and text.isalpha():
         return names.index(text[:3]) + low
     return int(text)
+
+
+def _month_length(year: int, month: int) -> int:
+    if month != 2:
+        return _LONGEST[month - 1]
+    return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
