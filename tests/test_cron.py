@@ -288,3 +288,14 @@ def test_check_refuses_what_cron_refuses_at_the_cron_string(config_file, express
 def test_more_refusals_say_what_to_write(expression, words):
     with pytest.raises(ValueError, match=re.escape(words)):
         parse_cron(expression)
+
+
+def test_an_alias_written_without_quotes_is_told_to_have_them(config_file):
+    """YAML reserves @ at the start of a value, so `cron: @daily` is not even YAML."""
+    config_file.write_text("notification:\n  backend: console\nschedule:\n  - cron: @daily # midnight\n")
+    result = run("check")
+    assert result.returncode == 2
+    where = f"kindnudge: {config_file}:4:11: "
+    assert (
+        result.stderr == where + 'not valid YAML: a value cannot start with @; put it in quotes: "@daily"\n'
+    )
