@@ -1,21 +1,19 @@
-"""The planner, with an injected clock, checked against independent oracles:
-`systemd-analyze calendar` for daily times in real zones, croniter for cron."""
+"""The planner, with an injected clock, checked against an independent oracle,
+`systemd-analyze calendar`, for daily times in real zones (cron: test_cron.py)."""
 
 from __future__ import annotations
 
 import itertools
-import re
-import shutil
-import subprocess
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from croniter import croniter
 
 from kindnudge.cron import parse_cron
-from kindnudge.planner import Plan
+from kindnudge.planner import Plan, rule_days
 from kindnudge.schedule import DAY_NAMES, RandomTimes, Rule
+
+from oracles import needs_systemd, systemd_calendar
 
 UTC = timezone.utc
 BOTH = ("reframe", "self-care")
@@ -31,30 +29,6 @@ ZONES = [
 
 def daily(*times: str, days=range(7), name="r") -> Rule:
     return Rule(name, BOTH, frozenset(days), at=tuple(time.fromisoformat(t) for t in times))
-
-
-def systemd_calendar(spec: str, base: datetime, count: int) -> list[datetime]:
-    out = subprocess.run(
-        [
-            "systemd-analyze",
-            "calendar",
-            f"--iterations={count}",
-            f"--base-time=@{int(base.timestamp())}",
-            spec,
-        ],
-        env={"TZ": "UTC", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    found = re.findall(r"(?:Next elapse|Iter\. #\d+): \w+ (\S+ \S+) UTC", out)
-    return [datetime.fromisoformat(f).replace(tzinfo=UTC) for f in found]
-
-
-needs_systemd = pytest.mark.skipif(
-    not shutil.which("systemd-analyze"),
-    reason="systemd-analyze, the independent calendar oracle, is not installed (apt-get install systemd)",
-)
 
 
 @needs_systemd
@@ -92,27 +66,6 @@ def test_ambiguous_time_fires_once_at_its_first_occurrence():
     plan = Plan((daily("01:30"),), tz, None)
     (slot,) = plan.between(datetime(2026, 11, 1, 0, tzinfo=tz), datetime(2026, 11, 2, 0, tzinfo=tz))
     assert slot.at.astimezone(UTC) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT, not EST
-
-
-@pytest.mark.parametrize(
-    "expression",
-    [
-        "30 10 * * sat,sun",
-        "*/20 9-17 * * mon-fri",
-        "0 12 1,15 * *",
-        "5 8 * jan,jul 1",
-        "0 18 13 * fri",
-        "0 9 * * 0,7",
-    ],
-)
-@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
-def test_cron_rule_matches_croniter(expression, zone):
-    tz = ZoneInfo(zone)
-    plan = Plan((Rule("c", BOTH, cron=parse_cron(expression)),), tz, None)
-    start = datetime(2026, 1, 1, 0, 0, tzinfo=tz)
-    it = croniter(expression, start)
-    theirs = [it.get_next(datetime) for _ in range(200)]
-    assert [s.at for s in plan.upcoming(start, 200)] == theirs
 
 
 def random_rule(count=3, start="10:00", end="21:00", gap=90, name="sprinkle") -> Rule:
@@ -190,6 +143,31 @@ def test_weekend_days_only():
     assert {DAY_NAMES[s.at.weekday()] for s in slots} == {"sat", "sun"}
 
 
-def test_a_rule_that_never_matches_ends_the_plan():
-    plan = Plan((Rule("never", BOTH, cron=parse_cron("0 9 30 feb *")),), ZoneInfo("UTC"), None)
+def test_a_rare_rule_is_never_given_up_on_beside_a_silenced_one():
+    """Each rule has its own horizon: a rule always in quiet hours does not end the others."""
+    silenced = daily("23:00", name="late")
+    leap = Rule("leap", BOTH, cron=parse_cron("0 9 29 2 *"))
+    plan = Plan((silenced, leap), ZoneInfo("Europe/Berlin"), (time(22), time(7)))
+    slots = plan.upcoming(datetime(2026, 3, 1, tzinfo=UTC), 20)
+    assert [(s.rule, s.at.year) for s in slots] == [("leap", y) for y in [*range(2028, 2100, 4), 2104, 2108]]
+
+
+def test_a_rule_always_in_quiet_hours_ends_the_plan():
+    plan = Plan((daily("23:00"),), ZoneInfo("UTC"), (time(22), time(7)))
     assert plan.upcoming(datetime(2026, 1, 1, tzinfo=UTC), 3) == []
+
+
+def test_the_planner_visits_only_the_days_a_rule_names():
+    leap = Rule("leap", BOTH, cron=parse_cron("0 9 29 2 */3"))  # 29 February on a Sun, Wed or Sat
+    assert list(itertools.islice(rule_days(leap, date(2026, 1, 1)), 4)) == [
+        date(2032, 2, 29),
+        date(2040, 2, 29),
+        date(2048, 2, 29),
+        date(2060, 2, 29),
+    ]
+    weekends = daily("10:00", days={5, 6})
+    assert list(itertools.islice(rule_days(weekends, date(2026, 6, 1)), 3)) == [
+        date(2026, 6, 6),
+        date(2026, 6, 7),
+        date(2026, 6, 13),
+    ]

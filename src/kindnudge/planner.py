@@ -13,6 +13,8 @@ Quiet hours are checked on the wall time the slot really fires at.
 
 from __future__ import annotations
 
+import contextlib
+import heapq
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from random import Random
@@ -21,7 +23,10 @@ from zoneinfo import ZoneInfo
 
 from kindnudge.schedule import RandomTimes, Rule
 
-_GIVE_UP_AFTER_DAYS = 800  # no slot in over two years: the rules never match
+# A rule's own days in a row with every time in quiet hours: it is silenced for
+# good. More than a year of days, so a time moved out of quiet hours by DST
+# still counts. Rules that can never match are refused when the config is read.
+_GIVE_UP_AFTER_SILENT_DAYS = 800
 # The years plans cover. Near year 1 or 9999, date arithmetic and time zone
 # conversion overflow; a moment outside (a pause saved by an older version,
 # say) plans as if at the edge instead of crashing.
@@ -64,6 +69,19 @@ def random_offsets(spec: RandomTimes, seed: str) -> list[timedelta]:
     return [(point + i * gap) * minute for i, point in enumerate(points)]
 
 
+def rule_days(rule: Rule, since: date) -> Iterator[date]:
+    """The days on or after `since` on which `rule` asks for anything, in order."""
+    if rule.cron:
+        yield from rule.cron.days_from(since)
+        return
+    day = since
+    with contextlib.suppress(OverflowError):  # the calendar ends in 9999
+        while True:
+            if day.weekday() in rule.days:
+                yield day
+            day += timedelta(days=1)
+
+
 def wall_times(rule: Rule, day: date) -> list[datetime]:
     """The naive local times a rule asks for on `day` (possibly past midnight)."""
     if rule.cron:
@@ -97,22 +115,35 @@ class Plan(NamedTuple):
         (and the calendar lasts: nothing after LAST_YEAR)."""
         if moment >= _END:
             return
-        day = max(moment, _START).astimezone(self.tz).date() - timedelta(days=1)
-        pending: list[Slot] = []
+        moment = max(moment, _START)
+        streams = [self._rule_after(rule, moment) for rule in self.rules]
         last: datetime | None = None
-        quiet_days = 0
-        while quiet_days < _GIVE_UP_AFTER_DAYS and day < _END.date():
-            fresh = [s for s in self.day(day) if s.at > moment]
-            quiet_days = 0 if fresh else quiet_days + 1
+        for slot in heapq.merge(*streams, key=lambda s: s.at):  # a tie goes to the earlier rule
+            if slot.at != last:
+                last = slot.at
+                yield slot
+
+    def _rule_after(self, rule: Rule, moment: datetime) -> Iterator[Slot]:
+        """One rule's slots after `moment`, in order, visiting only the days it names.
+
+        It ends only when the rule stays silent (quiet hours) on many of its
+        days in a row, or the calendar ends: a rare rule, such as 29 February,
+        is never given up on for being rare.
+        """
+        one = Plan((rule,), self.tz, self.quiet)
+        days = rule_days(rule, moment.astimezone(self.tz).date() - timedelta(days=1))
+        day = next(days, None)
+        pending: list[Slot] = []
+        silent_days = 0
+        while day is not None and day < _END.date() and silent_days < _GIVE_UP_AFTER_SILENT_DAYS:
+            fresh = [s for s in one.day(day) if s.at > moment]
+            silent_days = 0 if fresh else silent_days + 1
             pending = sorted(pending + fresh, key=lambda s: s.at)
-            day += timedelta(days=1)
-            settled = resolve(datetime.combine(day, time()), self.tz)
-            while pending and pending[0].at < settled:  # later days can't come before this
-                slot = pending.pop(0)
-                if slot.at != last:
-                    last = slot.at
-                    yield slot
-        yield from (s for s in pending if s.at != last)
+            day = next(days, None)
+            settled = resolve(datetime.combine(day, time()), self.tz) if day else None
+            while pending and (settled is None or pending[0].at < settled):  # later days come after
+                yield pending.pop(0)
+        yield from pending
 
     def upcoming(self, moment: datetime, count: int) -> list[Slot]:
         slots = []

@@ -171,6 +171,17 @@ _Loader.add_constructor("tag:yaml.org,2002:binary", _refuse)
 _Loader.add_constructor(None, _refuse)
 
 
+def _reserved(text: str, mark: yaml.Mark | None) -> str | None:
+    """A value starting with @ or ` (such as `cron: @daily`) only needs quotes: say so."""
+    lines = re.split("\r\n|[\r\n\x85\u2028\u2029]", text)  # YAML's line breaks, as its marks count them
+    if mark is None or mark.line >= len(lines):
+        return None
+    value = re.split(r" #|: |[,\]}]", lines[mark.line][mark.column :])[0].strip()
+    if value[:1] not in ("@", "`"):
+        return None
+    return f'a value cannot start with {value[0]}; put it in quotes: "{value}"'
+
+
 def load(text: str, source: Path | str) -> Any:
     """Parse one YAML document; any problem becomes a located ConfigError."""
     loader = _Loader(text, source)
@@ -182,7 +193,7 @@ def load(text: str, source: Path | str) -> Any:
         problem = exc.problem or exc.context or "not valid YAML"
         if "recursive" in problem:  # PyYAML's words for an alias inside its own anchor
             raise ConfigError("an alias (*name) here is inside its own anchor; write it out", where) from None
-        raise ConfigError(f"not valid YAML: {problem}", where) from None
+        raise ConfigError(f"not valid YAML: {_reserved(text, mark) or problem}", where) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", Location(source)) from None
     except RecursionError:  # a merge key (<<) chain deep enough to get past MAX_DEPTH
