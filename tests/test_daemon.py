@@ -118,7 +118,7 @@ def test_saving_the_config_reloads_it(desktop, config_file, daemons):
     daemon = daemons()
     later = next_minute(120)
     schedule(config_file, later)
-    daemon.wait_for(f"config reloaded; next nudge {later.isoformat()}")
+    daemon.wait_for(f"config reloaded; next nudge today {later:%H:%M} UTC ({later.isoformat()}), rule r")
     daemon.stop()
 
 

@@ -36,6 +36,7 @@ from kindnudge.nudge import Claim, claim, deliver
 from kindnudge.paths import ensure_private_file
 from kindnudge.planner import Plan, Slot, kind_label
 from kindnudge.state import HistoryEntry, State
+from kindnudge.timetext import when
 from kindnudge.watch import Watcher
 
 log = logging.getLogger("kindnudge")
@@ -145,7 +146,7 @@ class Daemon:
                     for slot in self.trigger.settle_promises(handled, now) if self.trigger else []:
                         state.record(_row(slot, now, "failed", _failure(exc)))
                 for slot, reason in decision.skip:
-                    log.warning("skipped %s (%s): %s", slot.at.isoformat(), slot.rule, reason)
+                    log.warning("skipped %s, rule %s: %s", self._at(slot.at), slot.rule, reason)
                     state.record(_row(slot, now, "skipped", reason))
                 claimed = self._claim(loaded, decision.show, state, now) if decision.show else None
                 state.set_moment(HANDLED_UNTIL, now)
@@ -160,10 +161,10 @@ class Daemon:
         try:
             return claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
         except KindnudgeError as exc:  # e.g. every message of this kind is hidden
-            log.warning("skipped %s (%s): %s", slot.at.isoformat(), slot.rule, exc)
+            log.warning("skipped %s, rule %s: %s", self._at(slot.at), slot.rule, exc)
             state.record(_row(slot, now, "skipped", str(exc)))
         except Exception as exc:
-            log.exception("could not draw a message for %s (%s)", slot.at.isoformat(), slot.rule)
+            log.exception("could not draw a message for %s, rule %s", self._at(slot.at), slot.rule)
             state.record(_row(slot, now, "failed", _failure(exc)))
         return None
 
@@ -171,12 +172,12 @@ class Daemon:
         result = deliver(claimed, loaded.config, loaded.notifier, state)
         late = (now - slot.at).total_seconds()
         if result.error:
-            log.error("delivery failed for %s (%s): %s", slot.at.isoformat(), slot.rule, result.error)
+            log.error("delivery failed for %s, rule %s: %s", self._at(slot.at), slot.rule, result.error)
         else:
             log.info(
-                "delivered %s for %s (%s), %.3fs after its time",
+                "delivered %s for %s, rule %s, %.3fs after its time",
                 result.message.id,
-                slot.at.isoformat(),
+                self._at(slot.at),
                 slot.rule,
                 late,
             )
@@ -298,11 +299,13 @@ class Daemon:
             following = self.current.plan.upcoming(self.clock(), 1)
         except Exception as exc:
             return f"next nudge unknown ({type(exc).__name__}: {exc})"
-        return (
-            f"next nudge {following[0].at.isoformat()} ({following[0].rule})"
-            if following
-            else "nothing scheduled"
-        )
+        if not following:
+            return "nothing scheduled"
+        return f"next nudge {self._at(following[0].at)}, rule {following[0].rule}"
+
+    def _at(self, moment: datetime) -> str:
+        """As `next` says it, and the precise moment for whoever reads the log."""
+        return f"{when(moment, moment.tzinfo, self.clock())} ({moment.isoformat()})"
 
 
 def _failure(exc: Exception) -> str:

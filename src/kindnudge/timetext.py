@@ -1,9 +1,9 @@
-"""Reading the times of day and durations that people write in config."""
+"""Times of day, durations and moments, as people write and say them."""
 
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
 _DURATION = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?$")
@@ -40,3 +40,16 @@ def format_duration(value: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def when(moment: datetime, zone: tzinfo, now: datetime) -> str:
+    """A moment as a person says it, in the schedule's zone: "today 20:00 CET",
+    "tomorrow 09:00 CET", "Mon 30 Nov 09:00 CET". The zone's short name tells
+    the two 02:30s of an autumn night apart, and the schedule's zone from the
+    laptop's when they differ."""
+    local = moment.astimezone(zone)
+    today = now.astimezone(zone).date()
+    day = {0: "today", 1: "tomorrow", -1: "yesterday"}.get((local.date() - today).days)
+    if not day:
+        day = local.strftime("%a %d %b" if local.year == today.year else "%a %d %b %Y")
+    return f"{day} {local:%H:%M %Z}"
