@@ -35,14 +35,13 @@ from kindnudge.notify import Alongside, Chain, Notification
 from kindnudge.nudge import Claim, claim, deliver
 from kindnudge.paths import ensure_private_file
 from kindnudge.planner import Plan, Slot, kind_label
-from kindnudge.state import HistoryEntry, State
+from kindnudge.state import PAUSED_UNTIL, HistoryEntry, State
 from kindnudge.timetext import when
 from kindnudge.watch import Watcher
 
 log = logging.getLogger("kindnudge")
 
 HANDLED_UNTIL = "handled_until"
-PAUSED_UNTIL = "paused_until"
 _JOB = "nudges"
 RETRY = timedelta(minutes=1)  # after the plan failed to answer
 _M_ARENA_MAX = -8

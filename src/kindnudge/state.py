@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 """
 SCHEMA_VERSION = 2
+PAUSED_UNTIL = "paused_until"  # a moment (see get_moment); `pause` sets it, the daemon and `now` read it
 
 
 class HistoryEntry(NamedTuple):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from kindnudge import paths
-from kindnudge.commands.common import load, notifier_for, plan, resolve_id, utc_now
+from kindnudge.commands.common import load, notifier_for, plan, resolve_id, utc_now, when
 from kindnudge.errors import KindnudgeError
 
 
@@ -13,7 +13,7 @@ def cmd_now(args: argparse.Namespace) -> int:
     import random
 
     from kindnudge.nudge import claim, deliver, draw
-    from kindnudge.state import State
+    from kindnudge.state import PAUSED_UNTIL, State
 
     config, library = load(args)
     kinds = [args.kind] if args.kind else list(config.kinds)
@@ -23,8 +23,11 @@ def cmd_now(args: argparse.Namespace) -> int:
             message = draw(library, kinds, state, rng, config.favourite_weight).message
         else:
             notifier = notifier_for(config)
+            now, paused = utc_now(), state.get_moment(PAUSED_UNTIL)
             with state.transaction():
-                claimed = claim(library, config, kinds, state, utc_now(), rng)
+                claimed = claim(library, config, kinds, state, now, rng)
+            if paused and paused > now:
+                print(f"Paused until {when(paused, config, now)}; showing one anyway because you asked.")
             delivery = deliver(claimed, config, notifier, state)
             if delivery.error:
                 raise delivery.error

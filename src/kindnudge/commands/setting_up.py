@@ -79,7 +79,20 @@ def cmd_setup(args: argparse.Namespace) -> int:
         entry = autostart.entry_for(sys.platform, False, sys.executable, paths.icon_file())
         print(autostart.enable(entry))
     print(
-        "\nAll set. To start now: kindnudge run"
+        f"\nAll set. {_how_it_starts()}"
         + ("  (from your next login it starts by itself)" if wants_autostart else "")
     )
     return 0
+
+
+def _how_it_starts() -> str:
+    """A running daemon watches the config, so it needs no restart (which it would refuse)."""
+    from kindnudge import instance
+
+    try:
+        pid = instance.running_pid(instance.lock_path(paths.state_db()))
+    except OSError:  # the settings are saved; this is only advice
+        pid = None
+    if pid:
+        return f"kindnudge is running (pid {pid}) and picked up your new schedule."
+    return "To start now: kindnudge run"
