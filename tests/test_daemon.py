@@ -321,7 +321,7 @@ def test_the_watcher_falls_back_to_a_heartbeat_when_kernel_events_fail(tmp_path,
     config = tmp_path / "config.yaml"
     config.write_text("a")
     changed = threading.Event()
-    watcher = Watcher(config, lambda: None, changed.set)
+    watcher = Watcher([config], lambda: None, changed.set)
 
     def broken() -> None:
         raise OSError(errno.EBADF, "Bad file descriptor")
@@ -334,4 +334,4 @@ def test_the_watcher_falls_back_to_a_heartbeat_when_kernel_events_fail(tmp_path,
             break
     watcher.stop()
     assert changed.is_set() and watcher.mode == "heartbeat"
-    assert "clock and config events failed; using a 0.02s heartbeat" in caplog.text
+    assert "clock and file events failed; using a 0.02s heartbeat" in caplog.text

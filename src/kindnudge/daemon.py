@@ -26,9 +26,9 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from kindnudge import instance
+from kindnudge import instance, ownpack
 from kindnudge.catchup import Decision, decide
-from kindnudge.config import Config
+from kindnudge.config import Config, load_config
 from kindnudge.errors import KindnudgeError, Location
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain, Notification
@@ -112,6 +112,7 @@ class Daemon:
         self.current: Loaded | None = None
         self.trigger: PlanTrigger | None = None
         self.scheduler: BackgroundScheduler | None = None
+        self.watcher: Watcher | None = None
         self.complaint: str | None = None  # the reload problem the user was last told about
 
     # -- what a firing does (also called directly by tests) -------------------
@@ -204,14 +205,16 @@ class Daemon:
             )
             self._schedule(self.current.plan)
             self.scheduler.start()
-            watcher = Watcher(self.config_file, self.on_clock_jump, self.request_reload)
-            watcher.start()
+            self.watcher = Watcher(self._watched(), self.on_clock_jump, self.request_reload)
+            self.watcher.start()
             release_free_memory()
-            log.info("started (pid %d); %s; clock watch: %s", os.getpid(), self._next_text(), watcher.mode)
+            log.info(
+                "started (pid %d); %s; clock watch: %s", os.getpid(), self._next_text(), self.watcher.mode
+            )
             self._wait_for_signals()
             log.info("stopping")
             self.scheduler.shutdown(wait=True)
-            watcher.stop()
+            self.watcher.stop()
             return 0
         finally:
             lock.close()
@@ -237,7 +240,7 @@ class Daemon:
 
     def request_reload(self) -> None:
         """From the watcher thread: reload in the main thread, like SIGHUP."""
-        log.info("config file changed")
+        log.info("the config or a message file changed")
         os.kill(os.getpid(), signal.SIGHUP)
 
     def on_clock_jump(self) -> None:
@@ -254,11 +257,32 @@ class Daemon:
             loaded.plan.upcoming(self.clock(), 1)  # a plan that can't answer is not used
         except Exception as exc:
             self._keep_previous(exc)
+            self._rewatch(self._watched(self._at_fault(exc), *self._packs_on_disk()))
             return
         self.current = loaded
         self._schedule(loaded.plan)
         self.complaint = None
         log.info("config reloaded; %s", self._next_text())
+        self._rewatch(self._watched())
+
+    def _watched(self, *more: Path) -> list[Path]:
+        """What a reload reads: the config, your own messages, and the packs."""
+        if self.config_file is None:
+            return list(more)
+        packs = [ref.path for ref in self.current.config.packs] if self.current else []
+        return [self.config_file, ownpack.path_for(self.config_file), *packs, *more]
+
+    def _packs_on_disk(self) -> list[Path]:
+        """Packs the config on disk names, though it can't be used yet: fixing or
+        creating one of them must reload too."""
+        try:
+            return [ref.path for ref in load_config(self.config_file, required=False).packs]
+        except Exception:  # a config that can't be read names no packs; the reload said why
+            return []
+
+    def _rewatch(self, files: list[Path]) -> None:
+        if self.watcher:
+            self.watcher.watch(files)
 
     def _keep_previous(self, exc: Exception) -> None:
         """Log why a reload was refused, and tell the user once per distinct problem."""
