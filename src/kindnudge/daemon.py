@@ -32,7 +32,7 @@ from kindnudge.config import Config, load_config
 from kindnudge.errors import KindnudgeError, Location
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain, Notification
-from kindnudge.nudge import Claim, claim, deliver
+from kindnudge.nudge import Claim, NothingToShow, claim, deliver, rule_kinds
 from kindnudge.paths import ensure_private_file
 from kindnudge.planner import Plan, Slot, kind_label
 from kindnudge.state import PAUSED_UNTIL, HistoryEntry, State
@@ -114,6 +114,8 @@ class Daemon:
         self.scheduler: BackgroundScheduler | None = None
         self.watcher: Watcher | None = None
         self.complaint: str | None = None  # the reload problem the user was last told about
+        self.told_empty: set[str] = set()  # rules the user was told have nothing left to show
+        self.untold: tuple[str, str] | None = None  # (rule, why), told once the firing is saved
 
     # -- what a firing does (also called directly by tests) -------------------
 
@@ -154,19 +156,39 @@ class Daemon:
                 self.trigger.settle_promises(None, now)
             if claimed:
                 self._show(loaded, decision.show, claimed, state, now)
+            self._tell_nothing_to_show()
 
     def _claim(self, loaded: Loaded, slot: Slot, state: State, now: datetime) -> Claim | None:
         """Draw a message for `slot`; if none can be drawn, the slot's row says why."""
-        kinds = [k for k in slot.kinds if k in loaded.config.kinds] or list(slot.kinds)
+        kinds = rule_kinds(slot.kinds, loaded.config)
         try:
-            return claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
-        except KindnudgeError as exc:  # e.g. every message of this kind is hidden
+            claimed = claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
+        except NothingToShow as exc:
+            self._nothing_to_show(slot, f"nothing left to show for rule {slot.rule}: {exc}", state, now)
+        except KindnudgeError as exc:
             log.warning("skipped %s, rule %s: %s", self._at(slot.at), slot.rule, exc)
             state.record(_row(slot, now, "skipped", str(exc)))
         except Exception as exc:
             log.exception("could not draw a message for %s, rule %s", self._at(slot.at), slot.rule)
             state.record(_row(slot, now, "failed", _failure(exc)))
+        else:
+            self.told_empty.discard(slot.rule)  # if it empties again, that is news again
+            return claimed
         return None
+
+    def _nothing_to_show(self, slot: Slot, reason: str, state: State, now: datetime) -> None:
+        """Record the slot skipped; the user is told after the transaction."""
+        log.warning("skipped %s: %s", self._at(slot.at), reason)
+        state.record(_row(slot, now, "skipped", reason))
+        self.untold = (slot.rule, reason)
+
+    def _tell_nothing_to_show(self) -> None:
+        """Tell the first time, not every slot: a nudge that silently never
+        comes looks as if kindnudge broke."""
+        if self.untold and self.untold[0] not in self.told_empty:
+            self.told_empty.add(self.untold[0])
+            self._tell_user("kindnudge: nothing left to show", self.untold[1])
+        self.untold = None
 
     def _show(self, loaded: Loaded, slot: Slot, claimed: Claim, state: State, now: datetime) -> None:
         result = deliver(claimed, loaded.config, loaded.notifier, state)
@@ -262,6 +284,7 @@ class Daemon:
         self.current = loaded
         self._schedule(loaded.plan)
         self.complaint = None
+        self.told_empty.clear()  # new messages or rules: say it again if still true
         log.info("config reloaded; %s", self._next_text())
         self._rewatch(self._watched())
 

@@ -51,11 +51,21 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from kindnudge.library import KINDS
+    from kindnudge.nudge import rule_kinds, why_nothing
     from kindnudge.planner import silenced_rules
+    from kindnudge.state import State
 
     config, library = load(args)
     for name in silenced_rules(plan(config), utc_now()):
         print(f"warning: rule '{name}' always falls inside quiet_hours, so it never shows anything")
+    marks: dict[str, str] = {}
+    if paths.state_db().exists():  # check creates no state of its own
+        with State(paths.state_db()) as state:
+            marks = state.marks()
+    for rule in config.schedule:
+        why = why_nothing(library, rule_kinds(rule.kinds, config), marks)
+        if why:
+            print(f"warning: rule '{rule.name}' has nothing left to show: {why}")
     source = config.source or f"built-in defaults (no file at {paths.config_file(args.config)[0]})"
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
     print(f"config: {source}: ok")
