@@ -118,7 +118,7 @@ def test_saving_the_config_reloads_it(desktop, config_file, daemons):
     daemon = daemons()
     later = next_minute(120)
     schedule(config_file, later)
-    daemon.wait_for(f"config reloaded; next nudge {later.isoformat()}")
+    daemon.wait_for(f"config reloaded; next nudge today {later:%H:%M} UTC ({later.isoformat()}), rule r")
     daemon.stop()
 
 
@@ -271,16 +271,24 @@ def test_a_firing_whose_planning_fails_still_records_its_slot(home, caplog):
     assert "Traceback" in caplog.text and daemon.trigger.promised == {}
 
 
-def test_a_slot_with_nothing_left_to_draw_is_recorded_skipped(home):
-    daemon = daemon_at(home, NINE + timedelta(seconds=1))
-    daemon.current = loaded(home, MORNING)
+def test_a_slot_with_nothing_left_to_draw_is_recorded_skipped_and_told_once(home):
+    screen = Screen()
+    now = [NINE + timedelta(seconds=1)]
+    daemon = daemon_at(home, None)
+    daemon.clock = lambda: now[0]
+    daemon.current = loaded(home, MORNING, screen)
     with State(paths.state_db()) as state, state.transaction():
         for message in daemon.current.library.of_kind("reframe"):
             state.set_mark(message.id, "hidden")
     daemon.settle()
-    (entry,) = rows()
-    assert (entry.status, entry.due) == ("skipped", NINE)
-    assert entry.reason.startswith("there are no reframe messages to show")
+    now[0] += timedelta(days=1)
+    daemon.settle()
+    told = "nothing left to show for rule morning: every reframe message is hidden;"
+    assert [(e.status, e.due) for e in rows()] == [("skipped", NINE + timedelta(days=1)), ("skipped", NINE)]
+    assert all(e.reason.startswith(told) for e in rows())
+    assert [(n.title, n.body[: len(told)]) for n in screen.shown] == [
+        ("kindnudge: nothing left to show", told)
+    ]
 
 
 def test_a_reload_keeps_the_schedule_whatever_loading_raises_and_tells_once_per_problem(home, caplog):
@@ -321,7 +329,7 @@ def test_the_watcher_falls_back_to_a_heartbeat_when_kernel_events_fail(tmp_path,
     config = tmp_path / "config.yaml"
     config.write_text("a")
     changed = threading.Event()
-    watcher = Watcher(config, lambda: None, changed.set)
+    watcher = Watcher([config], lambda: None, changed.set)
 
     def broken() -> None:
         raise OSError(errno.EBADF, "Bad file descriptor")
@@ -334,7 +342,7 @@ def test_the_watcher_falls_back_to_a_heartbeat_when_kernel_events_fail(tmp_path,
             break
     watcher.stop()
     assert changed.is_set() and watcher.mode == "heartbeat"
-    assert "clock and config events failed; using a 0.02s heartbeat" in caplog.text
+    assert "clock and file events failed; using a 0.02s heartbeat" in caplog.text
 
 
 def test_deleting_the_state_file_while_running_loses_no_slot(desktop, config_file, fake_clock, daemons):

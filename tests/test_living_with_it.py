@@ -48,6 +48,19 @@ def test_pause_today_ends_at_local_midnight(config_file):
     assert (local.hour, local.minute) == (0, 0)
 
 
+def test_now_while_paused_shows_one_anyway_and_says_so(config_file):
+    config_file.write_text("timezone: UTC\nnotification:\n  backend: console\n")
+    assert run("pause", "--until", "23:59").returncode == 0
+    until = datetime.fromisoformat(status()["paused_until"])
+    day = "today" if until.date() == datetime.now(UTC).date() else "tomorrow"
+    result = run("now")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Paused until {day} 23:59 UTC; showing one anyway because you asked.\n")
+    assert json.loads(run("history", "--json").stdout)[0]["status"] == "delivered"
+    run("resume")
+    assert "Paused" not in run("now").stdout
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

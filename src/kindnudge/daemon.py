@@ -26,22 +26,22 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from kindnudge import instance
+from kindnudge import instance, ownpack
 from kindnudge.catchup import Decision, decide
-from kindnudge.config import Config
+from kindnudge.config import Config, load_config
 from kindnudge.errors import KindnudgeError, Location, machine_error
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain, Notification
-from kindnudge.nudge import Claim, claim, deliver
+from kindnudge.nudge import Claim, NothingToShow, claim, deliver, rule_kinds
 from kindnudge.paths import open_private
 from kindnudge.planner import Plan, Slot, kind_label
-from kindnudge.state import HistoryEntry, State
+from kindnudge.state import PAUSED_UNTIL, HistoryEntry, State
+from kindnudge.timetext import when
 from kindnudge.watch import Watcher
 
 log = logging.getLogger("kindnudge")
 
 HANDLED_UNTIL = "handled_until"
-PAUSED_UNTIL = "paused_until"
 _JOB = "nudges"
 RETRY = timedelta(minutes=1)  # after the plan failed to answer
 _M_ARENA_MAX = -8
@@ -112,8 +112,11 @@ class Daemon:
         self.current: Loaded | None = None
         self.trigger: PlanTrigger | None = None
         self.scheduler: BackgroundScheduler | None = None
+        self.watcher: Watcher | None = None
         self.complaint: str | None = None  # the reload problem the user was last told about
         self.handled: datetime | None = None  # handled_until as last saved: the file may be deleted
+        self.told_empty: set[str] = set()  # rules the user was told have nothing left to show
+        self.untold: tuple[str, str] | None = None  # (rule, why), told once the firing is saved
 
     # -- what a firing does (also called directly by tests) -------------------
 
@@ -151,7 +154,7 @@ class Daemon:
                     for slot in self.trigger.settle_promises(handled, now) if self.trigger else []:
                         state.record(_row(slot, now, "failed", _failure(exc)))
                 for slot, reason in decision.skip:
-                    log.warning("skipped %s (%s): %s", slot.at.isoformat(), slot.rule, reason)
+                    log.warning("skipped %s, rule %s: %s", self._at(slot.at), slot.rule, reason)
                     state.record(_row(slot, now, "skipped", reason))
                 claimed = self._claim(loaded, decision.show, state, now) if decision.show else None
                 state.set_moment(HANDLED_UNTIL, now)
@@ -160,30 +163,50 @@ class Daemon:
                 self.trigger.settle_promises(None, now)
             if claimed:
                 self._show(loaded, decision.show, claimed, state, now)
+            self._tell_nothing_to_show()
 
     def _claim(self, loaded: Loaded, slot: Slot, state: State, now: datetime) -> Claim | None:
         """Draw a message for `slot`; if none can be drawn, the slot's row says why."""
-        kinds = [k for k in slot.kinds if k in loaded.config.kinds] or list(slot.kinds)
+        kinds = rule_kinds(slot.kinds, loaded.config)
         try:
-            return claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
-        except KindnudgeError as exc:  # e.g. every message of this kind is hidden
-            log.warning("skipped %s (%s): %s", slot.at.isoformat(), slot.rule, exc)
+            claimed = claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
+        except NothingToShow as exc:
+            self._nothing_to_show(slot, f"nothing left to show for rule {slot.rule}: {exc}", state, now)
+        except KindnudgeError as exc:
+            log.warning("skipped %s, rule %s: %s", self._at(slot.at), slot.rule, exc)
             state.record(_row(slot, now, "skipped", str(exc)))
         except Exception as exc:
-            log.exception("could not draw a message for %s (%s)", slot.at.isoformat(), slot.rule)
+            log.exception("could not draw a message for %s, rule %s", self._at(slot.at), slot.rule)
             state.record(_row(slot, now, "failed", _failure(exc)))
+        else:
+            self.told_empty.discard(slot.rule)  # if it empties again, that is news again
+            return claimed
         return None
+
+    def _nothing_to_show(self, slot: Slot, reason: str, state: State, now: datetime) -> None:
+        """Record the slot skipped; the user is told after the transaction."""
+        log.warning("skipped %s: %s", self._at(slot.at), reason)
+        state.record(_row(slot, now, "skipped", reason))
+        self.untold = (slot.rule, reason)
+
+    def _tell_nothing_to_show(self) -> None:
+        """Tell the first time, not every slot: a nudge that silently never
+        comes looks as if kindnudge broke."""
+        if self.untold and self.untold[0] not in self.told_empty:
+            self.told_empty.add(self.untold[0])
+            self._tell_user("kindnudge: nothing left to show", self.untold[1])
+        self.untold = None
 
     def _show(self, loaded: Loaded, slot: Slot, claimed: Claim, state: State, now: datetime) -> None:
         result = deliver(claimed, loaded.config, loaded.notifier, state)
         late = (now - slot.at).total_seconds()
         if result.error:
-            log.error("delivery failed for %s (%s): %s", slot.at.isoformat(), slot.rule, result.error)
+            log.error("delivery failed for %s, rule %s: %s", self._at(slot.at), slot.rule, result.error)
         else:
             log.info(
-                "delivered %s for %s (%s), %.3fs after its time",
+                "delivered %s for %s, rule %s, %.3fs after its time",
                 result.message.id,
-                slot.at.isoformat(),
+                self._at(slot.at),
                 slot.rule,
                 late,
             )
@@ -211,14 +234,16 @@ class Daemon:
             )
             self._schedule(self.current.plan)
             self.scheduler.start()
-            watcher = Watcher(self.config_file, self.on_clock_jump, self.request_reload)
-            watcher.start()
+            self.watcher = Watcher(self._watched(), self.on_clock_jump, self.request_reload)
+            self.watcher.start()
             release_free_memory()
-            log.info("started (pid %d); %s; clock watch: %s", os.getpid(), self._next_text(), watcher.mode)
+            log.info(
+                "started (pid %d); %s; clock watch: %s", os.getpid(), self._next_text(), self.watcher.mode
+            )
             self._wait_for_signals()
             log.info("stopping")
             self.scheduler.shutdown(wait=True)
-            watcher.stop()
+            self.watcher.stop()
             return 0
         finally:
             lock.close()
@@ -244,7 +269,7 @@ class Daemon:
 
     def request_reload(self) -> None:
         """From the watcher thread: reload in the main thread, like SIGHUP."""
-        log.info("config file changed")
+        log.info("the config or a message file changed")
         os.kill(os.getpid(), signal.SIGHUP)
 
     def on_clock_jump(self) -> None:
@@ -261,11 +286,33 @@ class Daemon:
             loaded.plan.upcoming(self.clock(), 1)  # a plan that can't answer is not used
         except Exception as exc:
             self._keep_previous(exc)
+            self._rewatch(self._watched(self._at_fault(exc), *self._packs_on_disk()))
             return
         self.current = loaded
         self._schedule(loaded.plan)
         self.complaint = None
+        self.told_empty.clear()  # new messages or rules: say it again if still true
         log.info("config reloaded; %s", self._next_text())
+        self._rewatch(self._watched())
+
+    def _watched(self, *more: Path) -> list[Path]:
+        """What a reload reads: the config, your own messages, and the packs."""
+        if self.config_file is None:
+            return list(more)
+        packs = [ref.path for ref in self.current.config.packs] if self.current else []
+        return [self.config_file, ownpack.path_for(self.config_file), *packs, *more]
+
+    def _packs_on_disk(self) -> list[Path]:
+        """Packs the config on disk names, though it can't be used yet: fixing or
+        creating one of them must reload too."""
+        try:
+            return [ref.path for ref in load_config(self.config_file, required=False).packs]
+        except Exception:  # a config that can't be read names no packs; the reload said why
+            return []
+
+    def _rewatch(self, files: list[Path]) -> None:
+        if self.watcher:
+            self.watcher.watch(files)
 
     def _keep_previous(self, exc: Exception) -> None:
         """Log why a reload was refused, and tell the user once per distinct problem."""
@@ -305,11 +352,13 @@ class Daemon:
             following = self.current.plan.upcoming(self.clock(), 1)
         except Exception as exc:
             return f"next nudge unknown ({type(exc).__name__}: {exc})"
-        return (
-            f"next nudge {following[0].at.isoformat()} ({following[0].rule})"
-            if following
-            else "nothing scheduled"
-        )
+        if not following:
+            return "nothing scheduled"
+        return f"next nudge {self._at(following[0].at)}, rule {following[0].rule}"
+
+    def _at(self, moment: datetime) -> str:
+        """As `next` says it, and the precise moment for whoever reads the log."""
+        return f"{when(moment, moment.tzinfo, self.clock())} ({moment.isoformat()})"
 
 
 def _failure(exc: Exception) -> str:

@@ -23,22 +23,49 @@ if TYPE_CHECKING:
     from kindnudge.notify import Alongside, Chain, Notification
 
 
+class NothingToShow(UsageError):
+    """Every message a nudge could draw from is hidden, or there is none."""
+
+
+def rule_kinds(kinds: Sequence[str], config: Config) -> list[str]:
+    """The kinds a rule draws from: its own, narrowed to the ones `content.kinds` wants."""
+    return [k for k in kinds if k in config.kinds] or list(kinds)
+
+
+def visible(library: Library, kinds: Sequence[str], marks: dict[str, str]) -> dict[str, list[Message]]:
+    """The messages of each kind that may still come (hidden ones never do)."""
+    return {kind: [m for m in library.of_kind(kind) if marks.get(m.id) != "hidden"] for kind in kinds}
+
+
+def why_nothing(library: Library, kinds: Sequence[str], marks: dict[str, str]) -> str | None:
+    """Why no message of `kinds` can come, or None when one can."""
+    if any(visible(library, kinds, marks).values()):
+        return None
+    named = " and ".join(kinds)
+    if any(library.of_kind(kind) for kind in kinds):
+        return f"every {named} message is hidden; `kindnudge hide ID --undo` brings one back"
+    return f'there are no {named} messages; add one with `kindnudge add "..." --kind {kinds[0]}`'
+
+
 def draw(
     library: Library, kinds: Sequence[str], state: State, rng: Random, favourite_weight: int = 1
 ) -> Pick:
     """The next message from the bag of one of `kinds`, without consuming it.
 
-    Hidden messages never come; favourites come `favourite_weight` times as often.
+    Only kinds with a message left to show are drawn from, so hiding every
+    self-care message leaves the reframes of a rule for both. Hidden messages
+    never come; favourites come `favourite_weight` times as often.
     """
-    kind = rng.choice(list(kinds))
     marks = state.marks()
-    candidates = [m for m in library.of_kind(kind) if marks.get(m.id) != "hidden"]
-    if not candidates:
-        raise UsageError(
-            f"there are no {kind} messages to show; add some, or un-hide some with `hide --undo`"
-        )
+    candidates = visible(library, kinds, marks)
+    kinds_left = [kind for kind in kinds if candidates[kind]]
+    if not kinds_left:
+        raise NothingToShow(why_nothing(library, kinds, marks))
+    kind = rng.choice(kinds_left)
     favourites = {i for i, mark in marks.items() if mark == "favourite"}
-    return pick(candidates, state.seen(kind), state.last_delivered(kind), rng, favourites, favourite_weight)
+    return pick(
+        candidates[kind], state.seen(kind), state.last_delivered(kind), rng, favourites, favourite_weight
+    )
 
 
 def notification_for(message: Message, config: Config) -> Notification:

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 """
 SCHEMA_VERSION = 2
+PAUSED_UNTIL = "paused_until"  # a moment (see get_moment); `pause` sets it, the daemon and `now` read it
 
 # What a repair copies, table by table; history keeps its ids.
 _COLUMNS = {

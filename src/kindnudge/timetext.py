@@ -1,9 +1,9 @@
-"""Reading the times of day and durations that people write in config."""
+"""Times of day, durations and moments, as people write and say them."""
 
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
 LONGEST = timedelta(days=36500)  # a century: past any use, and far from timedelta's own end
@@ -55,3 +55,19 @@ def format_duration(value: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def when(moment: datetime, zone: tzinfo, now: datetime) -> str:
+    """A moment as a person says it, in the schedule's zone: "today 20:00 CET",
+    "tomorrow 09:00 CET", "Mon 30 Nov 09:00 CET". The zone's short name tells
+    the two 02:30s of an autumn night apart, and the schedule's zone from the
+    laptop's when they differ."""
+    try:
+        local = moment.astimezone(zone)
+    except OverflowError:  # at the calendar's very end (a pause saved by an older version): as it is
+        local = moment
+    today = now.astimezone(zone).date()
+    day = {0: "today", 1: "tomorrow", -1: "yesterday"}.get((local.date() - today).days)
+    if not day:
+        day = local.strftime("%a %d %b" if local.year == today.year else "%a %d %b %Y")
+    return f"{day} {local:%H:%M %Z}"

@@ -1,14 +1,18 @@
-"""OS events that must wake the daemon: the wall clock moving, and config edits.
+"""OS events that must wake the daemon: the wall clock moving, and edits to
+the files it reads (config, packs, your own messages).
 
-On Linux one thread blocks in select() on two kernel handles and wakes only
-when something happens (no polling):
+On Linux one thread blocks in select() on kernel handles and wakes only when
+something happens (no polling):
 
 - a timerfd on CLOCK_REALTIME armed with TFD_TIMER_CANCEL_ON_SET, which the
   kernel cancels whenever the clock is set and on resume from suspend;
-- an inotify watch on the config file's folder (editors replace files).
+- inotify watches on the folders of the watched files (editors replace files
+  rather than write them). A folder that doesn't exist yet, as when
+  kindnudge runs before `setup` wrote a config, is awaited from its nearest
+  existing parent, and the watch moves down as the folders appear.
 
 Elsewhere, or when KINDNUDGE_HEARTBEAT=SECONDS is set, a heartbeat compares
-wall-clock and monotonic progress instead, and checks the config's mtime.
+wall-clock and monotonic progress instead, and the watched files' stat.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 log = logging.getLogger("kindnudge")
 
@@ -35,7 +40,16 @@ _TFD_CLOEXEC = 0o2000000
 _TFD_TIMER_ABSTIME = 1
 _TFD_TIMER_CANCEL_ON_SET = 2
 _IN_CLOEXEC = 0o2000000
-_IN_EVENTS = 0x8 | 0x80 | 0x100 | 0x200  # close-write, moved-to, create, delete
+_IN_CLOSE_WRITE, _IN_MOVED_FROM, _IN_MOVED_TO, _IN_CREATE, _IN_DELETE = 0x8, 0x40, 0x80, 0x100, 0x200
+_IN_EVENTS = _IN_CLOSE_WRITE | _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE | _IN_DELETE | 0x400 | 0x800
+_IN_NAME_CHANGES = _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE | _IN_DELETE
+_IN_GONE = 0x400 | 0x800 | 0x8000  # delete-self, move-self, ignored: that watch is over
+_IN_Q_OVERFLOW = 0x4000
+_STOP, _REARM = b"x", b"r"
+
+# mtime and inode (a replaced file is a new one); None when missing. Not the size:
+# a file rewritten in place is empty for a moment, and that is no change to report.
+Signature = tuple[int, int] | None
 
 
 class _Timespec(ctypes.Structure):
@@ -46,21 +60,30 @@ class _Itimerspec(ctypes.Structure):
     _fields_ = [("it_interval", _Timespec), ("it_value", _Timespec)]
 
 
+class Watched(NamedTuple):
+    """One inotify watch: a folder, and the names in it that matter."""
+
+    folder: Path
+    names: dict[str, bool]  # name -> True for a folder on the way to a watched file
+
+
 class Watcher:
-    """Calls `on_clock_jump()` and `on_config_change()` from its own thread."""
+    """Calls `on_clock_jump()` and `on_change()` (a watched file was written,
+    replaced, created or deleted) from its own thread."""
 
     def __init__(
         self,
-        config_file: Path | None,
+        files: Iterable[Path],
         on_clock_jump: Callable[[], None],
-        on_config_change: Callable[[], None],
+        on_change: Callable[[], None],
     ) -> None:
-        self.config_file = config_file
+        self.files = tuple(files)
         self.on_clock_jump = on_clock_jump
-        self.on_config_change = on_config_change
-        self._stop_r, self._stop_w = os.pipe()
+        self.on_change = on_change
+        self._wake_r, self._wake_w = os.pipe()
         self._thread = threading.Thread(target=self._run, name="kindnudge-watch", daemon=True)
         self._libc: ctypes.CDLL | None = None
+        self._folders: dict[int, Watched] = {}
         self.mode = "heartbeat"
 
     def start(self) -> None:
@@ -69,16 +92,26 @@ class Watcher:
             try:
                 self._libc = ctypes.CDLL(None, use_errno=True)
                 self._timer = self._arm(self._new_timer())
-                self._inotify = self._watch_config()
+                self._inotify = self._new_inotify()
+                self._watch_folders()
                 self.mode = "timerfd"
             except (OSError, AttributeError) as exc:
                 log.warning("clock-change events unavailable (%s); using a %gs heartbeat", exc, HEARTBEAT_S)
         self._interval = float(heartbeat) if heartbeat else HEARTBEAT_S
         self._thread.start()
 
+    def watch(self, files: Iterable[Path]) -> None:
+        """Watch these files from now on (a reload may name other packs)."""
+        self.files = tuple(files)
+        os.write(self._wake_w, _REARM)
+
     def stop(self) -> None:
-        os.write(self._stop_w, b"x")
+        os.write(self._wake_w, _STOP)
         self._thread.join(2)
+
+    def _woken(self) -> bool:
+        """Drain the wake-up pipe; True when asked to stop."""
+        return _STOP in os.read(self._wake_r, 4096)
 
     # -- Linux: kernel events -------------------------------------------------
 
@@ -96,22 +129,87 @@ class Watcher:
             raise OSError(ctypes.get_errno(), "timerfd_settime failed")
         return fd
 
-    def _watch_config(self) -> int | None:
-        if not self.config_file or not self.config_file.parent.is_dir():
-            return None
+    def _new_inotify(self) -> int:
         fd = self._libc.inotify_init1(_IN_CLOEXEC)
-        if fd < 0 or self._libc.inotify_add_watch(fd, bytes(self.config_file.parent), _IN_EVENTS) < 0:
+        if fd < 0:
             raise OSError(ctypes.get_errno(), "inotify failed")
         return fd
 
-    def _config_touched(self, fd: int) -> bool:
-        data, touched = os.read(fd, 65536), False
+    def _targets(self) -> set[Path]:
+        """The watched files, and where their symbolic links point (a dotfiles
+        repository): an edit there changes the file too."""
+        targets = set(self.files)
+        for path in self.files:
+            if path.is_symlink():
+                targets.add(Path(os.path.realpath(path)))
+        return targets
+
+    def _watch_folders(self) -> bool:
+        """Watch each file's folder, or for a missing folder its nearest existing
+        parent. True if a file is already there in a folder watched only now:
+        it may have been written before its watch was in place (at worst, a
+        newly named pack is read twice)."""
+        for _attempt in range(5):  # a folder removed while we look: look again
+            wanted: dict[Path, dict[str, bool]] = {}
+            for path in self._targets():
+                folder, name, on_the_way = path.parent, path.name, False
+                while not folder.is_dir() and folder != folder.parent:
+                    folder, name, on_the_way = folder.parent, folder.name, True
+                names = wanted.setdefault(folder, {})
+                names[name] = names.get(name, False) or on_the_way
+            try:
+                watches = self._add_watches(wanted)
+                break
+            except FileNotFoundError:
+                continue
+        else:
+            raise OSError(errno.ENOENT, "the watched folders keep disappearing")
+        appeared = any(
+            not on_the_way and (folder / name).exists()
+            for folder, names in wanted.items()
+            if watches[folder] not in self._folders
+            for name, on_the_way in names.items()
+        )
+        folders: dict[int, Watched] = {}
+        for folder, wd in watches.items():  # two paths, one folder: one watch
+            folders.setdefault(wd, Watched(folder, {})).names.update(wanted[folder])
+        for stale in set(self._folders) - set(folders):
+            self._libc.inotify_rm_watch(self._inotify, stale)  # fails harmlessly if already gone
+        self._folders = folders
+        return appeared
+
+    def _add_watches(self, wanted: dict[Path, dict[str, bool]]) -> dict[Path, int]:
+        watches: dict[Path, int] = {}
+        for folder in wanted:
+            wd = self._libc.inotify_add_watch(self._inotify, bytes(folder), _IN_EVENTS)
+            if wd < 0:
+                code = ctypes.get_errno()
+                raise OSError(code, f"cannot watch {folder}: {os.strerror(code)}")
+            watches[folder] = wd
+        return watches
+
+    def _read_events(self) -> tuple[bool, bool]:
+        """(a watched file changed, the watches must move)."""
+        data = os.read(self._inotify, 65536)
+        changed = rearm = False
         while data:
-            _wd, _mask, _cookie, size = struct.unpack_from("iIII", data)
-            name = data[16 : 16 + size].rstrip(b"\0").decode(errors="replace")
-            touched |= name == self.config_file.name
+            wd, mask, _cookie, size = struct.unpack_from("iIII", data)
+            name = os.fsdecode(data[16 : 16 + size].rstrip(b"\0"))
             data = data[16 + size :]
-        return touched
+            if mask & _IN_Q_OVERFLOW:  # events were lost: assume the worst
+                changed = rearm = True
+            elif wd in self._folders and mask & _IN_GONE:
+                rearm = True
+            elif wd in self._folders and name in self._folders[wd].names:
+                folder, names = self._folders[wd]
+                if names[name]:  # a folder on the way appeared or went
+                    rearm = True
+                    continue
+                # A new regular file is reported once written and closed (now it may be
+                # empty); a symbolic link gets no other event, and may point elsewhere.
+                changed |= not mask & _IN_CREATE or os.path.islink(folder / name)
+                rearm |= bool(mask & _IN_NAME_CHANGES)
+        return changed, rearm
 
     def _run(self) -> None:
         if self.mode == "timerfd":
@@ -119,16 +217,19 @@ class Watcher:
                 self._run_events()
                 return
             except Exception:  # this thread must not die quietly: fall back, and say so
-                log.exception("clock and config events failed; using a %gs heartbeat", self._interval)
+                log.exception("clock and file events failed; using a %gs heartbeat", self._interval)
                 self.mode = "heartbeat"
         self._run_heartbeat()
 
     def _run_events(self) -> None:
-        handles = [self._stop_r, self._timer] + ([self._inotify] if self._inotify is not None else [])
+        handles = [self._wake_r, self._timer, self._inotify]
         while True:
             ready, _, _ = select.select(handles, [], [])
-            if self._stop_r in ready:
-                return
+            changed = rearm = False
+            if self._wake_r in ready:
+                if self._woken():
+                    return
+                rearm = True
             if self._timer in ready:
                 try:
                     os.read(self._timer, 8)
@@ -137,28 +238,42 @@ class Watcher:
                         raise
                 self._arm(self._timer)
                 self._safely(self.on_clock_jump)
-            if self._inotify in ready and self._config_touched(self._inotify):
-                self._safely(self.on_config_change)
+            if self._inotify in ready:
+                changed, moved = self._read_events()
+                rearm |= moved
+            if rearm:  # after a reload, or as folders come and go
+                changed |= self._watch_folders()
+            if changed:
+                self._safely(self.on_change)
 
     # -- Fallback: heartbeat --------------------------------------------------
 
     def _run_heartbeat(self) -> None:
         offset = time.time() - time.monotonic()
-        mtime = self._mtime()
-        while not select.select([self._stop_r], [], [], self._interval)[0]:
+        seen = self._signatures()
+        while True:
+            if select.select([self._wake_r], [], [], self._interval)[0]:
+                if self._woken():
+                    return
+                continue  # new files to watch: the next beat compares them
             now_offset = time.time() - time.monotonic()
             if abs(now_offset - offset) > DRIFT_S:
                 offset = now_offset
                 self._safely(self.on_clock_jump)
-            if self._mtime() != mtime:
-                mtime = self._mtime()
-                self._safely(self.on_config_change)
+            current = self._signatures()
+            if any(seen.get(path) != signature for path, signature in current.items()):
+                self._safely(self.on_change)  # a newly watched file that exists counts as new
+            seen = current
 
-    def _mtime(self) -> float | None:
-        try:
-            return self.config_file.stat().st_mtime if self.config_file else None
-        except OSError:
-            return None
+    def _signatures(self) -> dict[Path, Signature]:
+        signatures: dict[Path, Signature] = {}
+        for path in self.files:
+            try:
+                info = path.stat()
+                signatures[path] = (info.st_mtime_ns, info.st_ino)
+            except OSError:
+                signatures[path] = None
+        return signatures
 
     @staticmethod
     def _safely(callback: Callable[[], None]) -> None:

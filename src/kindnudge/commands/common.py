@@ -113,20 +113,10 @@ def utc_now() -> datetime:
 
 
 def when(moment: datetime, config: Config, now: datetime | None = None) -> str:
-    """A moment as a person says it, in the schedule's zone: "today 20:00 CET",
-    "tomorrow 09:00 CET", "Mon 30 Nov 09:00 CET". The zone's short name tells
-    the two 02:30s of an autumn night apart, and the schedule's zone from the
-    laptop's when they differ."""
-    zone = config.zone()
-    try:
-        local = moment.astimezone(zone)
-    except OverflowError:  # at the calendar's very end (a pause saved by an older version): as it is
-        local = moment
-    today = (now or utc_now()).astimezone(zone).date()
-    day = {0: "today", 1: "tomorrow", -1: "yesterday"}.get((local.date() - today).days)
-    if not day:
-        day = local.strftime("%a %d %b" if local.year == today.year else "%a %d %b %Y")
-    return f"{day} {local:%H:%M %Z}"
+    """A moment as a person says it, in the schedule's zone (timetext.when)."""
+    from kindnudge import timetext
+
+    return timetext.when(moment, config.zone(), now or utc_now())
 
 
 def whens(moments: list[datetime], config: Config) -> list[str]:

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import load, notifier_for, open_state, plan, resolve_id, utc_now
+from kindnudge.commands.common import load, notifier_for, open_state, plan, resolve_id, utc_now, when
 from kindnudge.errors import KindnudgeError
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ def cmd_now(args: argparse.Namespace) -> int:
     import random
 
     from kindnudge.nudge import claim, deliver, draw
+    from kindnudge.state import PAUSED_UNTIL
 
     config, library = load(args)
     kinds = [args.kind] if args.kind else list(config.kinds)
@@ -27,8 +28,11 @@ def cmd_now(args: argparse.Namespace) -> int:
             message = draw(library, kinds, state, rng, config.favourite_weight).message
         else:
             notifier = notifier_for(config)
+            now, paused = utc_now(), state.get_moment(PAUSED_UNTIL)
             with state.transaction():
-                claimed = claim(library, config, kinds, state, utc_now(), rng)
+                claimed = claim(library, config, kinds, state, now, rng)
+            if paused and paused > now:
+                print(f"Paused until {when(paused, config, now)}; showing one anyway because you asked.")
             delivery = deliver(claimed, config, notifier, state)
             if delivery.error:
                 raise delivery.error
@@ -52,11 +56,21 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from kindnudge.library import KINDS
+    from kindnudge.nudge import rule_kinds, why_nothing
     from kindnudge.planner import silenced_rules
+    from kindnudge.state import State
 
     config, library = load(args)
     for name in silenced_rules(plan(config), utc_now()):
         print(f"warning: rule '{name}' always falls inside quiet_hours, so it never shows anything")
+    marks: dict[str, str] = {}
+    if paths.state_db().exists():  # check creates no state of its own
+        with State(paths.state_db()) as state:
+            marks = state.marks()
+    for rule in config.schedule:
+        why = why_nothing(library, rule_kinds(rule.kinds, config), marks)
+        if why:
+            print(f"warning: rule '{rule.name}' has nothing left to show: {why}")
     source = config.source or f"built-in defaults (no file at {paths.config_file(args.config)[0]})"
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
     print(f"config: {source}: ok")

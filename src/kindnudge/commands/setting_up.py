@@ -95,7 +95,7 @@ def _save(draft: Draft, autostart: bool) -> int:
     if autostart:
         print(login.enable(login.entry_for(sys.platform, False, sys.executable, paths.icon_file())))
     print(
-        "\nAll set. To start now: kindnudge run"
+        f"\nAll set. {_how_it_starts()}"
         + ("  (from your next login it starts by itself)" if autostart else "")
     )
     return 0
@@ -128,3 +128,16 @@ def _ask(prompt: str) -> str:
         return input(prompt)
     except OSError:
         raise EOFError from None
+
+
+def _how_it_starts() -> str:
+    """A running daemon watches the config, so it needs no restart (which it would refuse)."""
+    from kindnudge import instance
+
+    try:
+        pid = instance.running_pid(instance.lock_path(paths.state_db()))
+    except OSError:  # the settings are saved; this is only advice
+        pid = None
+    if pid:
+        return f"kindnudge is running (pid {pid}) and picked up your new schedule."
+    return "To start now: kindnudge run"
