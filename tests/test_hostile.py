@@ -13,6 +13,7 @@ import os
 import resource
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -292,7 +293,7 @@ ARGUMENTS = [
     ("hide", "no-such-message"),
     ("favourite", "x" * 10_000),
     ("add", "", "--kind", "reframe"),
-    ("add", "\0", "--kind", "reframe"),
+    ("add", "\x1b[31mred", "--kind", "reframe"),
     ("add", "x" * 100_000, "--kind", "reframe"),
     ("add", "\u200b\u2060", "--kind", "reframe"),
     ("remove", "no-such-message"),
@@ -435,3 +436,55 @@ def test_a_hidden_line_stays_hidden_after_the_state_file_is_damaged(tmp_path: Pa
     assert_one_clear_line(kindnudge(home, damaged), damaged)
     undo = kindnudge(home, Case("undo", _config(CONSOLE), ("hide", first, "--undo"), ok))
     assert "no longer hidden" in undo.stdout, undo.stdout + undo.stderr
+
+
+# -- a running daemon under the same attacks -----------------------------------
+
+DAEMON_ATTACKS: dict[str, Callable[[Path], None]] = {
+    **{kind: HOSTILE_FILES[kind] for kind in ("fifo", "device", "symlink-loop", "dangling-symlink",
+                                             "sparse-3GB", "nested-50k", "alias-bomb", "python-tag")},
+    **{name: (lambda text: lambda path: path.write_text(text))(BAD_CONFIGS[name])
+       for name in ("catch-up-huge", "min-gap-huge", "timeout-25d", "tz-deep", "title-nul")},
+}  # fmt: skip
+
+
+def test_a_running_daemon_survives_every_attack_and_every_slot_keeps_one_row(
+    desktop, config_file, fake_clock, daemons
+) -> None:
+    """Each attack is saved over the config of a running daemon, then the clock
+    moves past the next slot: the old schedule goes on, and at the end every
+    slot in the window has exactly one history row, in a final state."""
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from conftest import run
+    from running import next_minute, schedule
+
+    utc = timezone.utc
+    slots = [next_minute(2 + i) for i in range(len(DAEMON_ATTACKS))]
+    schedule(config_file, *slots)
+    good = config_file.read_text()
+    daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "0.2"})
+    for i, (name, attack) in enumerate(DAEMON_ATTACKS.items()):
+        if config_file.is_symlink() or config_file.exists():
+            config_file.unlink()
+        attack(config_file)
+        daemon.wait_for("keeping the previous schedule", timeout=10, times=i + 1)
+        fake_clock.set((slots[i] + timedelta(seconds=1) - datetime.now(utc)).total_seconds())
+        deadline = time.monotonic() + 10
+        while len(json.loads(run("history", "--json", "-n", "100").stdout)) < i + 1:
+            assert time.monotonic() < deadline, f"{name}: no row for {slots[i]}\n{daemon.log_text()}"
+            assert daemon.proc.poll() is None, f"{name} stopped the daemon\n{daemon.log_text()}"
+            time.sleep(0.05)
+    assert daemon.proc.poll() is None
+    config_file.unlink()
+    config_file.write_text(good)
+    daemon.wait_for("config reloaded")
+    daemon.stop()
+    rows = json.loads(run("history", "--json", "-n", "100").stdout)
+    by_due = {}
+    for row in rows:
+        by_due.setdefault(row["due"], []).append(row)
+    assert sorted(by_due) == sorted(s.isoformat() for s in slots), rows
+    assert all(len(found) == 1 for found in by_due.values()), rows
+    assert {row["status"] for row in rows} <= {"delivered", "failed", "skipped"}, rows

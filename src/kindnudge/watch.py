@@ -49,7 +49,7 @@ _STOP, _REARM = b"x", b"r"
 
 # mtime and inode (a replaced file is a new one); None when missing. Not the size:
 # a file rewritten in place is empty for a moment, and that is no change to report.
-Signature = tuple[int, int] | None
+Signature = tuple[int, int, int | None, int | None] | None
 
 
 class _Timespec(ctypes.Structure):
@@ -266,14 +266,7 @@ class Watcher:
             seen = current
 
     def _signatures(self) -> dict[Path, Signature]:
-        signatures: dict[Path, Signature] = {}
-        for path in self.files:
-            try:
-                info = path.stat()
-                signatures[path] = (info.st_mtime_ns, info.st_ino)
-            except OSError:
-                signatures[path] = None
-        return signatures
+        return {path: _signature(path) for path in self.files}
 
     @staticmethod
     def _safely(callback: Callable[[], None]) -> None:
@@ -281,3 +274,17 @@ class Watcher:
             callback()
         except Exception:
             log.exception("while handling an OS event")
+
+
+def _signature(path: Path) -> Signature:
+    """What a save or a swap changes: the name's own inode and time (a symbolic
+    link replaced by another, even a broken one) and those of what it leads to."""
+    try:
+        name = os.lstat(path)
+    except OSError:
+        return None
+    try:
+        target = os.stat(path)
+    except OSError:
+        return (name.st_ino, name.st_mtime_ns, None, None)
+    return (name.st_ino, name.st_mtime_ns, target.st_ino, target.st_mtime_ns)
