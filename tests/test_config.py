@@ -138,7 +138,7 @@ def test_check_on_broken_config_is_one_line_and_exit_2(config_file):
 
 
 def test_check_finds_config_through_xdg_config_home(config_file):
-    config_file.write_text("content:\n  kinds: [reframe]\n")
+    config_file.write_text("content:\n  kinds: [reframe]\nnotification:\n  backend: console\n")
     result = run("check")
     assert result.returncode == 0
     assert f"config: {config_file}: ok" in result.stdout

@@ -78,6 +78,8 @@ def stop_daemon(proc: subprocess.Popen, state: Path) -> None:
 def test_no_command_tracebacks_when_its_output_is_broken(name, output, home, config_file):
     if name == "remove":
         assert run(*HARMLESS["add"]).returncode == 0
+    if name == "check":  # a way to show notifications, or check rightly ends with status 1
+        config_file.write_text("notification:\n  backend: console\n")
     errors = home / "stderr.txt"
     with open(errors, "w") as err:  # a file, not a pipe: the daemon must not stall on it
         proc = launch(HARMLESS[name], output, err)

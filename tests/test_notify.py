@@ -211,9 +211,12 @@ def test_check_says_which_backend_and_why(desktop):
     assert "backend: dbus: org.freedesktop.Notifications, served by dunst" in run("check").stdout
     desktop.stop_server()
     result = run("check")
-    assert result.returncode == 0
-    assert "backend: auto, but nothing can deliver right now: no backend can deliver" in result.stdout
-    assert "dbus unavailable (no notification service" in result.stdout
+    assert result.returncode == 1, "the status `now` ends with: nothing could show one"
+    assert ": ok\nmessages: " in result.stdout and "\nbackend: " not in result.stdout
+    assert result.stderr.startswith(
+        "kindnudge: backend auto: nothing can show a notification right now: no backend can deliver: "
+    )
+    assert "dbus unavailable (no notification service" in result.stderr and result.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,10 @@ def test_next_lists_what_comes_with_offsets_rules_and_kinds(config_file):
 
 
 def test_check_warns_about_a_rule_that_is_always_quiet(config_file):
-    config_file.write_text("schedule:\n  - {name: late, at: '23:00'}\n  - {name: fine, at: '12:00'}\n")
+    config_file.write_text(
+        "notification: {backend: console}\n"
+        "schedule:\n  - {name: late, at: '23:00'}\n  - {name: fine, at: '12:00'}\n"
+    )
     result = run("check")
     assert result.returncode == 0
     assert "warning: rule 'late' always falls inside quiet_hours" in result.stdout

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from kindnudge import paths
 from kindnudge.commands.common import load, notifier_for, open_state, plan, resolve_id, utc_now, when
-from kindnudge.errors import KindnudgeError
+from kindnudge.errors import DeliveryError, KindnudgeError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -78,8 +78,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     notifier = notifier_for(config)
     try:
         print(f"backend: {notifier.describe()}")
-    except KindnudgeError as exc:
-        print(f"backend: {config.backend}, but nothing can deliver right now: {exc}")
+    except KindnudgeError as exc:  # the status `now` would end with: the machine, not a file
+        raise DeliveryError(
+            f"backend {config.backend}: nothing can show a notification right now: {exc}"
+        ) from None
     return 0
 
 
