@@ -97,3 +97,36 @@ def test_status_and_history_after_a_delivery_and_a_failure(desktop, config_file)
     assert "daemon: not running; start it with `kindnudge run`" in text
     shown = datetime.fromisoformat(report["last_delivered"]["at"])
     assert f"last delivered: today {shown:%H:%M} UTC: {delivered['text']}" in text
+
+
+def test_status_and_history_with_a_broken_config_still_say_what_they_know(config_file, daemons):
+    config_file.write_text("timezone: UTC\nnotification:\n  backend: console\n")
+    shown = run("now", "--kind", "reframe").stdout.splitlines()[-1]
+    assert run("pause", "2h").returncode == 0
+    daemon = daemons()
+    config_file.write_text("timezone: UTC\nnotification:\n  timeout: 20\n")  # the daemon keeps its schedule
+    problem = f'kindnudge: {config_file}:3:12: 20 has no unit; write e.g. "20s" or "20m"\n'
+
+    result = run("status")
+    assert (result.returncode, result.stderr) == (2, problem), "the problem comes last, and sets the status"
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [
+        f"daemon: running (pid {daemon.proc.pid})",
+        "next: unknown until the problem below is fixed; the running daemon keeps its previous schedule",
+    ]
+    assert lines[2].startswith("last delivered: today ") and lines[2].endswith(f": {shown}")
+    assert lines[3].startswith("paused: until ")
+    assert lines[5] == "last delivery error: none"
+
+    result = run("status", "--json")
+    assert (result.returncode, result.stderr) == (2, problem)
+    report = json.loads(result.stdout)
+    assert (report["running"], report["pid"], report["next"]) == (True, daemon.proc.pid, None)
+    assert report["last_delivered"]["text"] == shown and report["paused_until"]
+    assert report["config_error"] == problem.removeprefix("kindnudge: ").rstrip("\n")
+
+    result = run("history")
+    assert (result.returncode, result.stderr) == (2, problem)
+    assert shown in result.stdout
+    config_file.write_text("timezone: UTC\nnotification:\n  backend: console\n")
+    assert status()["config_error"] is None

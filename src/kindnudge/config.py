@@ -287,6 +287,11 @@ SETTINGS: tuple[Setting, ...] = (
 _TOP_KEYS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
 
 
+def built_in() -> Config:
+    """The defaults alone: what applies with no file at all."""
+    return _build({}, EMBEDDED, None, Path.cwd())
+
+
 def load_config(path: Path, required: bool) -> Config:
     """Read `path`; a missing optional file means the built-in defaults (but
     a symbolic link to nowhere is an error: the user meant a file to be there)."""

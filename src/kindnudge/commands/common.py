@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.errors import UsageError
+from kindnudge.errors import KindnudgeError, UsageError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -43,6 +43,19 @@ def load(args: argparse.Namespace) -> tuple[Config, Library]:
     if yamlfile.exists(own) and own not in [p for p, _ in packs]:
         packs.append((own, Location(own)))
     return config, load_all(paths.builtin_packs_dir(), packs, paths.cache_dir())
+
+
+def config_or_problem(args: argparse.Namespace, packs: bool = False) -> tuple[Config, KindnudgeError | None]:
+    """The config (and, with `packs`, checks the packs too); or, when either is
+    wrong, the built-in defaults and the problem. For the commands that report
+    what is saved: a broken file must not hide whether the daemon runs, or the
+    history. They say the problem last, which also sets their exit status."""
+    from kindnudge.config import built_in
+
+    try:
+        return (load(args)[0] if packs else config_for(args)), None
+    except KindnudgeError as exc:
+        return built_in(), exc
 
 
 def notifier_for(config: Config) -> Chain | Alongside:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from kindnudge import paths
 from kindnudge.commands.common import (
-    config_for,
+    config_or_problem,
     entry_json,
     load,
     moment,
@@ -122,11 +122,13 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    """With a broken config it still says all the state file knows: that is
+    when someone most needs to know whether the daemon runs."""
     from kindnudge import instance
     from kindnudge.daemon import PAUSED_UNTIL
     from kindnudge.planner import kind_label
 
-    config, _library = load(args)
+    config, problem = config_or_problem(args, packs=True)
     now = utc_now()
     pid = instance.running_pid(instance.lock_path(paths.state_db()))
     with open_state() as state:
@@ -136,7 +138,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         failed = state.history(1, "failed")
         repair = state.last_repair()
     repair = repair if repair and (now - repair[0]).days < REPAIR_SHOWN_DAYS else None
-    following = plan(config).upcoming(max(now, paused or now), 1)
+    following = [] if problem else plan(config).upcoming(max(now, paused or now), 1)
     report = {
         "running": pid is not None,
         "pid": pid,
@@ -149,51 +151,61 @@ def cmd_status(args: argparse.Namespace) -> int:
         else None,
         "last_delivered": entry_json(delivered[0]) if delivered else None,
         "paused_until": paused.isoformat() if paused else None,
-        "backend": config.backend,
+        "backend": None if problem else config.backend,
         "last_error": entry_json(failed[0]) if failed else None,
         "state_repaired": {"at": repair[0].isoformat(), "note": repair[1]} if repair else None,
+        "config_error": str(problem) if problem else None,
     }
     if args.json:
         import json
 
         print(json.dumps(report, indent=2, ensure_ascii=False))
-        return 0
-    print(f"daemon: running (pid {pid})" if pid else "daemon: not running; start it with `kindnudge run`")
-    if following:
-        slot = following[0]
-        print(f"next: {when(slot.at, config, now)} ({slot.rule}, {kind_label(slot.kinds)})")
     else:
-        print("next: nothing scheduled")
-    if delivered:
-        print(f"last delivered: {when(delivered[0].at, config, now)}: {delivered[0].text}")
-    else:
-        print("last delivered: none yet")
-    print(f"paused: until {when(paused, config, now)}" if paused else "paused: no")
-    print(f"backend: {config.backend}")
-    error = failed[0] if failed else None
-    print(
-        f"last delivery error: {when(error.at, config, now)}: {error.reason}"
-        if error
-        else "last delivery error: none"
-    )
-    if repair:
-        print(f"state file repaired: {when(repair[0], config, now)}: {repair[1]}")
+        print(f"daemon: running (pid {pid})" if pid else "daemon: not running; start it with `kindnudge run`")
+        if problem:
+            keeps = "; the running daemon keeps its previous schedule" if pid else ""
+            print(f"next: unknown until the problem below is fixed{keeps}")
+        elif following:
+            slot = following[0]
+            print(f"next: {when(slot.at, config, now)} ({slot.rule}, {kind_label(slot.kinds)})")
+        else:
+            print("next: nothing scheduled")
+        if delivered:
+            print(f"last delivered: {when(delivered[0].at, config, now)}: {delivered[0].text}")
+        else:
+            print("last delivered: none yet")
+        print(f"paused: until {when(paused, config, now)}" if paused else "paused: no")
+        print(
+            "backend: unknown until the problem below is fixed" if problem else f"backend: {config.backend}"
+        )
+        error = failed[0] if failed else None
+        print(
+            f"last delivery error: {when(error.at, config, now)}: {error.reason}"
+            if error
+            else "last delivery error: none"
+        )
+        if repair:
+            print(f"state file repaired: {when(repair[0], config, now)}: {repair[1]}")
+    if problem:
+        raise problem
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
 
+    config, problem = config_or_problem(args)  # only for the zone: the history is shown anyway
     with open_state() as state:
         entries = state.history(args.n)
     if args.json:
         import json
 
         print(json.dumps([entry_json(e) for e in entries], indent=2, ensure_ascii=False))
-        return 0
-    if not entries:
+    elif not entries:
         print("no nudges yet")
-        return 0
-    for e, at in zip(entries, whens([e.at for e in entries], config_for(args)), strict=True):
-        detail = e.text if e.status == "delivered" else f"{e.reason}" + (f" [{e.text}]" if e.text else "")
-        print(f"{at}  {e.status:9}  {e.rule or '-':12} {e.kind:9} {detail}")
+    else:
+        for e, at in zip(entries, whens([e.at for e in entries], config), strict=True):
+            detail = e.text if e.status == "delivered" else f"{e.reason}" + (f" [{e.text}]" if e.text else "")
+            print(f"{at}  {e.status:9}  {e.rule or '-':12} {e.kind:9} {detail}")
+    if problem:
+        raise problem
     return 0
