@@ -85,9 +85,9 @@ def test_list_json_shows_own_messages_with_their_pack(config_file):
     result = run("list", "--json", "--kind", "self-care")
     assert result.returncode == 0, result.stderr
     listed = json.loads(result.stdout)
-    assert {"id": "mine-2", "kind": "self-care", "pack": "mine", "section": "Conclusion",
+    assert {"id": "mine-2", "kind": "self-care", "pack": "mine", "section": "Conclusion", "mark": None,
             "text": "Make yourself a warm drink and sit with it for five minutes."} in listed  # fmt: skip
-    assert all(set(item) == {"id", "kind", "text", "section", "pack"} for item in listed)
+    assert all(set(item) == {"id", "kind", "text", "section", "pack", "mark"} for item in listed)
     assert {item["kind"] for item in listed} == {"self-care"}
 
 

@@ -30,7 +30,7 @@ def test_add_then_remove_an_own_message(config_file):
     mine = [m for m in listed() if m["pack"] == "my-messages"]
     text = "You are allowed to take up space."
     expected = {"id": "my-you-are-allowed-to-take", "kind": "reframe", "text": text, "section": None}
-    assert mine == [{**expected, "pack": "my-messages"}]
+    assert mine == [{**expected, "pack": "my-messages", "mark": None}]
     assert (config_file.parent / "my-messages.yaml").exists()
     assert run("remove", "my-you-are-allowed-to-take").returncode == 0
     assert [m for m in listed() if m["pack"] == "my-messages"] == []
@@ -222,6 +222,39 @@ def test_favourite_and_undo(config_file):
     assert run("favourite", "clarity").stdout.startswith("clarity will come more often")
     assert run("favourite", "--undo", "clarity").stdout.startswith("clarity is no longer favourite")
     assert run("favourite", "--undo", "clarity").stdout == "clarity was not favourite\n"
+
+
+def test_list_shows_marks_and_a_hidden_message_can_be_found_again(config_file):
+    assert run("favourite", "clarity").returncode == 0
+    hidden = run("hide", "clarity").stdout.splitlines()
+    assert hidden[1:] == ["It was a favourite; it no longer is."]
+    assert run("favourite", "redirection").returncode == 0
+    assert run("favourite", "--undo", "clarity").stdout == "clarity was not favourite\n", "and stays hidden"
+
+    marks = {m["id"]: m["mark"] for m in listed()}
+    assert (marks["clarity"], marks["redirection"], marks["freedom"]) == ("hidden", "favourite", None)
+    clarity = next(m for m in listed() if m["id"] == "clarity")
+    table = {line.split()[0]: line.split(None, 2)[2] for line in run("list").stdout.splitlines()}
+    assert table["redirection"].startswith("favourite Being pushed away")
+    assert table["clarity"] == "hidden    (its text is not shown: `kindnudge list --hidden` shows it)"
+    assert clarity["text"] not in run("list").stdout, "a hidden line is not read again by accident"
+    assert run("list", "--hidden").stdout.split(None, 3) == [
+        "clarity",
+        "reframe",
+        "hidden",
+        clarity["text"] + "\n",
+    ]
+    assert [m["id"] for m in json.loads(run("list", "--favourites", "--json").stdout)] == ["redirection"]
+
+    assert run("add", "A line that hurts.", "--kind", "reframe").returncode == 0
+    assert run("hide", "my-a-line-that-hurts").returncode == 0
+    assert run("remove", "my-a-line-that-hurts").returncode == 0
+    gone = json.loads(run("list", "--hidden", "--json").stdout)[-1]
+    assert gone == {"id": "my-a-line-that-hurts", "kind": None, "text": None, "section": None, "pack": None,
+                    "mark": "hidden"}  # fmt: skip
+    assert "my-a-line-that-hurts  " in run("list", "--hidden").stdout
+    assert run("favourite", "clarity").stdout.splitlines()[1] == "It was hidden; now it can be shown again."
+    assert run("list", "--hidden", "--kind", "reframe").stdout == "you have not hidden any message\n"
 
 
 def test_last_after_its_message_is_gone_is_refused_yet_its_mark_can_still_be_undone(config_file):

@@ -72,7 +72,12 @@ def _json(p: argparse.ArgumentParser, what: str = "array") -> None:
 
 def _list(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=KIND_CHOICES, help="only this kind")
-    _json(p)
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--hidden", action="store_true", help="only the messages you hid, with their text")
+    only.add_argument("--favourites", action="store_true", help="only your favourites")
+    p.add_argument(
+        "--json", action="store_true", help="print a JSON array; `mark` is null, favourite or hidden"
+    )
 
 
 def _next(p: argparse.ArgumentParser) -> None:
@@ -141,7 +146,13 @@ COMMANDS = (
         _setup,
     ),
     Command("now", "show one nudge right now", "Show one nudge now.", messages.cmd_now, _now),
-    Command("list", "list all messages", "List all messages.", messages.cmd_list, _list),
+    Command(
+        "list",
+        "list all messages, and what you hid or favourited",
+        "List all messages, with your marks: favourite or hidden.",
+        messages.cmd_list,
+        _list,
+    ),
     Command(
         "check",
         "validate config and packs",

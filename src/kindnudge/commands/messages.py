@@ -42,15 +42,39 @@ def cmd_now(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """Every message with its mark, so a hidden one can be found and brought back.
+    A hidden line's text is left out of the full list: it was hidden so as not
+    to be read again. `--hidden` shows it, and marks whose message is gone."""
+    from kindnudge.state import State
+
     _config, library = load(args)
-    messages = [m for m in library.messages if not args.kind or m.kind == args.kind]
+    with State(paths.state_db()) as state:
+        marks = state.marks()
+    only = "hidden" if args.hidden else "favourite" if args.favourites else None
+    rows = [
+        {**m._asdict(), "mark": marks.get(m.id)}
+        for m in library.messages
+        if (not args.kind or m.kind == args.kind) and (not only or marks.get(m.id) == only)
+    ]
+    if only and not args.kind:  # a mark outlives its message (removed, or its pack dropped)
+        present = {m.id for m in library.messages}
+        rows += [
+            {"id": i, "kind": None, "text": None, "section": None, "pack": None, "mark": mark}
+            for i, mark in sorted(marks.items())
+            if mark == only and i not in present
+        ]
     if args.json:
         import json
 
-        print(json.dumps([m._asdict() for m in messages], ensure_ascii=False, indent=2))
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    for m in messages:
-        print(f"{m.id:30} {m.kind:9} {m.text}")
+    if only and not rows:
+        print("you have not hidden any message" if only == "hidden" else "no favourites yet")
+    for row in rows:
+        text = row["text"] or "(no longer among your messages)"
+        if row["mark"] == "hidden" and not only:
+            text = "(its text is not shown: `kindnudge list --hidden` shows it)"
+        print(f"{row['id']:30} {row['kind'] or '-':9} {row['mark'] or '':9} {text}")
     return 0
 
 
@@ -121,17 +145,26 @@ def _cmd_mark(mark: str, args: argparse.Namespace) -> int:
     with open_state() as state, state.transaction():
         message_id = resolve_id(args.id, library, state, marked=args.undo)
         current = state.marks().get(message_id)
-        state.set_mark(message_id, None if args.undo else mark)
+        if not args.undo or current == mark:
+            state.set_mark(message_id, None if args.undo else mark)
     message = library.get(message_id)
     text = message.text if message else "(no longer among your messages)"
     if args.undo:
         print(
             f"{message_id} is no longer {mark}: {text}" if current == mark else f"{message_id} was not {mark}"
         )
-    else:
-        done = "will come more often" if mark == "favourite" else "will not be shown again"
-        print(f"{message_id} {done}: {text}")
+        return 0
+    done = "will come more often" if mark == "favourite" else "will not be shown again"
+    print(f"{message_id} {done}: {text}")
+    if current and current != mark:  # a message has one mark: the new one took the old one's place
+        print(_REPLACED[current])
     return 0
+
+
+_REPLACED = {
+    "favourite": "It was a favourite; it no longer is.",
+    "hidden": "It was hidden; now it can be shown again.",
+}
 
 
 def cmd_favourite(args: argparse.Namespace) -> int:
