@@ -287,11 +287,6 @@ SETTINGS: tuple[Setting, ...] = (
 _TOP_KEYS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
 
 
-def built_in() -> Config:
-    """The defaults alone: what applies with no file at all."""
-    return _build({}, EMBEDDED, None, Path.cwd())
-
-
 def load_config(path: Path, required: bool) -> Config:
     """Read `path`; a missing optional file means the built-in defaults (but
     a symbolic link to nowhere is an error: the user meant a file to be there)."""
@@ -348,3 +343,8 @@ def _build(data: dict, where: Location, source: Path | None, base: Path) -> Conf
 
 def _section_keys(section: str) -> tuple[str, ...]:
     return tuple(s.key.split(".", 1)[1] for s in SETTINGS if s.key.startswith(section + "."))
+
+
+def built_in() -> Config:
+    """The defaults alone: what applies with no file at all."""
+    return _build({}, EMBEDDED, None, Path.cwd())
