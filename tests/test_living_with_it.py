@@ -32,9 +32,10 @@ def test_pause_for_a_duration_then_resume(config_file):
     assert run("resume").stdout == "Nothing was paused.\n"
 
 
-def test_pause_until_a_clock_time_is_the_next_such_time(config_file):
+@pytest.mark.parametrize("typed", ["06:15", "6.15am", "6:15 a.m."])
+def test_pause_until_a_clock_time_is_the_next_such_time(typed, config_file):
     config_file.write_text("timezone: Asia/Kolkata\n")
-    assert run("pause", "--until", "06:15").returncode == 0
+    assert run("pause", "--until", typed).returncode == 0
     until = datetime.fromisoformat(status()["paused_until"]).astimezone(ZoneInfo("Asia/Kolkata"))
     assert until.strftime("%H:%M") == "06:15"
     assert timedelta(0) < until - datetime.now(UTC) <= timedelta(days=1)

@@ -76,20 +76,96 @@ def test_rerunning_keeps_other_settings(config_file):
         "timezone: Asia/Kolkata\nnotification:\n  title: Hello, you\n  timeout: 1m\n"
         "schedule:\n  - {name: old, at: '06:00'}\n"
     )
-    result = run("setup", "--times", "08:30,20:00", "--kinds", "reframe,self-care", "--yes", "--no-test")
+    result = run(
+        "setup",
+        "--times",
+        "08:30,20:00",
+        "--kinds",
+        "reframe,self-care",
+        "--quiet",
+        "none",
+        "--yes",
+        "--no-test",
+    )
     assert result.returncode == 0, result.stderr
-    assert [u["rule"] for u in json.loads(run("next", "--json").stdout)] == ["my nudges"] * 5
+    assert (
+        "\nKept your other rules as they were: old. `kindnudge config edit` changes them.\n" in result.stdout
+    )
+    assert {u["rule"] for u in json.loads(run("next", "-n", "6", "--json").stdout)} == {"my nudges", "old"}
     shown = run("config", "show").stdout
     assert "\ntimezone: Asia/Kolkata\n" in shown
     assert "\n  title: Hello, you\n" in shown and "\n  timeout: 1m\n" in shown
     assert "at: ['08:30', '20:00']" in shown
 
 
+def test_answers_as_people_type_them_are_understood_and_written_one_way(desktop, config_file):
+    """Through a real terminal, to a config that has a rule setup never wrote."""
+    config_file.write_text(
+        "schedule:\n  - {name: my nudges, at: '07:00'}\n  - {name: soon, at: '12:15', kind: self-care}\n"
+    )
+    child = wizard()
+    answer(child, "(fixed/random) [fixed]: ", "Fixed")
+    answer(child, "At what times? Separate them with commas [09:00, 20:00]: ", "8:30am, 9 pm")
+    answer(child, "[daily]: ", "Weekdays")
+    answer(child, "or both [both]: ", "self care")
+    answer(child, "(or none) [22:00-07:00]: ", "10.30pm to 7am")
+    child.expect_exact("Your next 5 nudges:")
+    child.expect_exact("Kept your other rules as they were: soon.")
+    answer(child, "Start kindnudge by itself when you log in? [Y/n] ", "n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    written = config_file.read_text()
+    assert "- name: my nudges\n  at: ['08:30', '21:00']\n  days: weekdays\n  kind: self-care\n" in written
+    assert "- name: soon\n  at: '12:15'\n  kind: self-care\n" in written, "a rule setup did not ask about"
+    assert "quiet_hours: ['22:30', '07:00']\n" in written
+    assert written.count("name: my nudges") == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "written"),
+    [
+        (["--times", "8:30am, 9pm"], "at: ['08:30', '21:00']"),
+        (["--times", "8.30"], "at: ['08:30']"),
+        (["--times", "9 pm; noon"], "at: ['12:00', '21:00']"),
+        (["--times", "12am and 12:30 p.m."], "at: ['00:00', '12:30']"),
+        (["--kinds", "Self-Care"], "kind: self-care"),
+        (["--kinds", "BOTH"], "kind: any"),
+        (["--kinds", "reframe and selfcare"], "kind: any"),
+        (["--days", "Weekdays"], "days: weekdays"),
+        (["--days", "Monday to Friday"], "days: mon-fri"),
+        (["--days", "Mon, Wed and Fri"], "days: [mon, wed, fri]"),
+        (["--random", "3", "--between", "10am-9pm"], "between: ['10:00', '21:00']"),
+    ],
+)
+def test_setup_options_read_times_days_and_kinds_as_people_write_them(options, written, config_file):
+    result = run("setup", *options, "--yes", "--no-test")
+    assert result.returncode == 0, result.stderr
+    assert f"\n  {written}\n" in config_file.read_text()
+
+
+@pytest.mark.parametrize(
+    ("times", "said"),
+    [
+        ("13pm", "'13pm' is not a time of day: with am or pm the hour is 1 to 12"),
+        ("24:00", "'24:00' is not a time of day; the hour is 0 to 23, or 1 to 12 with am or pm"),
+        ("half past eight", "'half' is not a time of day; write e.g. 08:30, 8:30am or 9pm"),
+    ],
+)
+def test_a_time_that_is_not_one_is_still_refused(times, said, config_file):
+    result = run("setup", "--times", times, "--yes", "--no-test")
+    assert (result.returncode, result.stderr) == (2, f"kindnudge: {said}\n")
+    assert not config_file.exists()
+
+
 def test_non_interactive_mistake_is_one_line_and_changes_nothing(config_file):
     config_file.write_text("catch_up: 1h\n")
     result = run("setup", "--times", "25:00", "--yes")
     assert result.returncode == 2
-    assert result.stderr == 'kindnudge: \'25:00\' is not a time of day; write it as "HH:MM", e.g. "09:30"\n'
+    assert (
+        result.stderr
+        == "kindnudge: '25:00' is not a time of day; the hour is 0 to 23, or 1 to 12 with am or pm\n"
+    )
     assert config_file.read_text() == "catch_up: 1h\n"
 
 

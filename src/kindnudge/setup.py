@@ -9,6 +9,7 @@ The same answers can be given as options, for a non-interactive setup.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from kindnudge.config import load_config
 from kindnudge.errors import ConfigError, Location, UsageError, machine_error
 from kindnudge.paths import real_file, replace_atomically
 from kindnudge.schedule import parse_kinds, parse_rule
+from kindnudge.timetext import parse_spoken_time
 from kindnudge.yamlfile import plain
 
 WIZARD = Location("(your answer)")
@@ -36,19 +38,35 @@ class Answers:
 
 
 def split_list(text: str) -> list[str]:
-    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    """Items separated by commas, semicolons, "and" or "&"."""
+    return [part.strip() for part in re.split(r"[,;&]|\band\b", text) if part.strip()]
+
+
+def split_times(text: str) -> list[str]:
+    """Times as typed, written the one way config.yaml reads them: "8:30am, 9 pm"
+    and "8.30 21:00" both give ["08:30", "21:00"]."""
+    glued = re.sub(r"([0-9])\s+([ap]\.?\s*m\b\.?)", r"\1\2", text, flags=re.IGNORECASE)  # "9 pm"
+    words = [w for part in split_list(glued) for w in part.split()]
+    if not words:
+        raise ValueError("give at least one time, e.g. 09:00")
+    return sorted({f"{parse_spoken_time(w):%H:%M}" for w in words})
 
 
 def split_span(text: str) -> list[str]:
-    parts = [p.strip() for p in text.replace("to", "-").replace("\u2013", "-").split("-") if p.strip()]
+    """Two times with a dash (or "to") between them, written as "HH:MM"."""
+    words = re.sub(r"\b(?:to|until|till)\b|\u2013|\u2014", "-", text.strip().lower()).removeprefix("from ")
+    parts = [p.strip() for p in words.split("-") if p.strip()]
     if len(parts) != 2:
         raise ValueError("give two times with a dash between them, e.g. 22:00-07:00")
-    return parts
+    return [f"{parse_spoken_time(p):%H:%M}" for p in parts]
+
+
+WIZARDS_RULE = "my nudges"  # the one rule setup writes, and so the one it may replace
 
 
 def rule_from(answers: Answers) -> dict[str, Any]:
     kinds = answers.kinds or ["reframe", "self-care"]
-    rule: dict[str, Any] = {"name": "my nudges"}
+    rule: dict[str, Any] = {"name": WIZARDS_RULE}
     if answers.random:
         rule.update(random=answers.random, between=answers.between or ["10:00", "21:00"])
     else:
@@ -64,13 +82,22 @@ def check_rule(answers: Answers) -> None:
 
 
 def merged(existing: dict, answers: Answers) -> dict:
+    """The config with the answers in. Setup's own rule is replaced where it
+    was; rules setup did not write are kept as they are, and named."""
     data = dict(existing)
-    data["schedule"] = [rule_from(answers)]
+    rules = existing.get("schedule")
+    rules = rules if isinstance(rules, list) else []
+    at = next((i for i, rule in enumerate(rules) if _setups(rule)), len(rules))
+    data["schedule"] = [*rules[:at], rule_from(answers), *(r for r in rules[at:] if not _setups(r))]
     data["quiet_hours"] = answers.quiet if answers.quiet is not None else ["22:00", "07:00"]
     content = dict(data.get("content") or {})
     content["kinds"] = answers.kinds or ["reframe", "self-care"]
     data["content"] = content
     return data
+
+
+def _setups(rule: Any) -> bool:
+    return isinstance(rule, dict) and rule.get("name") == WIZARDS_RULE
 
 
 def existing_data(path: Path) -> dict:
@@ -163,9 +190,7 @@ def _choice(options: dict[str, str], words: str) -> Callable[[str], str]:
 
 
 def _times(text: str) -> list[str]:
-    times = split_list(text)
-    if not times:
-        raise ValueError("give at least one time, e.g. 09:00")
+    times = split_times(text)
     parse_rule({"at": times}, WIZARD, 1)
     return times
 
@@ -185,9 +210,21 @@ def _span(answers: Answers) -> Callable[[str], list[str]]:
     return parse
 
 
+_DAY_WORDS = {"every day": "daily", "everyday": "daily", "weekday": "weekdays", "weekend": "weekends"}
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _day(word: str) -> str:
+    """ "Monday", "mondays", "Mon" -> "mon"; anything else as it is, for the schedule's check."""
+    full = next((d for d in _FULL_DAYS if len(word) >= 3 and f"{d}s".startswith(word)), None)
+    return full[:3] if full else word
+
+
 def _days(answers: Answers) -> Callable[[str], str]:
     def parse(text: str) -> str | list[str]:
-        days = split_list(text)
+        cleaned = re.sub(r"\s*(?:-|\u2013|\bto\b|\bthrough\b)\s*", "-", " ".join(text.lower().split()))
+        cleaned = _DAY_WORDS.get(cleaned, cleaned)
+        days = ["-".join(map(_day, word.split("-"))) for part in split_list(cleaned) for word in part.split()]
         value = days[0] if len(days) == 1 else days
         parse_rule({"at": "09:00", "days": value}, WIZARD, 1)
         return value
@@ -196,15 +233,18 @@ def _days(answers: Answers) -> Callable[[str], str]:
 
 
 def _kinds(text: str) -> list[str]:
-    words = [w.replace("selfcare", "self-care") for w in split_list(text.lower().replace(" ", ","))]
+    """ "Self-Care", "self care", "BOTH", "reframe and selfcare": any way people write them."""
+    cleaned = re.sub(r"self[\s_-]*care", "self-care", text.lower())
+    words = [w for part in split_list(cleaned) for w in part.split()]
+    names = {"both": "any", "all": "any", "reframes": "reframe"}
     try:
-        return list(parse_kinds(["any" if w == "both" else w for w in words], WIZARD))
+        return list(parse_kinds([names.get(w, w) for w in words], WIZARD))
     except ConfigError:
         raise ValueError("please answer reframe, self-care or both") from None
 
 
 def _quiet(text: str) -> list[str]:
-    if text.lower() in ("none", "no", "off"):
+    if text.strip().lower() in ("none", "no", "off"):
         return []
     span = split_span(text)
     from kindnudge.config import parse_quiet_hours

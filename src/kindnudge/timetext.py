@@ -18,6 +18,30 @@ def parse_time_of_day(text: str) -> time:
     return time(int(match[1]), int(match[2]))
 
 
+_SPOKEN = re.compile(r"^([0-9]{1,2})(?:\s*[:.h]\s*([0-5][0-9]))?\s*([ap])?$")
+_NAMED = {"noon": time(12), "midday": time(12), "midnight": time(0)}
+
+
+def parse_spoken_time(text: str) -> time:
+    """A time as people type it where they are asked for one: "8:30", "8.30",
+    "08h30", "9pm", "9 p.m.", "8:30am", "12am" (midnight), "noon". Config
+    files keep the one spelling, "HH:MM"; ValueError says what to write."""
+    cleaned = re.sub(r"([ap])\.?\s*m\.?$", r"\1", text.strip().lower())
+    if cleaned in _NAMED:
+        return _NAMED[cleaned]
+    match = _SPOKEN.match(cleaned)
+    if not match:
+        raise ValueError(f"'{text}' is not a time of day; write e.g. 08:30, 8:30am or 9pm")
+    hour, minute, half = int(match[1]), int(match[2] or 0), match[3]
+    if half and not 1 <= hour <= 12:
+        raise ValueError(f"'{text}' is not a time of day: with am or pm the hour is 1 to 12")
+    if half:
+        hour = hour % 12 + (12 if half == "p" else 0)
+    if hour > 23:
+        raise ValueError(f"'{text}' is not a time of day; the hour is 0 to 23, or 1 to 12 with am or pm")
+    return time(hour, minute)
+
+
 class TooLong(ValueError):
     """A well-written duration past the limit: callers may word the range their own way."""
 

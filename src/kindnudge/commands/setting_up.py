@@ -71,11 +71,17 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 def _preview(config: Config, no_test: bool) -> None:
     from kindnudge.notify import Notification
+    from kindnudge.setup import WIZARDS_RULE
 
+    kept = [rule.name for rule in config.schedule if rule.name != WIZARDS_RULE]
     print("\nYour next 5 nudges:")
     slots = plan(config).upcoming(utc_now(), 5)
     for slot, at in zip(slots, whens([s.at for s in slots], config), strict=True):
-        print(f"  {at}  {' or '.join(slot.kinds)}")
+        print(f"  {at}  {' or '.join(slot.kinds)}" + (f"  ({slot.rule})" if kept else ""))
+    if kept:
+        print(
+            f"\nKept your other rules as they were: {', '.join(kept)}. `kindnudge config edit` changes them."
+        )
     if no_test:
         return
     body = "This is how your nudges will look. Be gentle with yourself today."

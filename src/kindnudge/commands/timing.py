@@ -66,7 +66,7 @@ def _pause_end(args: argparse.Namespace, config: Config, now: datetime) -> datet
     from datetime import datetime, time, timedelta
 
     from kindnudge.planner import resolve
-    from kindnudge.timetext import parse_duration, parse_time_of_day
+    from kindnudge.timetext import parse_duration, parse_spoken_time
 
     longest = timedelta(days=_LONGEST_PAUSE_DAYS)
     zone = config.zone()
@@ -75,7 +75,7 @@ def _pause_end(args: argparse.Namespace, config: Config, now: datetime) -> datet
         return resolve(datetime.combine(local.date() + timedelta(days=1), time()), zone)
     if args.until:
         try:
-            clock = parse_time_of_day(args.until)
+            clock = parse_spoken_time(args.until)
         except ValueError:
             end = moment(args.until, config)
         else:
