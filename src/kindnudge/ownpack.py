@@ -33,6 +33,21 @@ def path_for(config_file: Path) -> Path:
     return config_file.parent / FILE_NAME
 
 
+def clear(path: Path) -> bool:
+    """Forget every message of one's own, unread (a broken file goes too), and
+    the old text an earlier rewrite kept beside it. An empty pack stays, so a
+    config that names it still works. False if there was nothing."""
+    backup = path.with_name(path.name + ".bak")
+    found = path.exists() or backup.exists()
+    try:
+        if path.exists():
+            replace_atomically(real_file(path), _HEADER + "messages: []\n")
+        backup.unlink(missing_ok=True)
+    except OSError as exc:
+        raise machine_error(exc, path, "erase your own messages") from None
+    return found
+
+
 def _new_id(text: str, taken: set[str]) -> str:
     words = re.findall(r"[a-z0-9]+", text.lower())[:5] or ["mine"]
     base = "my-" + "-".join(words)

@@ -24,13 +24,7 @@ from kindnudge.errors import MachineError, machine_error
 from kindnudge.instance import FolderLock
 from kindnudge.paths import check_regular, ensure_private_dir, ensure_private_file
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS bag_seen (
-    kind TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    PRIMARY KEY (kind, message_id)
-);
-CREATE TABLE IF NOT EXISTS history (
+_HISTORY = """(
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
     due TEXT,
@@ -38,9 +32,17 @@ CREATE TABLE IF NOT EXISTS history (
     kind TEXT NOT NULL,
     message_id TEXT,
     text TEXT,
-    status TEXT NOT NULL CHECK (status IN ('sending', 'delivered', 'failed', 'skipped', 'interrupted')),
+    status TEXT NOT NULL
+        CHECK (status IN ('sending', 'delivered', 'failed', 'skipped', 'interrupted', 'erased')),
     reason TEXT
+)"""
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS bag_seen (
+    kind TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    PRIMARY KEY (kind, message_id)
 );
+CREATE TABLE IF NOT EXISTS history {_HISTORY};
 CREATE INDEX IF NOT EXISTS history_kind_status ON history (kind, status, id);
 CREATE TABLE IF NOT EXISTS marks (
     message_id TEXT PRIMARY KEY,
@@ -51,7 +53,16 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 """
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# Version 3 allows the status 'erased' (the row `forget` leaves): SQLite can't
+# change a CHECK in place, so the history table is copied into a new one.
+_HISTORY_V3 = f"""
+CREATE TABLE history_v3 {_HISTORY};
+INSERT INTO history_v3 SELECT id, at, due, rule, kind, message_id, text, status, reason FROM history;
+DROP TABLE history;
+ALTER TABLE history_v3 RENAME TO history;
+CREATE INDEX history_kind_status ON history (kind, status, id);
+"""
 PAUSED_UNTIL = "paused_until"  # a moment (see get_moment); `pause` sets it, the daemon and `now` read it
 
 # What a repair copies, table by table; history keeps its ids.
@@ -96,7 +107,7 @@ class HistoryEntry(NamedTuple):
     kind: str
     message_id: str | None  # None when skipped: nothing was drawn
     text: str | None
-    status: str  # sending, then delivered or failed; or skipped; interrupted after a crash
+    status: str  # sending, then delivered or failed; or skipped; interrupted after a crash; erased: forget
     reason: str | None
     due: datetime | None = None  # the planned moment, for scheduled nudges
 
@@ -227,6 +238,31 @@ class State:
         else:
             self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value.isoformat()))
 
+    # -- forgetting ---------------------------------------------------------------
+
+    def erase(self, marks: Collection[str] = (), meta: Collection[str] = ()) -> int:
+        """Delete the history and the seen bag, the marks of the kinds in `marks`
+        and the `meta` keys; secure_delete zeroes the space they leave. Inside a
+        transaction, then `compact`. Returns how many history rows went."""
+        self._write("PRAGMA secure_delete=ON")
+        rows = self._write("DELETE FROM history").rowcount
+        self._write("DELETE FROM bag_seen")
+        for mark in marks:
+            self._write("DELETE FROM marks WHERE mark = ?", (mark,))
+        for key in meta:
+            self._write("DELETE FROM meta WHERE key = ?", (key,))
+        return rows
+
+    def compact(self) -> None:
+        """Rebuild the file without what was deleted, and empty the -wal file into
+        it. Emptied, never deleted: a running daemon may have it open."""
+        self._write("VACUUM")
+        if self._read("PRAGMA wal_checkpoint(TRUNCATE)")[0][0]:  # busy: a reader kept old pages
+            raise MachineError(
+                f"{self.path}-wal: another program is reading kindnudge's state, so old pages are"
+                " still in this file; run the same command again in a moment"
+            )
+
     # -- a damaged file ---------------------------------------------------------
 
     def untold_repair(self) -> str | None:
@@ -351,8 +387,12 @@ def _ready(db: sqlite3.Connection) -> bool:
     that every nudge reads is damaged."""
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
-    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-        db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version < SCHEMA_VERSION:
+        migrate = _HISTORY_V3 if version else ""  # a new file has the new table already
+        db.executescript(
+            f"BEGIN IMMEDIATE; {_SCHEMA} {migrate} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+        )
     return all(db.execute(f"PRAGMA quick_check({table})").fetchall() == [("ok",)] for table in _CHECKED)
 
 

@@ -125,6 +125,16 @@ def _config(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("path", "show", "edit"))
 
 
+def _forget(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="also your favourites and hidden marks (hidden messages can then come again),"
+        " any pause and your own messages; never the config",
+    )
+    p.add_argument("--yes", action="store_true", help="don't ask; with --all, the hidden marks go too")
+
+
 def _none(_p: argparse.ArgumentParser) -> None:
     pass
 
@@ -229,6 +239,14 @@ COMMANDS = (
         "Start `kindnudge run` with your desktop session (XDG autostart; --systemd for a user unit).",
         setting_up.cmd_autostart,
         _autostart,
+    ),
+    Command(
+        "forget",
+        "erase your history and what you have seen",
+        "Erase your history and what you have seen, thoroughly: the log and cache too."
+        " Your config, own messages, favourites and hidden marks stay, unless --all.",
+        setting_up.cmd_forget,
+        _forget,
     ),
     Command(
         "config",

@@ -1,4 +1,4 @@
-"""Commands for setting up: setup, autostart, config."""
+"""Commands for setting up, and for leaving: setup, autostart, config, forget."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import load, notifier_for, plan, utc_now, whens
+from kindnudge.commands.common import load, notifier_for, open_state, plan, utc_now, whens
 from kindnudge.errors import KindnudgeError, Stopped
 
 if TYPE_CHECKING:
@@ -147,3 +147,58 @@ def _how_it_starts() -> str:
     if pid:
         return f"kindnudge is running (pid {pid}) and picked up your new schedule."
     return "To start now: kindnudge run"
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from kindnudge import forget, ownpack
+
+    with open_state() as state:
+        hidden = list(state.marks().values()).count("hidden") if args.all else 0
+    keep_hidden = False
+    if not args.yes:
+        _conversation()
+        if not _yes(
+            "Erase everything kindnudge keeps about you (history, what you have seen, favourites,"
+            " hidden messages, any pause, your own messages)? Your config stays. [y/N] "
+            if args.all
+            else "Erase your kindnudge history and what you have seen? [y/N] "
+        ):
+            print("Nothing was erased.")
+            return 0
+        if hidden:  # a line hidden because it hurt must not come back by accident
+            keep_hidden = not _yes(
+                f"You have {_count(hidden, 'hidden message')}. Without its mark, a hidden message"
+                " can come again. Erase those marks too? [y/N] "
+            )
+    own = ownpack.path_for(paths.config_file(args.config)[0])
+    with open_state() as state:
+        erased = forget.forget(state, paths.cache_dir(), own, utc_now(), args.all, keep_hidden)
+    what = [f"your history ({_count(erased.history, 'entry', 'entries')})", "what you had seen"]
+    if args.all:
+        what += ["your favourites", *([] if keep_hidden or not hidden else ["hidden messages"]), "any pause"]
+        what += ["your own messages"] if erased.own else []
+    print(f"Erased {', '.join(what)}, and kindnudge's log and cache.")
+    if not args.all:
+        print(
+            "Kept your config, own messages, favourites, hidden messages and any pause (--all erases them)."
+        )
+    elif keep_hidden:
+        print("Kept your config; hidden messages stay hidden.")
+    else:
+        print(
+            "Kept your config."
+            + (f" {_count(hidden, 'message')} you had hidden can come again." if hidden else "")
+        )
+    print(
+        "Your desktop may keep its own list of past notifications: the README's"
+        ' "Stop and remove" says how to clear it.'
+    )
+    return 0
+
+
+def _yes(question: str) -> bool:
+    return _ask(question).strip().lower() in ("y", "yes")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
