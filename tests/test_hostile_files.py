@@ -60,7 +60,7 @@ def test_a_file_that_is_no_regular_file_is_named_not_waited_on(config_file, whic
 def test_a_link_to_a_real_config_is_followed(tmp_path, config_file):
     real = tmp_path / "dotfiles" / "kindnudge.yaml"
     real.parent.mkdir()
-    real.write_text("catch_up: 45m\n")
+    real.write_text("catch_up: 45m\nnotification: {backend: console}\n")
     config_file.symlink_to(real)
     result = run("check", timeout=HANG)
     assert result.returncode == 0, result.stderr
@@ -116,7 +116,7 @@ def test_a_pack_of_10000_messages_still_loads(config_file):
         for i in range(10_000)
     )
     pack.write_text("messages:\n" + "".join(rows))
-    config_file.write_text("content:\n  packs: [many.yaml]\n")
+    config_file.write_text("content:\n  packs: [many.yaml]\nnotification: {backend: console}\n")
     result = run("check", timeout=HANG)
     assert result.returncode == 0, result.stderr
     assert "messages: 5028 reframe, 5018 self-care" in result.stdout

@@ -45,11 +45,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     """Every message with its mark, so a hidden one can be found and brought back.
     A hidden line's text is left out of the full list: it was hidden so as not
     to be read again. `--hidden` shows it, and marks whose message is gone."""
-    from kindnudge.state import State
-
     _config, library = load(args)
-    with State(paths.state_db()) as state:
-        marks = state.marks()
+    marks: dict[str, str] = {}
+    if paths.state_db().exists():  # listing creates no state of its own
+        with open_state() as state:
+            marks = state.marks()
     only = "hidden" if args.hidden else "favourite" if args.favourites else None
     rows = [
         {**m._asdict(), "mark": marks.get(m.id)}

@@ -192,7 +192,6 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-
     config, problem = config_or_problem(args)  # only for the zone: the history is shown anyway
     with open_state() as state:
         entries = state.history(args.n)
