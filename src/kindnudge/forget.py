@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -24,8 +25,7 @@ LOG = "kindnudge.log"  # and its rotated copies, kindnudge.log.1 to .3
 
 class Erased(NamedTuple):
     history: int  # rows of history
-    files: int  # logs, damaged copies and cached files
-    own: bool  # your own messages (only when everything goes)
+    own: bool  # your own messages were there, and went (only when everything goes)
 
 
 def forget(
@@ -40,48 +40,43 @@ def forget(
         rows = state.erase(marks, (PAUSED_UNTIL,) if everything else ())
         state.record(HistoryEntry(now, None, "any", None, None, "erased", f"you erased your history ({how})"))
     state.compact()
-    files = _logs(state.path.parent) + _damaged_copies(state.path) + _cache(cache)
-    return Erased(rows, files, everything and ownpack.clear(own))
+    _logs(state.path.parent)
+    _damaged_copies(state.path)
+    _cache(cache)
+    return Erased(rows, everything and ownpack.clear(own))
 
 
-def _logs(folder: Path) -> int:
+def _logs(folder: Path) -> None:
     """The live log is emptied where it is (a running daemon appends to it);
     rotated ones are removed."""
-    removed = 0
     try:
-        live = os.open(folder / LOG, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
-        os.close(live)
-        removed += 1
+        os.close(os.open(folder / LOG, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)))
     except FileNotFoundError:
         pass
     except OSError as exc:
         raise machine_error(exc, folder / LOG, "empty the log") from None
-    return removed + _remove(sorted(folder.glob(f"{LOG}.*")))
+    _remove(folder.glob(f"{LOG}.*"))
 
 
-def _damaged_copies(state_db: Path) -> int:
+def _damaged_copies(state_db: Path) -> None:
     """What a repair set aside, and any half-made replacement a crash left."""
     folder, name = state_db.parent, state_db.name
-    return _remove(sorted([*folder.glob(f"{name}.broken-*"), *folder.glob(f".{name}-repair-*")]))
+    _remove([*folder.glob(f"{name}.broken-*"), *folder.glob(f".{name}-repair-*")])
 
 
-def _cache(folder: Path) -> int:
-    if not folder.is_dir() or folder.is_symlink():
-        return 0
-    files = [path for path in folder.rglob("*") if not path.is_dir()]
-    try:
-        shutil.rmtree(folder)
-    except OSError as exc:
-        raise machine_error(exc, folder, "remove kindnudge's cache") from None
-    return len(files)
+def _cache(folder: Path) -> None:
+    if folder.is_dir() and not folder.is_symlink():
+        try:
+            shutil.rmtree(folder)
+        except OSError as exc:
+            raise machine_error(exc, folder, "remove kindnudge's cache") from None
 
 
-def _remove(paths: list[Path]) -> int:
-    for path in paths:
+def _remove(paths: Iterable[Path]) -> None:
+    for path in list(paths):  # listed first: a folder is not read while it changes
         try:
             path.unlink()
         except FileNotFoundError:
             pass
         except OSError as exc:
             raise machine_error(exc, path, "remove it") from None
-    return len(paths)
