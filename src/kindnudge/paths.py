@@ -39,7 +39,7 @@ def state_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """Checked packs, kept as JSON so start-up needn't parse YAML; safe to delete."""
+    """Checked packs and config, kept as JSON so start-up needn't parse YAML; safe to delete."""
     from platformdirs import user_cache_path
 
     return user_cache_path(APP, appauthor=False)
