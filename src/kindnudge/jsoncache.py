@@ -28,13 +28,18 @@ Key = list
 
 
 def key(path: Path, *extra: Any) -> Key | None:
-    """What must be equal for an entry to be used; None if `path` can't be looked at
-    (then reading it reports why)."""
+    """What must be equal for an entry to be used. None, so nothing is cached, if
+    `path` can't be looked at (reading it will say why) or isn't a regular file
+    (a pipe or device says nothing about its content)."""
+    import stat
+
     from kindnudge import __version__
 
     try:
         info = path.stat()
     except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
         return None
     stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
     return [os.path.abspath(path), *stamp, __version__, FORMAT, *extra]
