@@ -74,7 +74,7 @@ def run_script(tmp_path, installed: list[str]) -> tuple[subprocess.CompletedProc
         "KN_INSTALLED": f" {' '.join(installed)} ",
         "KN_LOG": str(log),
     }
-    result = subprocess.run([ROOT / "tests/run.sh"], env=env, capture_output=True, text=True)
+    result = subprocess.run([ROOT / "tests/run.sh"], env=env, capture_output=True, text=True, timeout=60)
     return result, log.read_text().splitlines() if log.exists() else []
 
 
