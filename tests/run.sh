@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
     xvfb dbus dunst libnotify-bin imagemagick xauth faketime libfaketime tmux
-    fonts-dejavu-core gcc libc6-dev desktop-file-utils systemd
+    fonts-dejavu-core gcc libc6-dev desktop-file-utils systemd python3-dbus
 )
 PYTHON=${PYTHON:-python3}
 
