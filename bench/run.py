@@ -1,10 +1,11 @@
 """kindnudge's benchmarks, each beside a baseline measured in the same run.
 
-    .venv/bin/python bench/run.py [--idle-seconds 60] [--firings 20]
+    .venv/bin/python bench/run.py [--idle-seconds 60] [--firings 20] [--only cli ...]
 
-Prints a table and writes bench/results/latest.json. Needs what the tests
-need (Xvfb, dbus, dunst, libfaketime, gcc). Figures are ratios where the
-machine's noise would make absolute numbers meaningless.
+Prints a table and writes bench/results/latest.json (latest-PART.json with
+--only). Needs what the tests need (Xvfb, dbus, dunst, libfaketime, gcc).
+Figures are ratios where the machine's noise would make absolute numbers
+meaningless.
 """
 
 from __future__ import annotations
@@ -142,17 +143,30 @@ def installed_like(folder: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def after_setup(folder: Path) -> dict[str, str]:
+    """A home as every user has one after `setup`: its config and one own message."""
+    env = installed_like(folder, XDG_STATE_HOME=str(folder / "sstate"), XDG_CONFIG_HOME=str(folder / "scfg"))
+    for args in (["setup", "--yes", "--no-test"], ["add", "You are allowed to rest.", "--kind", "self-care"]):
+        subprocess.run([KINDNUDGE, *args], env=env, stdout=subprocess.DEVNULL, check=True)
+    return env
+
+
 def bench_cli(folder: Path, repeats: int = 15) -> dict:
     """The installed `kindnudge` script, run by the venv's own interpreter."""
-    env = installed_like(folder, XDG_STATE_HOME=str(folder / "cstate"), XDG_CONFIG_HOME=str(folder / "ccfg"))
-    commands = {"bare interpreter start": [PYTHON, "-c", "pass"]}
-    for args in (["--version"], ["now", "--dry-run"], ["next", "-n", "10"]):
-        commands[f"kindnudge {' '.join(args)}"] = [PYTHON, KINDNUDGE, *args]
+    fresh = installed_like(folder, XDG_STATE_HOME=str(folder / "cstate"), XDG_CONFIG_HOME=str(folder / "cfg"))
+    setup = after_setup(folder)
+    commands = {  # name: (command, environment)
+        "bare interpreter start": ([PYTHON, "-c", "pass"], fresh),
+        "kindnudge --version": ([PYTHON, KINDNUDGE, "--version"], fresh),
+        "kindnudge now --dry-run, no config": ([PYTHON, KINDNUDGE, "now", "--dry-run"], fresh),
+        "kindnudge now --dry-run, after setup": ([PYTHON, KINDNUDGE, "now", "--dry-run"], setup),
+        "kindnudge next -n 10, after setup": ([PYTHON, KINDNUDGE, "next", "-n", "10"], setup),
+    }
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for command in commands.values():  # warm-up: bytecode and the pack cache get written
+    for command, env in commands.values():  # warm-up: bytecode and the caches get written
         subprocess.run(command, env=env, cwd=folder, stdout=subprocess.DEVNULL, check=True)
     for _ in range(repeats):  # interleaved, so a noisy moment hits every command alike
-        for name, command in commands.items():
+        for name, (command, env) in commands.items():
             start = time.perf_counter()
             subprocess.run(command, env=env, cwd=folder, stdout=subprocess.DEVNULL, check=True)
             times[name].append(time.perf_counter() - start)
@@ -231,66 +245,93 @@ def bench_scale(folder: Path) -> dict:
     }
 
 
-TARGETS = [  # (what, measured value from results, limit)
-    ("idle RSS vs bare scheduler", lambda r: r["idle"]["rss_ratio_vs_bare_scheduler"], 1.25),
-    ("idle wake-ups per hour", lambda r: r["idle"]["kindnudge run"]["wakeups_per_hour"], 60),
-    ("firing lateness max, s (dbus)", lambda r: r["firing"]["dbus"]["lateness_max_s"], 1.0),
-    ("--version vs bare interpreter", lambda r: r["cli"]["kindnudge --version"]["ratio"], 2.0),
-    ("now --dry-run vs bare interpreter", lambda r: r["cli"]["kindnudge now --dry-run"]["ratio"], 4.0),
-    ("100k pack load (checked before), s", lambda r: r["scale"]["pack_100k_load_s"], 0.5),
-    ("1M history query, s", lambda r: r["scale"]["history_1m_query_s"], 0.05),
+NOW = "kindnudge now --dry-run"
+TARGETS = [  # (what, part, measured value from that part's results, limit)
+    ("idle RSS vs bare scheduler", "idle", lambda r: r["rss_ratio_vs_bare_scheduler"], 1.25),
+    ("idle wake-ups per hour", "idle", lambda r: r["kindnudge run"]["wakeups_per_hour"], 60),
+    ("firing lateness max, s (dbus)", "firing", lambda r: r["dbus"]["lateness_max_s"], 1.0),
+    ("--version vs bare interpreter", "cli", lambda r: r["kindnudge --version"]["ratio"], 2.0),
+    ("now --dry-run vs bare, no config", "cli", lambda r: r[f"{NOW}, no config"]["ratio"], 4.0),
+    ("now --dry-run vs bare, after setup", "cli", lambda r: r[f"{NOW}, after setup"]["ratio"], 4.0),
+    ("100k pack load (checked before), s", "scale", lambda r: r["pack_100k_load_s"], 0.5),
+    ("1M history query, s", "scale", lambda r: r["history_1m_query_s"], 0.05),
 ]
+PARTS = ("idle", "firing", "cli", "scale")
+
+
+def measure(parts: list[str], folder: Path, args: argparse.Namespace) -> dict:
+    results: dict = {}
+    if "idle" in parts:
+        results["idle"] = idle_part = bench_idle(folder, args.idle_seconds)
+        base, ours = idle_part["bare BlockingScheduler, one job"], idle_part["kindnudge run"]
+        idle_part["rss_ratio_vs_bare_scheduler"] = ours["rss_kib"] / base["rss_kib"]
+    if "firing" in parts:
+        results["firing"] = {b: bench_firing(folder, args.firings, b) for b in ("dbus", "plyer")}
+        if "idle" in results:
+            base = results["idle"]["bare BlockingScheduler, one job"]
+            for row in results["firing"].values():
+                row["rss_ratio_after_firings_vs_bare_scheduler"] = (
+                    row["daemon_rss_kib_after_firings"] / base["rss_kib"]
+                )
+    if "cli" in parts:
+        results["cli"] = bench_cli(folder)
+    if "scale" in parts:
+        results["scale"] = bench_scale(folder)
+    return results
+
+
+def report(results: dict, args: argparse.Namespace) -> None:
+    if "idle" in results:
+        print(f"idle over {args.idle_seconds:g}s:")
+        for name, row in results["idle"].items():
+            if isinstance(row, dict):
+                mib, wakeups = row["rss_kib"] / 1024, row["wakeups_per_hour"]
+                print(f"  {name:34} RSS {mib:6.1f} MiB   wake-ups/h {wakeups:7.1f}")
+        ratio = results["idle"]["rss_ratio_vs_bare_scheduler"]
+        print(f"  RSS ratio, kindnudge / bare scheduler: {ratio:.2f}")
+    for name, f in results.get("firing", {}).items():
+        median, worst, hook = (
+            f[k] * 1000 for k in ("lateness_median_s", "lateness_max_s", "hook_delay_median_s")
+        )
+        print(f"firing via {name} ({f['firings']}x): median {median:.0f} ms, max {worst:.0f} ms late")
+        print(f"  a bare notify-send takes {hook:.0f} ms to reach the same hook in the same run")
+        if "rss_ratio_after_firings_vs_bare_scheduler" in f:
+            print(f"  RSS ratio after those firings: {f['rss_ratio_after_firings_vs_bare_scheduler']:.2f}")
+    if "cli" in results:
+        print(f"cli (bare interpreter {results['cli']['bare interpreter start_s'] * 1000:.1f} ms):")
+        for name, row in results["cli"].items():
+            if isinstance(row, dict):
+                print(f"  {name:38} {row['seconds'] * 1000:6.1f} ms   {row['ratio']:.2f}x")
+    if "scale" in results:
+        print("scale:")
+        for name, seconds in results["scale"].items():
+            print(f"  {name:28} {seconds * 1000:8.1f} ms")
+    print("targets:")
+    results["targets"] = {}
+    for what, part, measured, limit in TARGETS:
+        if part in results:
+            value = measured(results[part])
+            results["targets"][what] = {"value": value, "limit": limit}
+            print(f"  {what:36} {value:8.3f}  (at most {limit:g})  {'met' if value <= limit else 'MISSED'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle-seconds", type=float, default=60)
     parser.add_argument("--firings", type=int, default=20)
+    parser.add_argument(
+        "--only", action="append", choices=PARTS, help="run only this part (repeatable); default: all"
+    )
     args = parser.parse_args()
+    parts = args.only or list(PARTS)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        results = {
-            "idle": bench_idle(folder, args.idle_seconds),
-            "firing": {b: bench_firing(folder, args.firings, b) for b in ("dbus", "plyer")},
-            "cli": bench_cli(folder),
-            "scale": bench_scale(folder),
-        }
-    base = results["idle"]["bare BlockingScheduler, one job"]
-    ours = results["idle"]["kindnudge run"]
-    results["idle"]["rss_ratio_vs_bare_scheduler"] = ours["rss_kib"] / base["rss_kib"]
-    for row in results["firing"].values():
-        row["rss_ratio_after_firings_vs_bare_scheduler"] = (
-            row["daemon_rss_kib_after_firings"] / base["rss_kib"]
-        )
+        results = measure(parts, Path(tmp), args)
+    report(results, args)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2))
-    print(f"idle over {args.idle_seconds:g}s:")
-    for name, row in results["idle"].items():
-        if isinstance(row, dict):
-            mib, wakeups = row["rss_kib"] / 1024, row["wakeups_per_hour"]
-            print(f"  {name:34} RSS {mib:6.1f} MiB   wake-ups/h {wakeups:7.1f}")
-    print(f"  RSS ratio, kindnudge / bare scheduler: {results['idle']['rss_ratio_vs_bare_scheduler']:.2f}")
-    for name, f in results["firing"].items():
-        median, worst, hook = (
-            f[k] * 1000 for k in ("lateness_median_s", "lateness_max_s", "hook_delay_median_s")
-        )
-        print(f"firing via {name} ({f['firings']}x): median {median:.0f} ms, max {worst:.0f} ms late")
-        print(f"  a bare notify-send takes {hook:.0f} ms to reach the same hook in the same run")
-        print(f"  RSS ratio after those firings: {f['rss_ratio_after_firings_vs_bare_scheduler']:.2f}")
-    print(f"cli (bare interpreter {results['cli']['bare interpreter start_s'] * 1000:.1f} ms):")
-    for name, row in results["cli"].items():
-        if isinstance(row, dict):
-            print(f"  {name:28} {row['seconds'] * 1000:6.1f} ms   {row['ratio']:.2f}x")
-    print("scale:")
-    for name, seconds in results["scale"].items():
-        print(f"  {name:28} {seconds * 1000:8.1f} ms")
-    print("targets:")
-    for what, measured, limit in TARGETS:
-        value = measured(results)
-        print(f"  {what:36} {value:8.3f}  (at most {limit:g})  {'met' if value <= limit else 'MISSED'}")
-    results["targets"] = {what: {"value": m(results), "limit": lim} for what, m, lim in TARGETS}
-    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    name = "latest.json" if parts == list(PARTS) else f"latest-{'-'.join(parts)}.json"
+    (out / name).write_text(json.dumps(results, indent=2))
+    print(f"written: {out / name}")
 
 
 if __name__ == "__main__":

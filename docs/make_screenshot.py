@@ -1,9 +1,10 @@
-"""Make docs/notification.png: a real kindnudge notification on a headless desktop.
+"""Make docs/notification.png: a real kindnudge notification as a default desktop shows it.
 
 Run from the project root with the test extra installed:
     .venv/bin/python docs/make_screenshot.py
-It starts Xvfb, a private session bus and dunst (tests/desktop.py), sends one
-nudge with the installed `kindnudge now`, and crops the screen to the popup.
+It starts Xvfb, a private session bus and dunst with dunst's own default
+look (the dunstrc it ships, /etc/xdg/dunst/dunstrc), sends one nudge with the
+installed `kindnudge now`, and crops the screen to the popup.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from desktop import Desktop  # noqa: E402
 
+DEFAULT_LOOK = Path("/etc/xdg/dunst/dunstrc")
+
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        desktop = Desktop(Path(folder)).start()
+        desktop = Desktop(Path(folder), look=DEFAULT_LOOK.read_text()).start()
         try:
             env = {**os.environ, **desktop.env, "XDG_STATE_HOME": folder, "XDG_CONFIG_HOME": folder}
             kindnudge = Path(sys.executable).with_name("kindnudge")
@@ -38,9 +41,10 @@ def main() -> None:
                 "convert",
                 shot,
                 "-crop",
-                "480x400+780+20",
+                "640x400+640+0",  # the top-right corner, where dunst puts it
                 "+repage",
-                "-trim",
+                "-trim",  # down to the popup: the screen around it is black
+                "+repage",
                 "-bordercolor",
                 "#2b2b2b",
                 "-border",

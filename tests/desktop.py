@@ -42,24 +42,13 @@ with open(os.environ.get("KN_RECEIVED", "%s"), "a", encoding="utf-8") as out:
     out.write(json.dumps(record) + "\\n")
 """
 
-_DUNSTRC = """[global]
-    font = "DejaVu Sans 12"
-    width = 420
-    height = 300
-    origin = top-right
-    offset = 20x40
-    frame_width = 2
-    frame_color = "#8c6bb1"
-    background = "#fdf6ee"
-    foreground = "#3b2f45"
-    padding = 14
-    horizontal_padding = 16
-    corner_radius = 8
+HARNESS_LOOK = """[global]
     markup = full
-    format = "<b>%s</b>\\n%b"
-    show_indicators = no
     stack_duplicates = false
     always_run_script = true
+"""  # dunst's own look otherwise; markup as dunst ships it, so escaping is tested
+
+_LOG_RULE = """
 [log]
     appname = "*"
     script = {script}
@@ -69,8 +58,10 @@ _DUNSTRC = """[global]
 class Desktop:
     """Start with `Desktop(folder).start()`; stop() kills exactly what it began."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, look: str = HARNESS_LOOK) -> None:
+        """`look`: dunstrc settings; every notification is also logged, whatever they say."""
         self.folder = folder
+        self.look = look
         self.received_file = folder / "received.jsonl"
         self.env: dict[str, str] = {}
         self._procs: list[subprocess.Popen] = []
@@ -118,7 +109,7 @@ class Desktop:
         logger.write_text(_LOGGER % self.received_file)
         logger.chmod(0o755)
         rc = self.folder / "dunstrc"
-        rc.write_text(_DUNSTRC.format(script=logger))
+        rc.write_text(self.look + _LOG_RULE.format(script=logger))
         return ["/usr/bin/dunst", "-config", str(rc)]
 
     def start_server(self) -> None:

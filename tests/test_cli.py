@@ -102,3 +102,10 @@ def test_times_are_said_as_a_person_would(moment, said, config_file):
     config = load_config(config_file, required=True)
     now = datetime.fromisoformat("2026-10-25T12:00:00+01:00")
     assert when(datetime.fromisoformat(moment), config, now) == said
+
+
+def test_help_is_as_wide_as_the_terminal_says():
+    line = "print the nudge instead of showing it; it stays in the bag"
+    assert line in run("now", "--help", env={"COLUMNS": "200"}).stdout
+    narrow = run("now", "--help", env={"COLUMNS": "40"}).stdout
+    assert line not in narrow and "print the nudge" in narrow

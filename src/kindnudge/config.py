@@ -12,7 +12,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kindnudge import yamlfile
+from kindnudge import jsoncache, yamlfile
 from kindnudge.errors import ConfigError, Location
 from kindnudge.library import KINDS, showable
 from kindnudge.schedule import EMBEDDED, Rule, parse_rules
@@ -287,11 +287,29 @@ SETTINGS: tuple[Setting, ...] = (
 _TOP_KEYS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
 
 
-def load_config(path: Path, required: bool) -> Config:
+def load_config(path: Path, required: bool, cache: Path | None = None) -> Config:
     """Read `path`; a missing optional file means the built-in defaults (but
-    a symbolic link to nowhere is an error: the user meant a file to be there)."""
+    a symbolic link to nowhere is an error: the user meant a file to be there).
+
+    With `cache`, a file that checked out is kept parsed in it (jsoncache.py),
+    so the next start needn't import PyYAML. Only the parsing is saved: the
+    checks run every time, as they depend on more than the file (`~`, the
+    installed time zones).
+    """
     if not required and not yamlfile.exists(path):
         return _build({}, EMBEDDED, None, Path.cwd())
+    key = jsoncache.key(path) if cache else None
+    data = _from_cache(cache, key, path) if cache else None
+    fresh = data is None
+    if fresh:
+        data = _read(path)
+    config = _build(data, data.where, path, path.parent)
+    if fresh and cache:
+        jsoncache.put(cache, "config", key, jsoncache.dump_document(data))
+    return config
+
+
+def _read(path: Path) -> MarkedDict:
     data = yamlfile.read(path, yamlfile.MAX_CONFIG_BYTES)
     if data is None:
         data = MarkedDict()
@@ -299,7 +317,15 @@ def load_config(path: Path, required: bool) -> Config:
     if not isinstance(data, MarkedDict):
         where = getattr(data, "where", Location(path, 1, 1))
         raise ConfigError("a config file is a mapping of settings such as 'timezone:'", where)
-    return _build(data, data.where, path, path.parent)
+    return data
+
+
+def _from_cache(cache: Path, key: jsoncache.Key | None, path: Path) -> MarkedDict | None:
+    try:
+        data = jsoncache.load_document(jsoncache.get(cache, "config", key), path)
+    except (KeyError, TypeError, ValueError):  # not made by us
+        return None
+    return data if isinstance(data, MarkedDict) else None
 
 
 def _build(data: dict, where: Location, source: Path | None, base: Path) -> Config:

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from kindnudge import yamlfile
-from kindnudge.errors import ConfigError, KindnudgeError, Location
+from kindnudge import jsoncache, yamlfile
+from kindnudge.errors import ConfigError, Location
 from kindnudge.yamlfile import MarkedDict, MarkedList, check_keys, describe
 
 KINDS = ("reframe", "self-care")
@@ -90,17 +90,18 @@ def load_pack(
 ) -> list[tuple[Message, Location]]:
     """The pack's messages, each with the position of its id.
 
-    A pack that was checked before and hasn't changed since (same size and
-    modification time) is read from `cache`, as JSON, without parsing YAML.
+    A pack that was checked before and hasn't changed since is read from
+    `cache` (see jsoncache.py), as JSON, without parsing YAML.
     """
-    key = _cache_key(path, require_section) if cache else None
+    key = jsoncache.key(path, require_section, _CACHE_FORMAT) if cache else None
     if cache and key:
-        cached = _from_cache(cache, key, path)
+        cached = _from_rows(jsoncache.get(cache, "pack", key), path)
         if cached is not None:
             return cached
     messages = _parse_pack(path, require_section)
     if cache and key:
-        _to_cache(cache, key, messages)
+        rows = [[m.id, m.kind, m.text, m.section, where.line, where.column] for m, where in messages]
+        jsoncache.put(cache, "pack", key, rows)
     return messages
 
 
@@ -169,59 +170,11 @@ def _message_id(value: Any, where: Location) -> str:
 _CACHE_FORMAT = 2  # 2: text checked for control and invisible characters
 
 
-def _cache_key(path: Path, require_section: bool) -> list | None:
-    """What the cache must match; None when `path` is no regular file (the
-    reader then says what is wrong with it)."""
-    import stat
-
-    from kindnudge import __version__
-
+def _from_rows(rows: Any, path: Path) -> list[tuple[Message, Location]] | None:
     try:
-        info = path.stat()
-    except OSError:
+        return [(Message(i, k, t, s, path.stem), Location(path, line, col)) for i, k, t, s, line, col in rows]
+    except (TypeError, ValueError):  # nothing cached, or not by us
         return None
-    if not stat.S_ISREG(info.st_mode):
-        return None
-    return [str(path.resolve()), info.st_size, info.st_mtime_ns, require_section, __version__, _CACHE_FORMAT]
-
-
-def _cache_file(cache: Path, key: list) -> Path:
-    import zlib
-
-    return cache / f"pack-{zlib.crc32(key[0].encode()):08x}.json"
-
-
-def _from_cache(cache: Path, key: list, path: Path) -> list[tuple[Message, Location]] | None:
-    """The cached messages, or None if the cache is missing, stale or damaged;
-    read like any file (regular, size-capped), since anything may be there."""
-    import json
-
-    try:
-        data = json.loads(yamlfile.read_text(_cache_file(cache, key), 2 * yamlfile.MAX_PACK_BYTES))
-        if data["key"] != key:
-            return None
-        return [
-            (Message(i, k, t, s, path.stem), Location(path, line, col))
-            for i, k, t, s, line, col in data["messages"]
-        ]
-    except (KindnudgeError, ValueError, TypeError, KeyError):
-        return None
-
-
-def _to_cache(cache: Path, key: list, messages: list[tuple[Message, Location]]) -> None:
-    """Best effort: a cache that can't be written only costs time."""
-    import json
-
-    from kindnudge.paths import ensure_private_dir, replace_atomically
-
-    rows = [[m.id, m.kind, m.text, m.section, where.line, where.column] for m, where in messages]
-    try:
-        ensure_private_dir(cache)
-        replace_atomically(
-            _cache_file(cache, key), json.dumps({"key": key, "messages": rows}, ensure_ascii=False)
-        )
-    except OSError:
-        pass
 
 
 def load_library(packs: Iterable[tuple[Path, bool]], cache: Path | None = None) -> Library:

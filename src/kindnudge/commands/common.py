@@ -27,7 +27,7 @@ STATE_WAIT_S = 3.0
 def config_for(args: argparse.Namespace) -> Config:
     from kindnudge.config import load_config
 
-    return load_config(*paths.config_file(args.config))
+    return load_config(*paths.config_file(args.config), paths.cache_dir())
 
 
 def load(args: argparse.Namespace) -> tuple[Config, Library]:
@@ -37,7 +37,7 @@ def load(args: argparse.Namespace) -> tuple[Config, Library]:
     from kindnudge.library import load_all
 
     path, required = paths.config_file(args.config)
-    config = load_config(path, required)
+    config = load_config(path, required, paths.cache_dir())
     packs = [(ref.path, ref.where) for ref in config.packs]
     own = ownpack.path_for(path)
     if yamlfile.exists(own) and own not in [p for p, _ in packs]:
