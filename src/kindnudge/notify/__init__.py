@@ -11,48 +11,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import timedelta
-from typing import NamedTuple, Protocol
 
 from kindnudge.errors import DeliveryError
+from kindnudge.notify.notification import APP_NAME, Notification, Notifier, Sent, milliseconds
 
-APP_NAME = "kindnudge"
+__all__ = ["APP_NAME", "Alongside", "Chain", "Notification", "Notifier", "Sent", "choose", "milliseconds"]
+
 log = logging.getLogger("kindnudge")
 log.addHandler(logging.NullHandler())  # the CLI's one-line errors stay one line
-
-
-class Notification(NamedTuple):
-    title: str
-    body: str
-    timeout: timedelta  # 0 means "until dismissed"
-    app_name: str = APP_NAME
-    icon: str = ""  # a file path
-    urgency: str = "normal"  # or "low"
-
-
-class Sent(NamedTuple):
-    """Proof of delivery: who delivered, and which backends failed first."""
-
-    backend: str
-    failures: tuple[str, ...] = ()
-
-
-class Notifier(Protocol):
-    name: str
-
-    def send(self, notification: Notification) -> None:
-        """Deliver or raise DeliveryError; blocks for a few seconds at most."""
-
-    def describe(self) -> str:
-        """How it would deliver right now (may raise DeliveryError)."""
-
-
-_INT32_MAX = 2**31 - 1
-
-
-def milliseconds(span: timedelta) -> int:
-    """A timeout for the wire: D-Bus and notify-send take an int32 of milliseconds."""
-    return max(0, min(int(span.total_seconds() * 1000), _INT32_MAX))
 
 
 def attempt(backend: Notifier, notification: Notification) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify import Notification
+from kindnudge.notify.notification import Notification
 
 
 class ConsoleNotifier:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify import Notification, milliseconds
+from kindnudge.notify.notification import Notification, milliseconds
 
 BUS_NAME = "org.freedesktop.Notifications"
 OBJECT_PATH = "/org/freedesktop/Notifications"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify import Notification
+from kindnudge.notify.notification import Notification
 
 _SCRIPT = [
     "-e",

@@ -17,7 +17,7 @@ import warnings
 from typing import Any
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify import Notification, milliseconds
+from kindnudge.notify.notification import Notification, milliseconds
 
 _WORD_JOINER = "\u2060"  # invisible; stops notify-send reading "-x" as an option
 

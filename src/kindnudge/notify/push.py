@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify import Notification
+from kindnudge.notify.notification import Notification
 
 
 class PushNotifier:

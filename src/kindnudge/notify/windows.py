@@ -9,7 +9,7 @@ cannot be seen: `describe` says so.
 from __future__ import annotations
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify import Notification
+from kindnudge.notify.notification import Notification
 
 LIMITS = {"title": 64, "message": 256, "app_name": 128}
 
