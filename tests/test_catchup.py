@@ -11,12 +11,12 @@ import pytest
 from kindnudge import paths
 from kindnudge.catchup import decide
 from kindnudge.config import load_config
-from kindnudge.daemon import HANDLED_UNTIL, PAUSED_UNTIL, Daemon, Loaded
+from kindnudge.daemon import Daemon, Loaded
 from kindnudge.errors import DeliveryError
 from kindnudge.library import load_all
 from kindnudge.notify import Chain
 from kindnudge.planner import Plan, Slot
-from kindnudge.state import State
+from kindnudge.state import HANDLED_UNTIL, PAUSED_UNTIL, State
 
 UTC = timezone.utc
 T = datetime(2026, 6, 1, 12, tzinfo=UTC)

@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 
 from kindnudge import paths
 from kindnudge.config import load_config
-from kindnudge.daemon import HANDLED_UNTIL, Daemon, Loaded, PlanTrigger
+from kindnudge.daemon import Daemon, Loaded, PlanTrigger
 from kindnudge.library import load_all
 from kindnudge.notify import Chain
 from kindnudge.planner import Plan
 from kindnudge.schedule import Rule
-from kindnudge.state import State
+from kindnudge.state import HANDLED_UNTIL, State
 from kindnudge.watch import Watcher
 
 from conftest import run

@@ -282,7 +282,7 @@ def test_a_fifo_in_the_state_folder_never_hangs(home, config_file, name):
 
 
 def test_the_log_is_never_written_through_a_symlink_when_it_rotates(home, capsys):
-    from kindnudge.daemon import PrivateLog
+    from kindnudge.logfile import PrivateLog
 
     log = paths.ensure_private_dir(paths.state_dir()) / "kindnudge.log"
     victim, unborn = home / "victim.txt", home / "unborn.txt"

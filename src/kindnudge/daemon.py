@@ -20,41 +20,27 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from random import Random
-from typing import IO, NamedTuple
 
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from kindnudge import instance, ownpack
-from kindnudge.catchup import Decision, decide
-from kindnudge.config import Config, load_config
-from kindnudge.errors import KindnudgeError, Location, machine_error
-from kindnudge.library import Library
-from kindnudge.notify import Alongside, Chain, Notification
-from kindnudge.nudge import Claim, NothingToShow, claim, deliver, rule_kinds
-from kindnudge.paths import open_private
-from kindnudge.planner import Plan, Slot, kind_label
-from kindnudge.state import PAUSED_UNTIL, HistoryEntry, State
+from kindnudge.config import load_config
+from kindnudge.errors import KindnudgeError, Location
+from kindnudge.firing import Firing, Loaded
+from kindnudge.notify import Notification
+from kindnudge.planner import Plan, Slot
+from kindnudge.state import State
 from kindnudge.timetext import when
 from kindnudge.watch import Watcher
 
 log = logging.getLogger("kindnudge")
 
-HANDLED_UNTIL = "handled_until"
 _JOB = "nudges"
 RETRY = timedelta(minutes=1)  # after the plan failed to answer
 _M_ARENA_MAX = -8
 _SIGNALS = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT} if hasattr(signal, "SIGHUP") else set()
-
-
-class Loaded(NamedTuple):
-    """Everything a config file determines; swapped whole on reload."""
-
-    config: Config
-    library: Library
-    plan: Plan
-    notifier: Chain | Alongside
 
 
 class PlanTrigger(BaseTrigger):
@@ -114,9 +100,7 @@ class Daemon:
         self.scheduler: BackgroundScheduler | None = None
         self.watcher: Watcher | None = None
         self.complaint: str | None = None  # the reload problem the user was last told about
-        self.handled: datetime | None = None  # handled_until as last saved: the file may be deleted
-        self.told_empty: set[str] = set()  # rules the user was told have nothing left to show
-        self.untold: tuple[str, str] | None = None  # (rule, why), told once the firing is saved
+        self.firing = Firing(state_path, self.rng, self._tell_user, self._at)
 
     # -- what a firing does (also called directly by tests) -------------------
 
@@ -127,89 +111,14 @@ class Daemon:
         reach APScheduler's own log line.
         """
         try:
-            self._settle(self.current, self.clock())
+            self.firing.settle(self.current, self.clock(), self._promised)
         except Exception:
             log.exception("this firing failed; kindnudge keeps running")
         finally:
             release_free_memory()
 
-    def _settle(self, loaded: Loaded, now: datetime) -> None:
-        with State(self.state_path) as state:
-            note = state.untold_repair()
-            if note:
-                log.warning("%s", note)
-                self._tell_user("kindnudge: your saved state was repaired", f"{note[0].upper()}{note[1:]}.")
-            with state.transaction():
-                saved = (state.get_moment(HANDLED_UNTIL), self.handled)  # a replaced file may have none
-                handled = max((m for m in saved if m), default=None)
-                if handled is not None and now <= handled:
-                    return  # the clock went back: all of this was handled already
-                paused = state.get_moment(PAUSED_UNTIL)
-                try:
-                    due = loaded.plan.between(handled, now) if handled else []
-                    decision = decide(due, now, loaded.config.catch_up, loaded.config.quiet_hours, paused)
-                except Exception as exc:  # a bug: still leave a row for every slot we know of
-                    log.exception("could not work out what was due")
-                    decision = Decision()
-                    for slot in self.trigger.settle_promises(handled, now) if self.trigger else []:
-                        state.record(_row(slot, now, "failed", _failure(exc)))
-                for slot, reason in decision.skip:
-                    log.warning("skipped %s, rule %s: %s", self._at(slot.at), slot.rule, reason)
-                    state.record(_row(slot, now, "skipped", reason))
-                claimed = self._claim(loaded, decision.show, state, now) if decision.show else None
-                state.set_moment(HANDLED_UNTIL, now)
-            self.handled = now
-            if self.trigger:
-                self.trigger.settle_promises(None, now)
-            if claimed:
-                self._show(loaded, decision.show, claimed, state, now)
-            self._tell_nothing_to_show()
-
-    def _claim(self, loaded: Loaded, slot: Slot, state: State, now: datetime) -> Claim | None:
-        """Draw a message for `slot`; if none can be drawn, the slot's row says why."""
-        kinds = rule_kinds(slot.kinds, loaded.config)
-        try:
-            claimed = claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
-        except NothingToShow as exc:
-            self._nothing_to_show(slot, f"nothing left to show for rule {slot.rule}: {exc}", state, now)
-        except KindnudgeError as exc:
-            log.warning("skipped %s, rule %s: %s", self._at(slot.at), slot.rule, exc)
-            state.record(_row(slot, now, "skipped", str(exc)))
-        except Exception as exc:
-            log.exception("could not draw a message for %s, rule %s", self._at(slot.at), slot.rule)
-            state.record(_row(slot, now, "failed", _failure(exc)))
-        else:
-            self.told_empty.discard(slot.rule)  # if it empties again, that is news again
-            return claimed
-        return None
-
-    def _nothing_to_show(self, slot: Slot, reason: str, state: State, now: datetime) -> None:
-        """Record the slot skipped; the user is told after the transaction."""
-        log.warning("skipped %s: %s", self._at(slot.at), reason)
-        state.record(_row(slot, now, "skipped", reason))
-        self.untold = (slot.rule, reason)
-
-    def _tell_nothing_to_show(self) -> None:
-        """Tell the first time, not every slot: a nudge that silently never
-        comes looks as if kindnudge broke."""
-        if self.untold and self.untold[0] not in self.told_empty:
-            self.told_empty.add(self.untold[0])
-            self._tell_user("kindnudge: nothing left to show", self.untold[1])
-        self.untold = None
-
-    def _show(self, loaded: Loaded, slot: Slot, claimed: Claim, state: State, now: datetime) -> None:
-        result = deliver(claimed, loaded.config, loaded.notifier, state)
-        late = (now - slot.at).total_seconds()
-        if result.error:
-            log.error("delivery failed for %s, rule %s: %s", self._at(slot.at), slot.rule, result.error)
-        else:
-            log.info(
-                "delivered %s for %s, rule %s, %.3fs after its time",
-                result.message.id,
-                self._at(slot.at),
-                slot.rule,
-                late,
-            )
+    def _promised(self, start: datetime | None, end: datetime) -> list[Slot]:
+        return self.trigger.settle_promises(start, end) if self.trigger else []
 
     # -- life cycle -----------------------------------------------------------
 
@@ -291,7 +200,7 @@ class Daemon:
         self.current = loaded
         self._schedule(loaded.plan)
         self.complaint = None
-        self.told_empty.clear()  # new messages or rules: say it again if still true
+        self.firing.told_empty.clear()  # new messages or rules: say it again if still true
         log.info("config reloaded; %s", self._next_text())
         self._rewatch(self._watched())
 
@@ -361,14 +270,6 @@ class Daemon:
         return f"{when(moment, moment.tzinfo, self.clock())} ({moment.isoformat()})"
 
 
-def _failure(exc: Exception) -> str:
-    return f"not shown: kindnudge hit an unexpected {type(exc).__name__} ({exc}); the log has the details"
-
-
-def _row(slot: Slot, now: datetime, status: str, reason: str) -> HistoryEntry:
-    return HistoryEntry(now, slot.rule, kind_label(slot.kinds), None, None, status, reason, slot.at)
-
-
 def _glibc(call: str, *args: int) -> None:
     if sys.platform.startswith("linux"):
         import ctypes
@@ -386,35 +287,3 @@ def share_one_heap() -> None:
     """One malloc arena for all our threads: they are idle almost always, and a
     per-thread arena would keep its pages resident for nothing."""
     _glibc("mallopt", _M_ARENA_MAX, 1)
-
-
-class PrivateLog(logging.handlers.RotatingFileHandler):
-    """The log file, opened (and opened again after rotating) without following
-    a symlink: a planted `kindnudge.log -> some-file` is refused, never written."""
-
-    def _open(self) -> IO[str]:
-        fd = open_private(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
-        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        """One line on stderr instead of logging's traceback."""
-        with contextlib.suppress(OSError, ValueError):
-            print(
-                f"kindnudge: cannot write the log {self.baseFilename}: {sys.exc_info()[1]}", file=sys.stderr
-            )
-
-
-def setup_logging(log_file: Path) -> None:
-    """A rotated file in the state folder, and stderr; both one line per event."""
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
-    try:
-        to_file = PrivateLog(log_file, maxBytes=512 * 1024, backupCount=3, encoding="utf-8")
-    except OSError as exc:
-        raise machine_error(exc, None, "open the log") from None
-    to_stderr = logging.StreamHandler(sys.stderr)
-    for handler in (to_file, to_stderr):
-        handler.setFormatter(formatter)
-        log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").addHandler(to_file)

@@ -63,6 +63,7 @@ DROP TABLE history;
 ALTER TABLE history_v3 RENAME TO history;
 CREATE INDEX history_kind_status ON history (kind, status, id);
 """
+HANDLED_UNTIL = "handled_until"  # the moment the daemon last settled what came due
 PAUSED_UNTIL = "paused_until"  # a moment (see get_moment); `pause` sets it, the daemon and `now` read it
 
 # What a repair copies, table by table; history keeps its ids.

@@ -49,7 +49,8 @@ def cmd_next(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kindnudge.daemon import Daemon, Loaded, setup_logging
+    from kindnudge.daemon import Daemon, Loaded
+    from kindnudge.logfile import setup_logging
 
     def everything() -> Loaded:
         config, library = load(args)
@@ -100,7 +101,7 @@ def _pause_end(args: argparse.Namespace, config: Config, now: datetime) -> datet
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
-    from kindnudge.daemon import PAUSED_UNTIL
+    from kindnudge.state import PAUSED_UNTIL
 
     config, _library = load(args)
     now = utc_now()
@@ -112,7 +113,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from kindnudge.daemon import PAUSED_UNTIL
+    from kindnudge.state import PAUSED_UNTIL
 
     with open_state() as state, state.transaction():
         was = state.get_moment(PAUSED_UNTIL)
@@ -125,8 +126,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     """With a broken config it still says all the state file knows: that is
     when someone most needs to know whether the daemon runs."""
     from kindnudge import instance
-    from kindnudge.daemon import PAUSED_UNTIL
     from kindnudge.planner import kind_label
+    from kindnudge.state import PAUSED_UNTIL
 
     config, problem = config_or_problem(args, packs=True)
     now = utc_now()

@@ -1,0 +1,149 @@
+"""One firing of the daemon: what came due since the last one, settled.
+
+Every due slot leaves exactly one history row; at most one nudge is shown
+(catchup.py decides which); a rule with nothing left to show is told once.
+The outcome is committed to SQLite in one transaction before anything is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from random import Random
+from typing import NamedTuple
+
+from kindnudge.catchup import Decision, decide
+from kindnudge.config import Config
+from kindnudge.errors import KindnudgeError
+from kindnudge.library import Library
+from kindnudge.notify import Alongside, Chain
+from kindnudge.nudge import Claim, NothingToShow, claim, deliver, rule_kinds
+from kindnudge.planner import Plan, Slot, kind_label
+from kindnudge.state import HANDLED_UNTIL, PAUSED_UNTIL, HistoryEntry, State
+
+log = logging.getLogger("kindnudge")
+
+
+class Loaded(NamedTuple):
+    """Everything a config file determines; swapped whole on reload."""
+
+    config: Config
+    library: Library
+    plan: Plan
+    notifier: Chain | Alongside
+
+
+Promised = Callable[[datetime | None, datetime], list[Slot]]
+
+
+class Firing:
+    """Settles due slots against the state file; remembers across firings what
+    the file may lose (it can be deleted) and what the user was already told."""
+
+    def __init__(
+        self,
+        state_path: Path,
+        rng: Random,
+        tell: Callable[[str, str], None],
+        at: Callable[[datetime], str],
+    ) -> None:
+        self.state_path = state_path
+        self.rng = rng
+        self.tell = tell  # (title, text): a notice to the user
+        self.at = at  # a moment as the log says it
+        self.handled: datetime | None = None  # handled_until as last saved: the file may be deleted
+        self.told_empty: set[str] = set()  # rules the user was told have nothing left to show
+        self.untold: tuple[str, str] | None = None  # (rule, why), told once the firing is saved
+
+    def settle(self, loaded: Loaded, now: datetime, promised: Promised) -> None:
+        """Record every slot due since the last settled moment, show at most one.
+
+        `promised(start, end)` gives the slots the scheduler was told of in
+        that span (and forgets them up to `end`): if working out what was due
+        fails, those still get their rows.
+        """
+        with State(self.state_path) as state:
+            note = state.untold_repair()
+            if note:
+                log.warning("%s", note)
+                self.tell("kindnudge: your saved state was repaired", f"{note[0].upper()}{note[1:]}.")
+            with state.transaction():
+                saved = (state.get_moment(HANDLED_UNTIL), self.handled)  # a replaced file may have none
+                handled = max((m for m in saved if m), default=None)
+                if handled is not None and now <= handled:
+                    return  # the clock went back: all of this was handled already
+                paused = state.get_moment(PAUSED_UNTIL)
+                try:
+                    due = loaded.plan.between(handled, now) if handled else []
+                    decision = decide(due, now, loaded.config.catch_up, loaded.config.quiet_hours, paused)
+                except Exception as exc:  # a bug: still leave a row for every slot we know of
+                    log.exception("could not work out what was due")
+                    decision = Decision()
+                    for slot in promised(handled, now):
+                        state.record(_row(slot, now, "failed", _failure(exc)))
+                for slot, reason in decision.skip:
+                    log.warning("skipped %s, rule %s: %s", self.at(slot.at), slot.rule, reason)
+                    state.record(_row(slot, now, "skipped", reason))
+                claimed = self._claim(loaded, decision.show, state, now) if decision.show else None
+                state.set_moment(HANDLED_UNTIL, now)
+            self.handled = now
+            promised(None, now)
+            if claimed:
+                self._show(loaded, decision.show, claimed, state, now)
+            self._tell_nothing_to_show()
+
+    def _claim(self, loaded: Loaded, slot: Slot, state: State, now: datetime) -> Claim | None:
+        """Draw a message for `slot`; if none can be drawn, the slot's row says why."""
+        kinds = rule_kinds(slot.kinds, loaded.config)
+        try:
+            claimed = claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
+        except NothingToShow as exc:
+            self._nothing_to_show(slot, f"nothing left to show for rule {slot.rule}: {exc}", state, now)
+        except KindnudgeError as exc:
+            log.warning("skipped %s, rule %s: %s", self.at(slot.at), slot.rule, exc)
+            state.record(_row(slot, now, "skipped", str(exc)))
+        except Exception as exc:
+            log.exception("could not draw a message for %s, rule %s", self.at(slot.at), slot.rule)
+            state.record(_row(slot, now, "failed", _failure(exc)))
+        else:
+            self.told_empty.discard(slot.rule)  # if it empties again, that is news again
+            return claimed
+        return None
+
+    def _nothing_to_show(self, slot: Slot, reason: str, state: State, now: datetime) -> None:
+        """Record the slot skipped; the user is told after the transaction."""
+        log.warning("skipped %s: %s", self.at(slot.at), reason)
+        state.record(_row(slot, now, "skipped", reason))
+        self.untold = (slot.rule, reason)
+
+    def _tell_nothing_to_show(self) -> None:
+        """Tell the first time, not every slot: a nudge that silently never
+        comes looks as if kindnudge broke."""
+        if self.untold and self.untold[0] not in self.told_empty:
+            self.told_empty.add(self.untold[0])
+            self.tell("kindnudge: nothing left to show", self.untold[1])
+        self.untold = None
+
+    def _show(self, loaded: Loaded, slot: Slot, claimed: Claim, state: State, now: datetime) -> None:
+        result = deliver(claimed, loaded.config, loaded.notifier, state)
+        late = (now - slot.at).total_seconds()
+        if result.error:
+            log.error("delivery failed for %s, rule %s: %s", self.at(slot.at), slot.rule, result.error)
+        else:
+            log.info(
+                "delivered %s for %s, rule %s, %.3fs after its time",
+                result.message.id,
+                self.at(slot.at),
+                slot.rule,
+                late,
+            )
+
+
+def _failure(exc: Exception) -> str:
+    return f"not shown: kindnudge hit an unexpected {type(exc).__name__} ({exc}); the log has the details"
+
+
+def _row(slot: Slot, now: datetime, status: str, reason: str) -> HistoryEntry:
+    return HistoryEntry(now, slot.rule, kind_label(slot.kinds), None, None, status, reason, slot.at)
