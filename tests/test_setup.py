@@ -240,3 +240,6 @@ def test_yes_with_autostart(home, config_file):
     result = run("setup", "--random", "2", "--between", "09:00-12:00", "--yes", "--no-test", "--autostart")
     assert result.returncode == 0, result.stderr
     assert (home / "config" / "autostart" / "kindnudge.desktop").exists()
+    assert result.stdout.endswith(
+        "\nAll set. From your next login it starts by itself. To start it now: kindnudge run\n"
+    )

@@ -100,10 +100,7 @@ def _save(draft: Draft, autostart: bool) -> int:
     print(f"\nSaved your settings to {draft.path}")
     if autostart:
         print(login.enable(login.entry_for(sys.platform, False, sys.executable, paths.icon_file())))
-    print(
-        f"\nAll set. {_how_it_starts()}"
-        + ("  (from your next login it starts by itself)" if autostart else "")
-    )
+    print(f"\nAll set. {_how_it_starts(autostart)}")
     return 0
 
 
@@ -136,7 +133,7 @@ def _ask(prompt: str) -> str:
         raise EOFError from None
 
 
-def _how_it_starts() -> str:
+def _how_it_starts(autostart: bool) -> str:
     """A running daemon watches the config, so it needs no restart (which it would refuse)."""
     from kindnudge import instance
 
@@ -144,9 +141,10 @@ def _how_it_starts() -> str:
         pid = instance.running_pid(instance.lock_path(paths.state_db()))
     except OSError:  # the settings are saved; this is only advice
         pid = None
-    if pid:
-        return f"kindnudge is running (pid {pid}) and picked up your new schedule."
-    return "To start now: kindnudge run"
+    running = f"kindnudge is running (pid {pid}) and has picked up your new schedule." if pid else ""
+    later = "From your next login it starts by itself." if autostart else ""
+    start = "" if pid else "To start it now: kindnudge run"
+    return " ".join(part for part in (running, later, start) if part)
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
