@@ -50,14 +50,16 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
     path = paths.config_file(args.config)[0]
     existing = setup.existing_data(path)
+    now = setup.offered(existing)
     if args.yes:
-        answers = setup.from_options(args.times, args.random, args.between, args.days, args.kinds, args.quiet)
+        given = (args.times, args.random, args.between, args.days, args.kinds, args.quiet)
+        answers = setup.from_options(now, *given)
         draft = setup.Draft(path, setup.merged(existing, answers))
         _preview(draft.config, args.no_test)
         return _save(draft, args.autostart)
     _conversation()
     try:
-        answers = setup.Conversation(_ask, print).run()
+        answers = setup.Conversation(_ask, print, now).run()
         draft = setup.Draft(path, setup.merged(existing, answers))
         _preview(draft.config, args.no_test)
         login = "y" if args.autostart else _ask("Start kindnudge by itself when you log in? [Y/n] ")
