@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import load, notifier_for, open_state, plan, utc_now, whens
+from kindnudge.commands.common import load, load_file, notifier_for, open_state, plan, utc_now, whens
 from kindnudge.errors import KindnudgeError, Stopped
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     from kindnudge import editing
 
     _conversation()
-    return editing.edit(path, lambda: load(args), _ask)
+    return editing.edit(path, lambda copy: load_file(copy, True, cache=False), _ask)
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
