@@ -52,7 +52,7 @@ def test_started_before_setup_it_takes_in_setup_and_add(desktop, home, fake_cloc
     result = run("setup", "--times", f"{due:%H:%M}", "--kinds", "self-care", "--quiet", "none", "--yes")
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith(
-        f"All set. kindnudge is running (pid {daemon.proc.pid}) and picked up your new schedule.\n"
+        f"All set. kindnudge is running (pid {daemon.proc.pid}) and has picked up your new schedule.\n"
     )
     daemon.wait_for(f"config reloaded; next nudge today {due:%H:%M %Z} ({due.isoformat()}), rule my nudges")
 

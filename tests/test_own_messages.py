@@ -319,10 +319,11 @@ def test_config_edit_reopens_a_broken_file_with_the_problem_on_top(tmp_path, con
         env={**os.environ, "EDITOR": command},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert f"{config_file}:1:11: 'soon' is not a duration" in result.stdout
+    copy = config_file.with_name(".config.editing.yaml")  # what the editor opens: lines as it shows them
+    assert f"{copy}:1:11: 'soon' is not a duration" in result.stdout
     second_open = log.read_text().split("---\n")[2]
     assert second_open.startswith("# kindnudge: line 2, column 11: 'soon' is not a duration")
-    assert config_file.read_text() == "catch_up: 45m\n"
+    assert config_file.read_text() == "catch_up: 45m\n" and not copy.exists()
 
 
 def test_config_edit_given_up_puts_back_the_last_working_file(tmp_path, config_file):
@@ -334,9 +335,7 @@ def test_config_edit_given_up_puts_back_the_last_working_file(tmp_path, config_f
     )  # fmt: skip
     assert result.returncode == 2
     rejected = config_file.with_name("config.yaml.rejected")
-    assert (
-        f"Put back your last working config; nothing was lost (your edit is in {rejected})." in result.stdout
-    )
+    assert f"Your config is as it was; your edit is kept in {rejected}." in result.stdout
     assert config_file.read_text() == "catch_up: 1h\n" and rejected.read_text() == "catch_up: [\n"
 
 
@@ -353,10 +352,7 @@ def test_config_edit_end_of_input_at_fix_it_puts_back_the_last_working_file(tmp_
     result = config_edit(command, stdin="")
     assert result.returncode == 1
     rejected = config_file.with_name("config.yaml.rejected")
-    assert result.stderr == (
-        "kindnudge: stopped; put back your last working config;"
-        f" nothing was lost (your edit is in {rejected})\n"
-    )
+    assert result.stderr == f"kindnudge: stopped; your config is as it was; your edit is kept in {rejected}\n"
     assert config_file.read_text() == "catch_up: 1h\n" and rejected.read_text() == "catch_up: [\n"
 
 
@@ -381,7 +377,7 @@ def test_config_edit_puts_back_the_config_when_the_editor_fails(tmp_path, config
     )
     result = config_edit(f"{sys.executable} {script}")
     rejected = config_file.with_name("config.yaml.rejected")
-    end = f"put back your last working config; nothing was lost (your edit is in {rejected})"
+    end = f"your config is as it was; your edit is kept in {rejected}"
     assert (result.returncode, result.stderr) == (
         status,
         f"kindnudge: {words.format(python=sys.executable)}; {end}\n",
@@ -402,7 +398,7 @@ def test_config_edit_ctrl_c_in_a_terminal_puts_back_the_config(tmp_path, config_
     child = pexpect.spawn("bash", ["-c", shell], encoding="utf-8", timeout=15)
     child.expect_exact("editing" if stay else "Fix it now? [Y/n] ")
     child.sendcontrol("c")
-    child.expect_exact("kindnudge: stopped; put back your last working config; nothing was lost")
+    child.expect_exact("kindnudge: stopped; your config is as it was; your edit is kept in")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130

@@ -105,7 +105,7 @@ def test_answers_as_people_type_them_are_understood_and_written_one_way(desktop,
     )
     child = wizard()
     answer(child, "(fixed/random) [fixed]: ", "Fixed")
-    answer(child, "At what times? Separate them with commas [09:00, 20:00]: ", "8:30am, 9 pm")
+    answer(child, "At what times? Separate them with commas [07:00]: ", "8:30am, 9 pm")  # its rule now
     answer(child, "[daily]: ", "Weekdays")
     answer(child, "or both [both]: ", "self care")
     answer(child, "(or none) [22:00-07:00]: ", "10.30pm to 7am")
@@ -120,6 +120,50 @@ def test_answers_as_people_type_them_are_understood_and_written_one_way(desktop,
     assert "- name: soon\n  at: '12:15'\n  kind: self-care\n" in written, "a rule setup did not ask about"
     assert "quiet_hours: ['22:30', '07:00']\n" in written
     assert written.count("name: my nudges") == 1
+
+
+FIRST_RUNS = {  # answers given on a first run, and what a second run then offers for each
+    "fixed": (
+        ["fixed", "8:30, 21:00", "Weekdays", "self care", "22:30-07:00"],
+        ["[fixed]: ", "[08:30, 21:00]: ", "[weekdays]: ", "[self-care]: ", "[22:30-07:00]: "],
+    ),
+    "random": (
+        ["random", "4", "9am-6pm", "mon, wed and fri", "reframe", "none"],
+        ["[random]: ", "[4]: ", "[09:00-18:00]: ", "[mon, wed, fri]: ", "[reframe]: ", "[none]: "],
+    ),
+}
+
+
+def converse(prompts: list[str], answers: list[str]) -> None:
+    """One whole `setup --no-test` in a terminal, not started at login."""
+    child = wizard("--no-test")
+    for prompt, text in zip(prompts, answers, strict=True):
+        answer(child, prompt, text)
+    answer(child, "Start kindnudge by itself when you log in? [Y/n] ", "n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize("first", FIRST_RUNS)
+def test_running_setup_again_offers_your_answers_so_enter_keeps_them(config_file, first):
+    given, offered = FIRST_RUNS[first]
+    converse(["]: "] * len(given), given)
+    settings = run("config", "show").stdout
+    assert "my nudges" in settings
+    converse(offered, [""] * len(given))  # each prompt shows the answer given before; Enter takes it
+    assert run("config", "show").stdout == settings
+    assert config_file.read_text().count("my nudges") == 1
+
+
+def test_setup_options_left_out_keep_their_current_answer(config_file):
+    first = run("setup", "--random", "5", "--between", "9-17", "--days", "weekends", "--kinds", "reframe",
+                "--yes", "--no-test")  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert run("setup", "--quiet", "none", "--yes", "--no-test").returncode == 0
+    shown = run("config", "show").stdout
+    assert "\n  random: 5\n  between: ['09:00', '17:00']\n  days: weekends\n  kind: reframe\n" in shown
+    assert "\nquiet_hours: []\n" in shown and "\n  kinds: [reframe]\n" in shown
 
 
 @pytest.mark.parametrize(
@@ -240,3 +284,6 @@ def test_yes_with_autostart(home, config_file):
     result = run("setup", "--random", "2", "--between", "09:00-12:00", "--yes", "--no-test", "--autostart")
     assert result.returncode == 0, result.stderr
     assert (home / "config" / "autostart" / "kindnudge.desktop").exists()
+    assert result.stdout.endswith(
+        "\nAll set. From your next login it starts by itself. To start it now: kindnudge run\n"
+    )

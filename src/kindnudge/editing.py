@@ -1,14 +1,19 @@
 """`kindnudge config edit`: your editor, with a safety net.
 
-The file is checked after every save. If it is broken, the editor opens again
-with the problem written at the top. However the session ends without a
-working file (you give up, input ends, Ctrl+C, the editor fails or is
-killed), the last working version is put back, and what you wrote is kept
-beside it, so nothing that worked and nothing you typed is lost.
+You edit a private working copy beside the config, not the config itself: a
+running daemon watches the config, and must not see each broken save, nor the
+problem notes written into the file. The copy is checked as if it were the
+config after every save; if it is broken, the editor opens again with the
+problem written at the top. Only a copy that passes replaces the config, in
+one rename, so the daemon sees exactly one change. However else the session
+ends (you give up, input ends, Ctrl+C, the terminal closes, the editor fails
+or is killed), the config stays as it was, and what you wrote is kept beside
+it, so nothing that worked and nothing you typed is lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -16,6 +21,7 @@ import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from kindnudge import yamlfile
@@ -23,57 +29,123 @@ from kindnudge.errors import ConfigError, KindnudgeError, Stopped, UsageError, m
 from kindnudge.paths import real_file, replace_atomically
 
 PROBLEM = b"# kindnudge: "  # the lines we add above a broken file, and remove again
+CHOOSE = "to use another editor, set EDITOR, e.g. EDITOR=gedit kindnudge config edit"
+FALLBACKS = {  # when no editor is set: the kindest first, and how to leave it
+    "nano": "save: Ctrl+O, Enter; close: Ctrl+X",
+    "vi": "save and close: Esc, then :wq and Enter",
+}
 
 
-def editor() -> list[str]:
+def editor() -> tuple[list[str], str]:
+    """The command that edits a file, and a line to say first when we chose it ourselves."""
     for candidate in (os.environ.get("VISUAL"), os.environ.get("EDITOR")):
         if candidate:
-            return shlex.split(candidate)
-    for fallback in ("nano", "vi"):
-        if shutil.which(fallback):
-            return [fallback]
+            return shlex.split(candidate), ""
+    for name, keys in FALLBACKS.items():
+        if shutil.which(name):
+            return [name], f"Opening it in {name} ({keys}); {CHOOSE}."
     raise UsageError("no editor found; set EDITOR, e.g. EDITOR=nano kindnudge config edit")
 
 
-def edit(path: Path, check: Callable[[], Any], ask: Callable[[str], str]) -> int:
-    """Edit until `check()` passes (0), or the user gives up (2); any other end
-    puts the file back and raises Stopped. `ask` raises EOFError at end of input."""
-    path = real_file(path)
-    before = _read(path)  # bytes as they were, None for no file
-    if before is None:
-        from kindnudge.configfile import render
+def working_copy(path: Path) -> Path:
+    """Where `path` is edited: beside it, so it is checked as if it were there
+    (packs are found relative to the config's folder), and hidden."""
+    return path.with_name(f".{path.stem}.editing{path.suffix}")
 
-        _write(path, render({}).encode("utf-8"))
+
+def rejected(path: Path) -> Path:
+    """Where an edit that could not be used is kept, until a later one succeeds."""
+    return path.with_name(path.name + ".rejected")
+
+
+def edit(path: Path, check: Callable[[Path], Any], ask: Callable[[str], str]) -> int:
+    """Edit a copy of `path` until `check(copy)` passes (0), or the user gives up
+    (2); any other end raises Stopped. `path` itself changes at most once, when
+    a checked copy replaces it. `ask` raises EOFError at end of input."""
+    from kindnudge.configfile import render
+
+    target, copy = real_file(path), working_copy(path)
+    before = _read(target)  # bytes as they were, None for no file
+    start = render({}).encode("utf-8") if before is None else before  # what the copy begins as
+    command, note = editor()
+    for end in (signal.SIGHUP, signal.SIGTERM) if hasattr(signal, "SIGHUP") else ():
+        signal.signal(end, _stop)  # a closed terminal ends the session like Ctrl+C
     try:
+        _write(copy, _unfinished(copy, start, path))
+        if note:
+            print(note, flush=True)  # before the editor takes the terminal
         while True:
-            _run_editor(path)
-            text = _strip_problem(_read(path) or b"")
-            _write(path, text)
+            _run_editor(command, copy)
+            saved = _read(copy) or b""
+            text = _strip_problem(saved)
             try:
-                check()
+                check(copy)
             except ConfigError as exc:
                 print(f"kindnudge: {exc}")
                 if ask("Fix it now? [Y/n] ").strip().lower() in ("n", "no"):
-                    print(f"{_put_back(path, before)}.")
+                    print(f"{_give_up(path, copy, start)}.")
                     return 2
-                where = exc.where
-                note = f"{where}: " if where else ""  # (the mistake may be in a pack)
-                if where and where.line and real_file(Path(where.path)) == path:
-                    note = f"line {where.line + 1}, column {where.column}: "
-                _write(path, PROBLEM + f"{note}{exc.message}\n".encode() + text)
+                _write(copy, PROBLEM + _problem(exc, copy, saved, text) + text)
                 continue
-            print(f"Saved {path}. A running `kindnudge run` picks it up by itself.")
-            return 0
+            break
     except (EOFError, KeyboardInterrupt, KindnudgeError) as exc:
         reason = str(exc) if isinstance(exc, KindnudgeError) else "stopped"
         status = 130 if isinstance(exc, KeyboardInterrupt) else getattr(exc, "exit_code", 1)
-        raise Stopped(f"{reason}; {_put_back(path, before).lower()}", status) from None
+        after = _give_up(path, copy, start)
+        raise Stopped(f"{reason}; {after[0].lower()}{after[1:]}", status) from None  # (paths keep their case)
+    _remove(copy)
+    if text == start:
+        print("No change; your config is as it was.")
+        return 0
+    _write(target, text)
+    _remove(rejected(path))  # superseded: what it held was given up on
+    print(f"Saved {path}. A running `kindnudge run` picks it up by itself.")
+    return 0
 
 
-def _run_editor(path: Path) -> None:
-    command = [*editor(), str(path)]
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    raise Stopped(f"stopped by {signal.Signals(signum).name}", 128 + signum)
+
+
+def _unfinished(copy: Path, start: bytes, path: Path) -> bytes:
+    """What to open: a copy left by a session that was cut short (the computer
+    went off) is reopened rather than lost; otherwise the config as it is."""
+    left = _read(copy)
+    if left is None or _strip_problem(left) == start:
+        return start
+    print(f"Reopening the edit you had not finished ({copy}); {path.name} has not changed.", flush=True)
+    return left
+
+
+def _problem(exc: ConfigError, copy: Path, saved: bytes, text: bytes) -> bytes:
+    """The note on top: where, counted in the lines of the file as it reopens."""
+    where = exc.where
+    if not where:
+        return f"{exc.message}\n".encode()
+    if where.line and Path(where.path) == copy:  # lines shift: old notes go, this one comes
+        shift = len(text.splitlines()) - len(saved.splitlines()) + 1
+        return f"line {where.line + shift}, column {where.column}: {exc.message}\n".encode()
+    return f"{where}: {exc.message}\n".encode()  # (the mistake is in a pack)
+
+
+def _give_up(path: Path, copy: Path, start: bytes) -> str:
+    """The copy goes; anything written in it is kept beside the config, which is as it was."""
     try:
-        status = subprocess.run(command, check=False).returncode
+        attempt = _strip_problem(_read(copy) or b"")
+    except KindnudgeError:  # what is there now can't be read back (a pipe, too big): nothing to keep
+        attempt = start
+    kept = None if attempt == start else rejected(path)
+    if kept:
+        _write(kept, attempt)
+    _remove(copy)
+    if kept:
+        return f"Your config is as it was; your edit is kept in {kept}"
+    return "Your config is as it was"
+
+
+def _run_editor(command: list[str], path: Path) -> None:
+    try:
+        status = subprocess.run([*command, str(path)], check=False).returncode
     except OSError as exc:
         raise UsageError(
             f"cannot start the editor '{command[0]}' ({exc.strerror});"
@@ -84,28 +156,6 @@ def _run_editor(path: Path) -> None:
         raise Stopped(f"the editor was stopped by {name}", 130 if -status == signal.SIGINT else 1)
     if status > 0:
         raise Stopped(f"the editor '{command[0]}' exited with status {status}")
-
-
-def _put_back(path: Path, before: bytes | None) -> str:
-    """The file as it was before editing; anything written instead is kept beside it."""
-    from kindnudge.configfile import render
-
-    try:
-        attempt = _strip_problem(_read(path) or b"")
-    except KindnudgeError:  # what is there now can't be read back (a pipe, too big): nothing to keep
-        attempt = before
-    if attempt in (before, render({}).encode("utf-8")):
-        kept = None
-    else:
-        kept = path.with_name(path.name + ".rejected")
-        _write(kept, attempt)
-    if before is None:
-        path.unlink(missing_ok=True)
-    else:
-        _write(path, before)
-    if kept:
-        return f"Put back your last working config; nothing was lost (your edit is in {kept})"
-    return "Your config is as it was"
 
 
 def _strip_problem(text: bytes) -> bytes:
@@ -121,6 +171,12 @@ def _read(path: Path) -> bytes | None:
     if not yamlfile.exists(path):
         return None
     return yamlfile.read_bytes(path, yamlfile.MAX_CONFIG_BYTES)
+
+
+def _remove(path: Path) -> None:
+    """Tidying up only: a file that can't be removed does no harm."""
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def _write(path: Path, content: bytes) -> None:

@@ -2,8 +2,9 @@
 
 Each answer is checked on the spot by the same parsers as config.yaml and
 asked again, with help, when it can't be used. Re-running it changes only
-what it asks about (schedule, kinds, quiet hours) and keeps everything else.
-The same answers can be given as options, for a non-interactive setup.
+what it asks about (schedule, kinds, quiet hours) and keeps everything else;
+each question offers the answer now in effect, so Enter keeps it. The same
+answers can be given as options, for a non-interactive setup.
 """
 
 from __future__ import annotations
@@ -25,6 +26,20 @@ from kindnudge.timetext import parse_spoken_time
 from kindnudge.yamlfile import plain
 
 WIZARD = Location("(your answer)")
+
+
+@dataclass
+class Offered:
+    """The answer text each question offers in [brackets]: the config's current
+    one (see `offered`), or the built-in one for a first run."""
+
+    mode: str = "fixed"
+    times: str = "09:00, 20:00"
+    count: str = "3"
+    between: str = "10:00-21:00"
+    days: str = "daily"
+    kinds: str = "both"
+    quiet: str = "22:00-07:00"
 
 
 @dataclass
@@ -100,6 +115,58 @@ def _setups(rule: Any) -> bool:
     return isinstance(rule, dict) and rule.get("name") == WIZARDS_RULE
 
 
+def offered(existing: dict) -> Offered:
+    """The answers that give the config as it is, so that Enter all the way
+    through keeps its meaning. Whatever can't be read back as an answer (a
+    hand edit the questions can't express) offers the built-in one instead."""
+    rules = existing.get("schedule")
+    rule = next((r for r in rules if _setups(r)), {}) if isinstance(rules, list) else {}
+    now = Offered()
+    if "random" in rule:
+        now.mode = "random"
+        now.count = _said(str(rule["random"]), _count, str, now.count)
+        spread = Answers(random=int(now.count))
+        now.between = _said(_joined(rule.get("between"), "-"), _span(spread), "-".join, now.between)
+    elif "at" in rule:
+        now.times = _said(_joined(rule["at"], ", "), _times, ", ".join, now.times)
+    if "days" in rule:
+        now.days = _said(_joined(rule["days"], ", "), _days(Answers()), _joined, now.days)
+    now.kinds = _said(_current_kinds(existing, rule), _kinds, _kinds_text, now.kinds)
+    if "quiet_hours" in existing:
+        quiet = existing["quiet_hours"]
+        now.quiet = (
+            "none" if quiet in (None, False, []) else _said(_joined(quiet, "-"), _quiet, "-".join, now.quiet)
+        )
+    return now
+
+
+def _said(text: str, parse: Callable[[str], Any], show: Callable[[Any], str], otherwise: str) -> str:
+    """`text` as the question would write it back, if it is an answer the question takes."""
+    try:
+        return show(parse(text))
+    except (ValueError, ConfigError):
+        return otherwise
+
+
+def _joined(value: Any, between: str = ", ") -> str:
+    return between.join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _current_kinds(existing: dict, rule: dict) -> str:
+    """The kinds setup's rule shows now: its own, as far as content.kinds lets them through."""
+    try:
+        own = parse_kinds(rule.get("kind", "any"), WIZARD)
+        content = existing.get("content")
+        allowed = parse_kinds(content.get("kinds", "any") if isinstance(content, dict) else "any", WIZARD)
+    except ConfigError:
+        return ""
+    return ", ".join([kind for kind in own if kind in allowed] or own)
+
+
+def _kinds_text(kinds: list[str]) -> str:
+    return "both" if len(kinds) > 1 else kinds[0]
+
+
 def existing_data(path: Path) -> dict:
     if not path.exists():
         return {}
@@ -140,8 +207,8 @@ class Draft:
 class Conversation:
     """The interactive questions; `ask` and `say` are the terminal."""
 
-    def __init__(self, ask: Callable[[str], str], say: Callable[[str], None]) -> None:
-        self.ask, self.say = ask, say
+    def __init__(self, ask: Callable[[str], str], say: Callable[[str], None], now: Offered) -> None:
+        self.ask, self.say, self.now = ask, say, now
 
     def question(self, prompt: str, default: str, parse: Callable[[str], Any]) -> Any:
         while True:
@@ -153,30 +220,30 @@ class Conversation:
                 self.say(f"  Sorry, I couldn't use that: {message}.")
 
     def run(self) -> Answers:
-        answers = Answers()
+        answers, now = Answers(), self.now
         self.say("Welcome to kindnudge. A few questions, about a minute.")
         self.say("Press Enter to take the answer in [brackets].\n")
         mode = self.question(
             "Do you want nudges at fixed times, or a number of them at random moments? (fixed/random)",
-            "fixed",
+            now.mode,
             _choice({"fixed": "fixed", "f": "fixed", "random": "random", "r": "random"}, "fixed or random"),
         )
         if mode == "fixed":
-            answers.times = self.question("At what times? Separate them with commas", "09:00, 20:00", _times)
+            answers.times = self.question("At what times? Separate them with commas", now.times, _times)
         else:
-            answers.random = self.question("How many a day? (1 to 12)", "3", _count)
-            answers.between = self.question("Between which hours?", "10:00-21:00", _span(answers))
+            answers.random = self.question("How many a day? (1 to 12)", now.count, _count)
+            answers.between = self.question("Between which hours?", now.between, _span(answers))
         answers.days = self.question(
-            "On which days? (daily, weekdays, weekends, or days such as mon,wed,fri)", "daily", _days(answers)
+            "On which days? (daily, weekdays, weekends, or days such as mon,wed,fri)",
+            now.days,
+            _days(answers),
         )
         answers.kinds = self.question(
             "Which kinds? reframe (a kinder way to see it), self-care (a small thing to do), or both",
-            "both",
+            now.kinds,
             _kinds,
         )
-        answers.quiet = self.question(
-            "Quiet hours, when nothing is ever shown? (or none)", "22:00-07:00", _quiet
-        )
+        answers.quiet = self.question("Quiet hours, when nothing is ever shown? (or none)", now.quiet, _quiet)
         return answers
 
 
@@ -253,19 +320,22 @@ def _quiet(text: str) -> list[str]:
     return span
 
 
-def from_options(times: str | None, random: int | None, between: str | None, days: str | None,
-                 kinds: str | None, quiet: str | None) -> Answers:  # fmt: skip
-    """The non-interactive form; any mistake is a one-line usage error."""
+def from_options(now: Offered, times: str | None, random: int | None, between: str | None,
+                 days: str | None, kinds: str | None, quiet: str | None) -> Answers:  # fmt: skip
+    """The non-interactive form: an option left out keeps the answer `now`, as
+    Enter does in the conversation. Any mistake is a one-line usage error."""
     try:
         answers = Answers()
-        if times and random:
-            raise ValueError("give either --times or --random, not both")
-        answers.times = _times(times) if times else None
-        answers.random = _count(str(random)) if random else None
-        answers.between = _span(answers)(between) if between else None
-        answers.days = _days(answers)(days) if days else "daily"
-        answers.kinds = _kinds(kinds or "both")
-        answers.quiet = _quiet(quiet) if quiet else None
+        if times and (random is not None or between):
+            raise ValueError("give either --times or --random (with --between), not both")
+        if times or (now.mode == "fixed" and random is None and not between):
+            answers.times = _times(times or now.times)
+        else:
+            answers.random = _count(str(random) if random is not None else now.count)
+            answers.between = _span(answers)(between or now.between)
+        answers.days = _days(answers)(days or now.days)
+        answers.kinds = _kinds(kinds or now.kinds)
+        answers.quiet = _quiet(quiet or now.quiet)
         check_rule(answers)
     except (ValueError, ConfigError) as exc:
         raise UsageError(exc.message if isinstance(exc, ConfigError) else str(exc)) from None

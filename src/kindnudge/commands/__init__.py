@@ -71,7 +71,7 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--days", help="daily, weekdays, weekends, or days such as mon,wed,fri")
     p.add_argument("--kinds", help="reframe, self-care, or both (default)")
     p.add_argument("--quiet", metavar="HH:MM-HH:MM", help="quiet hours, or none (default 22:00-07:00)")
-    p.add_argument("--yes", action="store_true", help="don't ask: use these options and the defaults")
+    p.add_argument("--yes", action="store_true", help="don't ask: use these options; keep the rest as it is")
     p.add_argument("--autostart", action="store_true", help="also start kindnudge when you log in")
     p.add_argument("--no-test", action="store_true", help="don't send a test notification")
 

@@ -13,6 +13,7 @@ from kindnudge.errors import KindnudgeError, UsageError
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from pathlib import Path
 
     from kindnudge.config import Config
     from kindnudge.library import Library
@@ -31,13 +32,18 @@ def config_for(args: argparse.Namespace) -> Config:
 
 
 def load(args: argparse.Namespace) -> tuple[Config, Library]:
+    return load_file(*paths.config_file(args.config))
+
+
+def load_file(path: Path, required: bool, cache: bool = True) -> tuple[Config, Library]:
+    """The config at `path` and every pack it names, checked. `cache=False` for
+    a file that is not the config itself (`config edit`'s working copy)."""
     from kindnudge import ownpack, yamlfile
     from kindnudge.config import load_config
     from kindnudge.errors import Location
     from kindnudge.library import load_all
 
-    path, required = paths.config_file(args.config)
-    config = load_config(path, required, paths.cache_dir())
+    config = load_config(path, required, paths.cache_dir() if cache else None)
     packs = [(ref.path, ref.where) for ref in config.packs]
     own = ownpack.path_for(path)
     if yamlfile.exists(own) and own not in [p for p, _ in packs]:

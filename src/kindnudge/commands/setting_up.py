@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import load, notifier_for, open_state, plan, utc_now, whens
+from kindnudge.commands.common import load, load_file, notifier_for, open_state, plan, utc_now, whens
 from kindnudge.errors import KindnudgeError, Stopped
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     from kindnudge import editing
 
     _conversation()
-    return editing.edit(path, lambda: load(args), _ask)
+    return editing.edit(path, lambda copy: load_file(copy, True, cache=False), _ask)
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
@@ -50,14 +50,16 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
     path = paths.config_file(args.config)[0]
     existing = setup.existing_data(path)
+    now = setup.offered(existing)
     if args.yes:
-        answers = setup.from_options(args.times, args.random, args.between, args.days, args.kinds, args.quiet)
+        given = (args.times, args.random, args.between, args.days, args.kinds, args.quiet)
+        answers = setup.from_options(now, *given)
         draft = setup.Draft(path, setup.merged(existing, answers))
         _preview(draft.config, args.no_test)
         return _save(draft, args.autostart)
     _conversation()
     try:
-        answers = setup.Conversation(_ask, print).run()
+        answers = setup.Conversation(_ask, print, now).run()
         draft = setup.Draft(path, setup.merged(existing, answers))
         _preview(draft.config, args.no_test)
         login = "y" if args.autostart else _ask("Start kindnudge by itself when you log in? [Y/n] ")
@@ -100,10 +102,7 @@ def _save(draft: Draft, autostart: bool) -> int:
     print(f"\nSaved your settings to {draft.path}")
     if autostart:
         print(login.enable(login.entry_for(sys.platform, False, sys.executable, paths.icon_file())))
-    print(
-        f"\nAll set. {_how_it_starts()}"
-        + ("  (from your next login it starts by itself)" if autostart else "")
-    )
+    print(f"\nAll set. {_how_it_starts(autostart)}")
     return 0
 
 
@@ -136,7 +135,7 @@ def _ask(prompt: str) -> str:
         raise EOFError from None
 
 
-def _how_it_starts() -> str:
+def _how_it_starts(autostart: bool) -> str:
     """A running daemon watches the config, so it needs no restart (which it would refuse)."""
     from kindnudge import instance
 
@@ -144,9 +143,10 @@ def _how_it_starts() -> str:
         pid = instance.running_pid(instance.lock_path(paths.state_db()))
     except OSError:  # the settings are saved; this is only advice
         pid = None
-    if pid:
-        return f"kindnudge is running (pid {pid}) and picked up your new schedule."
-    return "To start now: kindnudge run"
+    running = f"kindnudge is running (pid {pid}) and has picked up your new schedule." if pid else ""
+    later = "From your next login it starts by itself." if autostart else ""
+    start = "" if pid else "To start it now: kindnudge run"
+    return " ".join(part for part in (running, later, start) if part)
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
