@@ -43,6 +43,17 @@ def test_general_help_lists_every_command(args, capsys):
         ([], "the following arguments are required: COMMAND"),
         # only the named command's parser is built; a config file called "now" must not fool that
         (["--config", "now", "dance"], "'dance' (choose from 'setup', 'now', 'list', 'check', 'next'"),
+        # a command's own mistake points at its own help
+        (
+            ["pause", "2h", "--for"],
+            "kindnudge pause: unrecognized arguments: --for; see kindnudge pause --help",
+        ),
+        (
+            ["list", "everything"],
+            "kindnudge list: unrecognized arguments: everything; see kindnudge list --help",
+        ),
+        (["pause", "2h", "--today"], "not allowed with argument DURATION; see kindnudge pause --help"),
+        (["--colour", "list"], "kindnudge: unrecognized arguments: --colour; see kindnudge --help"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(args, words):
