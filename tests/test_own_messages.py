@@ -36,6 +36,63 @@ def test_add_then_remove_an_own_message(config_file):
     assert [m for m in listed() if m["pack"] == "my-messages"] == []
 
 
+RULE_SELF_CARE = "schedule:\n  - {name: my nudges, at: '09:00', kind: self-care}\n"
+ONLY_SELF_CARE = "content:\n  kinds: [self-care]\n"
+WONT_COME = "so this one won't come until"
+
+
+@pytest.mark.parametrize(
+    ("config", "note"),
+    [
+        (  # as `setup` writes it when asked for self care only
+            RULE_SELF_CARE + ONLY_SELF_CARE,
+            "your config shows only self-care messages (content.kinds, and the kind: of each rule),"
+            f" {WONT_COME} you choose reframe too; `kindnudge setup` asks which kinds",
+        ),
+        (
+            "schedule:\n  - {at: '09:00', kind: any}\n" + ONLY_SELF_CARE,
+            f"your config shows only self-care messages (content.kinds), {WONT_COME} you add reframe there",
+        ),
+        (
+            RULE_SELF_CARE,
+            "your config shows only self-care messages (the kind: of each rule),"
+            f" {WONT_COME} you choose reframe too; `kindnudge setup` asks which kinds",
+        ),
+    ],
+)
+def test_an_own_message_that_would_never_come_is_added_and_both_add_and_check_say_so(
+    config_file, config, note
+):
+    config_file.write_text(config + "notification:\n  backend: console\n")
+    result = run("add", "I deserve someone who stays.", "--kind", "reframe")
+    assert (result.returncode, result.stdout) == (
+        0,
+        f"Added my-i-deserve-someone-who-stays: I deserve someone who stays.\nnote: {note}\n",
+    )
+    result = run("check")
+    assert result.returncode == 0, result.stderr
+    warning = note.replace("this one", "your own reframe message")
+    assert result.stdout.startswith(f"warning: {warning}\n")
+    assert run("hide", "my-i-deserve-someone-who-stays").returncode == 0
+    assert "warning" not in run("check").stdout, "a hidden message is not missed"
+
+
+def test_no_note_when_a_rule_brings_that_kind(config_file):
+    """The built-in morning rule asks for reframes by name, so content.kinds does not keep them out."""
+    config_file.write_text(ONLY_SELF_CARE + "notification:\n  backend: console\n")
+    result = run("add", "I deserve someone who stays.", "--kind", "reframe")
+    assert result.stdout == "Added my-i-deserve-someone-who-stays: I deserve someone who stays.\n"
+    assert "warning" not in run("check").stdout
+    config_file.write_text(RULE_SELF_CARE + "notification:\n  backend: console\n")
+    result = run("add", "Drink a glass of water.", "--kind", "self-care")
+    assert result.stdout == "Added my-drink-a-glass-of-water: Drink a glass of water.\n"
+
+
+def test_a_message_typed_without_quotes_is_taken_whole(config_file):
+    result = run("add", "You", "are", "enough.", "--kind", "self-care")
+    assert (result.returncode, result.stdout) == (0, "Added my-you-are-enough: You are enough.\n")
+
+
 ODD = 'He said: "it\'s over" # not a comment → 😀 ünïcode, [really] {no}: 019'
 
 LAYOUTS = {

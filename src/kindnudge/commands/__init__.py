@@ -132,7 +132,7 @@ def _history(p: argparse.ArgumentParser) -> None:
 
 
 def _add(p: argparse.ArgumentParser) -> None:
-    p.add_argument("text", metavar="TEXT", help="the message, in quotes; at most 200 characters")
+    p.add_argument("text", nargs="+", metavar="TEXT", help="the message, in quotes; at most 200 characters")
     p.add_argument("--kind", choices=KIND_CHOICES, required=True, help="reframe or self-care")
 
 

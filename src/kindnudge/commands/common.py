@@ -13,8 +13,10 @@ from kindnudge.errors import KindnudgeError, UsageError
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from pathlib import Path
 
     from kindnudge.config import Config
+    from kindnudge.errors import Location
     from kindnudge.library import Library
     from kindnudge.notify import Alongside, Chain
     from kindnudge.planner import Plan
@@ -31,18 +33,23 @@ def config_for(args: argparse.Namespace) -> Config:
 
 
 def load(args: argparse.Namespace) -> tuple[Config, Library]:
-    from kindnudge import ownpack, yamlfile
-    from kindnudge.config import load_config
-    from kindnudge.errors import Location
     from kindnudge.library import load_all
 
-    path, required = paths.config_file(args.config)
-    config = load_config(path, required, paths.cache_dir())
+    config = config_for(args)
+    return config, load_all(paths.builtin_packs_dir(), user_packs(args, config), paths.cache_dir())
+
+
+def user_packs(args: argparse.Namespace, config: Config) -> list[tuple[Path, Location]]:
+    """The user's own packs: those in content.packs, and my-messages.yaml
+    beside the config once `add` has written it."""
+    from kindnudge import ownpack, yamlfile
+    from kindnudge.errors import Location
+
     packs = [(ref.path, ref.where) for ref in config.packs]
-    own = ownpack.path_for(path)
+    own = ownpack.path_for(paths.config_file(args.config)[0])
     if yamlfile.exists(own) and own not in [p for p, _ in packs]:
         packs.append((own, Location(own)))
-    return config, load_all(paths.builtin_packs_dir(), packs, paths.cache_dir())
+    return packs
 
 
 def config_or_problem(args: argparse.Namespace, packs: bool = False) -> tuple[Config, KindnudgeError | None]:

@@ -7,7 +7,16 @@ import sys
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import load, notifier_for, open_state, plan, resolve_id, utc_now, when
+from kindnudge.commands.common import (
+    load,
+    notifier_for,
+    open_state,
+    plan,
+    resolve_id,
+    user_packs,
+    utc_now,
+    when,
+)
 from kindnudge.errors import DeliveryError, KindnudgeError
 
 if TYPE_CHECKING:
@@ -95,6 +104,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         why = why_nothing(library, rule_kinds(rule.kinds, config), marks)
         if why:
             print(f"warning: rule '{rule.name}' has nothing left to show: {why}")
+    yours = {path.stem for path, _ in user_packs(args, config)}
+    for kind in KINDS:
+        own = [m for m in library.of_kind(kind) if m.pack in yours and marks.get(m.id) != "hidden"]
+        never = why_never(kind, config, f"your own {kind} {'message' if len(own) == 1 else 'messages'}")
+        if own and never:
+            print(f"warning: {never}")
     source = config.source or f"built-in defaults (no file at {paths.config_file(args.config)[0]})"
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
     print(f"config: {source}: ok")
@@ -111,13 +126,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from kindnudge import ownpack
+    from kindnudge.nudge import why_never
 
-    _config, library = load(args)
+    config, library = load(args)
+    text = " ".join(args.text)  # the words of a message typed without quotes
     message, backup = ownpack.add(
-        ownpack.path_for(paths.config_file(args.config)[0]), args.text, args.kind, library
+        ownpack.path_for(paths.config_file(args.config)[0]), text, args.kind, library
     )
     _rewritten(backup)
     print(f"Added {message.id}: {message.text}")
+    never = why_never(message.kind, config, "this one")
+    if never:
+        print(f"note: {never}")
     return 0
 
 
