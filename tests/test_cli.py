@@ -86,10 +86,16 @@ def test_console_backend_prints_and_consumes(config_file):
     assert entry.status == "delivered" and entry.text in result.stdout
 
 
-def test_list_is_a_readable_table():
+def test_list_is_a_readable_table_under_a_header(config_file):
+    (config_file.parent / "my-messages.yaml").write_text(
+        "messages:\n  - {id: a-message-id-of-forty-characters-exactly, kind: reframe, text: Hi.}\n"
+    )
     lines = run("list", "--kind", "reframe").stdout.splitlines()
     assert len(lines) >= 20
-    assert lines[0].split()[:2] == ["redirection", "reframe"]
+    assert lines[0].split() == ["ID", "KIND", "MARK", "TEXT"]
+    assert lines[1].split()[:2] == ["redirection", "reframe"]
+    kind_at = lines[0].index("KIND")
+    assert all(line[kind_at:].startswith("reframe ") for line in lines[1:]), "the longest id too"
 
 
 @pytest.mark.parametrize(

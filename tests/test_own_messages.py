@@ -297,12 +297,11 @@ def test_list_shows_marks_and_a_hidden_message_can_be_found_again(config_file):
     assert table["redirection"].startswith("favourite Being pushed away")
     assert table["clarity"] == "hidden    (its text is not shown: `kindnudge list --hidden` shows it)"
     assert clarity["text"] not in run("list").stdout, "a hidden line is not read again by accident"
-    assert run("list", "--hidden").stdout.split(None, 3) == [
-        "clarity",
-        "reframe",
-        "hidden",
-        clarity["text"] + "\n",
-    ]
+    header, row = run("list", "--hidden").stdout.splitlines()
+    assert (header.split(), row.split(None, 3)) == (
+        ["ID", "KIND", "MARK", "TEXT"],
+        ["clarity", "reframe", "hidden", clarity["text"]],
+    )
     assert [m["id"] for m in json.loads(run("list", "--favourites", "--json").stdout)] == ["redirection"]
 
     assert run("add", "A line that hurts.", "--kind", "reframe").returncode == 0
@@ -311,7 +310,9 @@ def test_list_shows_marks_and_a_hidden_message_can_be_found_again(config_file):
     gone = json.loads(run("list", "--hidden", "--json").stdout)[-1]
     assert gone == {"id": "my-a-line-that-hurts", "kind": None, "text": None, "section": None, "pack": None,
                     "mark": "hidden"}  # fmt: skip
-    assert "my-a-line-that-hurts  " in run("list", "--hidden").stdout
+    assert run("list", "--hidden").stdout.splitlines()[-1].split(None, 3) == [
+        "my-a-line-that-hurts", "-", "hidden", "(no longer among your messages)"
+    ]  # fmt: skip
     assert run("favourite", "clarity").stdout.splitlines()[1] == "It was hidden; now it can be shown again."
     assert run("list", "--hidden", "--kind", "reframe").stdout == "you have not hidden any message\n"
 

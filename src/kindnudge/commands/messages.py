@@ -79,17 +79,20 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     if only and not rows:
         print("you have not hidden any message" if only == "hidden" else "no favourites yet")
+        return 0
+    width = max((len(row["id"]) for row in rows), default=2)  # an id is at most 64 characters
+    print(f"{'ID':{width}} {'KIND':9} {'MARK':9} TEXT")
     for row in rows:
         text = row["text"] or "(no longer among your messages)"
         if row["mark"] == "hidden" and not only:
             text = "(its text is not shown: `kindnudge list --hidden` shows it)"
-        print(f"{row['id']:30} {row['kind'] or '-':9} {row['mark'] or '':9} {text}")
+        print(f"{row['id']:{width}} {row['kind'] or '-':9} {row['mark'] or '':9} {text}")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from kindnudge.library import KINDS
-    from kindnudge.nudge import rule_kinds, why_nothing
+    from kindnudge.nudge import rule_kinds, why_never, why_nothing
     from kindnudge.planner import silenced_rules
     from kindnudge.state import State
 
