@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -112,6 +113,25 @@ def test_now_while_paused_shows_one_anyway_and_says_so(config_file):
 def test_pause_mistakes(args, words, config_file):
     result = run(*args)
     assert result.returncode == 2 and words in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_history_says_which_nudges_came_by_hand(config_file):
+    config_file.write_text("timezone: UTC\nnotification:\n  backend: console\n")
+    assert run("now").returncode == 0
+    (line,) = run("history").stdout.splitlines()
+    assert "  delivered  by hand      " in line
+    assert json.loads(run("history", "--json").stdout)[0]["rule"] is None
+    assert run("forget", "--yes").returncode == 0
+    (line,) = run("history").stdout.splitlines()
+    assert "  erased     -            any " in line, "erasing is no nudge"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="auto tries Linux's backends here")
+def test_status_says_what_auto_tries_without_trying_it(config_file):
+    assert "\nbackend: auto (dbus, then plyer)\n" in run("status").stdout
+    assert json.loads(run("status", "--json").stdout)["backend"] == "auto"
+    config_file.write_text("notification:\n  backend: console\n")
+    assert "\nbackend: console\n" in run("status").stdout
 
 
 def test_status_and_history_after_a_delivery_and_a_failure(desktop, config_file):

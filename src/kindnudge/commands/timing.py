@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from kindnudge.config import Config
+    from kindnudge.state import HistoryEntry
 
 
 def cmd_next(args: argparse.Namespace) -> int:
@@ -204,9 +205,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         else:
             print("last delivered: none yet")
         print(f"paused: until {when(paused, config, now)}" if paused else "paused: no")
-        print(
-            "backend: unknown until the problem below is fixed" if problem else f"backend: {config.backend}"
-        )
+        print(f"backend: {'unknown until the problem below is fixed' if problem else _backend(config)}")
         error = failed[0] if failed else None
         print(
             f"last delivery error: {when(error.at, config, now)}: {error.reason}"
@@ -218,6 +217,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     if problem:
         raise problem
     return 0
+
+
+def _backend(config: Config) -> str:
+    """The backend setting, and for `auto` what it tries, without trying it (`check` does)."""
+    if config.backend != "auto":
+        return config.backend
+    from kindnudge.notify import platform_order
+
+    return f"auto ({', then '.join(platform_order())})"
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -233,7 +241,12 @@ def cmd_history(args: argparse.Namespace) -> int:
     else:
         for e, at in zip(entries, whens([e.at for e in entries], config), strict=True):
             detail = e.text if e.status == "delivered" else f"{e.reason}" + (f" [{e.text}]" if e.text else "")
-            print(f"{at}  {e.status:9}  {e.rule or '-':12} {e.kind:9} {detail}")
+            print(f"{at}  {e.status:9}  {_rule_of(e):12} {e.kind:9} {detail}")
     if problem:
         raise problem
     return 0
+
+
+def _rule_of(entry: HistoryEntry) -> str:
+    """The rule a nudge came by; one asked for with `now` came by hand."""
+    return entry.rule or ("-" if entry.status == "erased" else "by hand")
