@@ -347,12 +347,17 @@ def test_config_path_and_show(config_file):
     assert run("config", "path").stdout == f"{config_file} (not created yet; the built-in defaults apply)\n"
     config_file.write_text("catch_up: 30m\n")
     assert run("config", "path").stdout == f"{config_file}\n"
-    shown = run("config", "show").stdout
+    shown = run("config", "show", env={"TZ": "Europe/Berlin"}).stdout
     assert (
         "\ncatch_up: 30m\n" in shown
         and "\n  timeout: 20s\n" in shown
         and "\nquiet_hours: ['22:00', '07:00']\n" in shown
+        and "\ntimezone: Europe/Berlin  # the system's\n" in shown  # every setting in effect
     )
+    ruled = run("config", "show", env={"TZ": "UTC+5"}).stdout  # a rule this file could not take
+    assert "\ntimezone:  # the system's rule UTC+5, which is not a zone name\n" in ruled
+    config_file.write_text("timezone: Asia/Tokyo\n")
+    assert "\ntimezone: Asia/Tokyo\n" in run("config", "show", env={"TZ": "Europe/Berlin"}).stdout
 
 
 EDITOR = """import sys, pathlib
