@@ -43,6 +43,17 @@ def test_general_help_lists_every_command(args, capsys):
         ([], "the following arguments are required: COMMAND"),
         # only the named command's parser is built; a config file called "now" must not fool that
         (["--config", "now", "dance"], "'dance' (choose from 'setup', 'now', 'list', 'check', 'next'"),
+        # a command's own mistake points at its own help
+        (
+            ["pause", "2h", "--for"],
+            "kindnudge pause: unrecognized arguments: --for; see kindnudge pause --help",
+        ),
+        (
+            ["list", "everything"],
+            "kindnudge list: unrecognized arguments: everything; see kindnudge list --help",
+        ),
+        (["pause", "2h", "--today"], "not allowed with argument DURATION; see kindnudge pause --help"),
+        (["--colour", "list"], "kindnudge: unrecognized arguments: --colour; see kindnudge --help"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(args, words):
@@ -75,10 +86,16 @@ def test_console_backend_prints_and_consumes(config_file):
     assert entry.status == "delivered" and entry.text in result.stdout
 
 
-def test_list_is_a_readable_table():
+def test_list_is_a_readable_table_under_a_header(config_file):
+    (config_file.parent / "my-messages.yaml").write_text(
+        "messages:\n  - {id: a-message-id-of-forty-characters-exactly, kind: reframe, text: Hi.}\n"
+    )
     lines = run("list", "--kind", "reframe").stdout.splitlines()
     assert len(lines) >= 20
-    assert lines[0].split()[:2] == ["redirection", "reframe"]
+    assert lines[0].split() == ["ID", "KIND", "MARK", "TEXT"]
+    assert lines[1].split()[:2] == ["redirection", "reframe"]
+    kind_at = lines[0].index("KIND")
+    assert all(line[kind_at:].startswith("reframe ") for line in lines[1:]), "the longest id too"
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,8 @@ def test_title_per_kind(tmp_path):
         ("catch_up: 2\n", "1:11", 'has no unit; write e.g. "2s" or "2m"'),
         ("catch_up: 99999999999d\n", "1:11", "catch_up takes 0 to 7d, got '99999999999d'"),
         ("catch_up: 7d1s\n", "1:11", "catch_up takes 0 to 7d, got '7d1s'"),
+        ("catch_up: 8 days\n", "1:11", "catch_up takes 0 to 7d, got '8 days'"),  # words keep the limit
+        ("catch_up: 1.5h\n", "1:11", "'1.5h' is not a duration: use whole numbers, e.g. 1h30m"),
         ("notification:\n  timeout: 1h1s\n", "2:12", "timeout takes 0 to 1h (0: until dismissed)"),
         ("timezone: " + "a/" * 3000 + "b\n", "1:11", "unknown time zone 'a/a/a/"),
         ("timezone: " + "x" * 5000 + "\n", "1:11", "unknown time zone 'xxx"),
@@ -110,6 +112,11 @@ def test_the_longest_durations_and_zones_allowed_are_taken(tmp_path):
         "timezone: America/Argentina/Buenos_Aires\ncatch_up: 7d\nnotification:\n  timeout: 1h\n",
     )
     assert (config.catch_up, config.timeout) == (timedelta(days=7), timedelta(hours=1))
+
+
+def test_durations_may_be_written_in_words(tmp_path):
+    config = load(tmp_path / "c.yaml", "catch_up: 1 hour 30 minutes\nnotification:\n  timeout: 45 seconds\n")
+    assert (config.catch_up, config.timeout) == (timedelta(minutes=90), timedelta(seconds=45))
 
 
 def test_check_refuses_a_timeout_the_desktop_cannot_take(config_file):

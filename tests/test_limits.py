@@ -110,6 +110,28 @@ def test_a_duration_too_long_is_a_value_error_naming_the_limit(text, most, words
         parse_duration(text) if most is None else parse_duration(text, most)
 
 
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("1h30m", timedelta(minutes=90)),
+        ("1 hour 30 minutes", timedelta(minutes=90)),
+        ("1 hour and 30 minutes", timedelta(minutes=90)),
+        ("2 HOURS", timedelta(hours=2)),
+        ("an hour", timedelta(hours=1)),
+        ("45 secs", timedelta(seconds=45)),
+        ("2 wks", timedelta(days=14)),
+    ],
+)
+def test_durations_as_people_write_them(text, span):
+    assert parse_duration(text) == span
+
+
+@pytest.mark.parametrize("text", ["1h30", "2 hours soon", "hours", "2h 3h", "\u0663h", "2 parsecs", "a"])
+def test_what_is_not_a_duration_is_refused(text):
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)
+
+
 AMOUNTS = st.builds("{}{}".format, st.integers(0, 10**30), st.sampled_from(["d", "h", "m", "s", "d 1h"]))
 
 

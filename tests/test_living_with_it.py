@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,39 @@ def test_pause_for_a_duration_then_resume(config_file):
     assert run("resume").stdout == "Resumed.\n"
     assert status()["paused_until"] is None
     assert run("resume").stdout == "Nothing was paused.\n"
+
+
+@pytest.mark.parametrize(
+    ("typed", "span"),
+    [
+        (["2", "hours"], timedelta(hours=2)),
+        (["2 hours"], timedelta(hours=2)),
+        (["90", "minutes"], timedelta(minutes=90)),
+        (["3 days"], timedelta(days=3)),
+        (["1", "hour", "30", "minutes"], timedelta(minutes=90)),
+        (["2hrs"], timedelta(hours=2)),
+        (["2", "h"], timedelta(hours=2)),
+        (["for", "an", "hour"], timedelta(hours=1)),
+        (["1 week"], timedelta(days=7)),
+    ],
+)
+def test_pause_for_a_duration_said_in_words(typed, span, config_file):
+    config_file.write_text("timezone: UTC\n")
+    before = datetime.now(UTC)
+    result = run("pause", *typed)
+    assert result.returncode == 0, result.stderr
+    until = datetime.fromisoformat(status()["paused_until"])
+    assert span <= until - before < span + timedelta(seconds=30)
+
+
+@pytest.mark.parametrize("typed", [["6pm"], ["6", "pm"], ["18:00"], ["until", "6pm"]])
+def test_pause_at_a_time_of_day_pauses_until_then(typed, config_file):
+    config_file.write_text("timezone: UTC\n")
+    result = run("pause", *typed)
+    until = datetime.fromisoformat(status()["paused_until"])
+    day = "today" if until.date() == datetime.now(UTC).date() else "tomorrow"
+    assert result.stdout == f"Paused until {day} 18:00 UTC. `kindnudge resume` starts again sooner.\n"
+    assert timedelta(0) < until - datetime.now(UTC) <= timedelta(days=1)
 
 
 @pytest.mark.parametrize("typed", ["06:15", "6.15am", "6:15 a.m."])
@@ -65,7 +99,11 @@ def test_now_while_paused_shows_one_anyway_and_says_so(config_file):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["pause", "soon"], "'soon' is not a duration"),
+        (["pause", "soon"], "'soon' is not a duration; write a number with a unit, e.g."),
+        (["pause", "2"], 'kindnudge: \'2\' has no unit; write e.g. "2m" or "2h"\n'),
+        (["pause", "1.5", "hours"], "'1.5 hours' is not a duration: use whole numbers, e.g. 1h30m"),
+        (["pause", "25:00"], "'25:00' is not a time of day; the hour is 0 to 23"),
+        (["pause", "2", "hours", "2", "hours"], "'2 hours 2 hours' is not a duration"),
         (["pause", "0"], "a pause of 0 does nothing"),
         (["pause", "--until", "2001-01-01T00:00"], "has already passed"),
         (["pause"], "one of the arguments DURATION --until --today is required"),
@@ -75,6 +113,25 @@ def test_now_while_paused_shows_one_anyway_and_says_so(config_file):
 def test_pause_mistakes(args, words, config_file):
     result = run(*args)
     assert result.returncode == 2 and words in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_history_says_which_nudges_came_by_hand(config_file):
+    config_file.write_text("timezone: UTC\nnotification:\n  backend: console\n")
+    assert run("now").returncode == 0
+    (line,) = run("history").stdout.splitlines()
+    assert "  delivered  by hand      " in line
+    assert json.loads(run("history", "--json").stdout)[0]["rule"] is None
+    assert run("forget", "--yes").returncode == 0
+    (line,) = run("history").stdout.splitlines()
+    assert "  erased     -            any " in line, "erasing is no nudge"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="auto tries Linux's backends here")
+def test_status_says_what_auto_tries_without_trying_it(config_file):
+    assert "\nbackend: auto (dbus, then plyer)\n" in run("status").stdout
+    assert json.loads(run("status", "--json").stdout)["backend"] == "auto"
+    config_file.write_text("notification:\n  backend: console\n")
+    assert "\nbackend: console\n" in run("status").stdout
 
 
 def test_status_and_history_after_a_delivery_and_a_failure(desktop, config_file):

@@ -36,6 +36,63 @@ def test_add_then_remove_an_own_message(config_file):
     assert [m for m in listed() if m["pack"] == "my-messages"] == []
 
 
+RULE_SELF_CARE = "schedule:\n  - {name: my nudges, at: '09:00', kind: self-care}\n"
+ONLY_SELF_CARE = "content:\n  kinds: [self-care]\n"
+WONT_COME = "so this one won't come until"
+
+
+@pytest.mark.parametrize(
+    ("config", "note"),
+    [
+        (  # as `setup` writes it when asked for self care only
+            RULE_SELF_CARE + ONLY_SELF_CARE,
+            "your config shows only self-care messages (content.kinds, and the kind: of each rule),"
+            f" {WONT_COME} you choose reframe too; `kindnudge setup` asks which kinds",
+        ),
+        (
+            "schedule:\n  - {at: '09:00', kind: any}\n" + ONLY_SELF_CARE,
+            f"your config shows only self-care messages (content.kinds), {WONT_COME} you add reframe there",
+        ),
+        (
+            RULE_SELF_CARE,
+            "your config shows only self-care messages (the kind: of each rule),"
+            f" {WONT_COME} you choose reframe too; `kindnudge setup` asks which kinds",
+        ),
+    ],
+)
+def test_an_own_message_that_would_never_come_is_added_and_both_add_and_check_say_so(
+    config_file, config, note
+):
+    config_file.write_text(config + "notification:\n  backend: console\n")
+    result = run("add", "I deserve someone who stays.", "--kind", "reframe")
+    assert (result.returncode, result.stdout) == (
+        0,
+        f"Added my-i-deserve-someone-who-stays: I deserve someone who stays.\nnote: {note}\n",
+    )
+    result = run("check")
+    assert result.returncode == 0, result.stderr
+    warning = note.replace("this one", "your own reframe message")
+    assert result.stdout.startswith(f"warning: {warning}\n")
+    assert run("hide", "my-i-deserve-someone-who-stays").returncode == 0
+    assert "warning" not in run("check").stdout, "a hidden message is not missed"
+
+
+def test_no_note_when_a_rule_brings_that_kind(config_file):
+    """The built-in morning rule asks for reframes by name, so content.kinds does not keep them out."""
+    config_file.write_text(ONLY_SELF_CARE + "notification:\n  backend: console\n")
+    result = run("add", "I deserve someone who stays.", "--kind", "reframe")
+    assert result.stdout == "Added my-i-deserve-someone-who-stays: I deserve someone who stays.\n"
+    assert "warning" not in run("check").stdout
+    config_file.write_text(RULE_SELF_CARE + "notification:\n  backend: console\n")
+    result = run("add", "Drink a glass of water.", "--kind", "self-care")
+    assert result.stdout == "Added my-drink-a-glass-of-water: Drink a glass of water.\n"
+
+
+def test_a_message_typed_without_quotes_is_taken_whole(config_file):
+    result = run("add", "You", "are", "enough.", "--kind", "self-care")
+    assert (result.returncode, result.stdout) == (0, "Added my-you-are-enough: You are enough.\n")
+
+
 ODD = 'He said: "it\'s over" # not a comment → 😀 ünïcode, [really] {no}: 019'
 
 LAYOUTS = {
@@ -240,12 +297,11 @@ def test_list_shows_marks_and_a_hidden_message_can_be_found_again(config_file):
     assert table["redirection"].startswith("favourite Being pushed away")
     assert table["clarity"] == "hidden    (its text is not shown: `kindnudge list --hidden` shows it)"
     assert clarity["text"] not in run("list").stdout, "a hidden line is not read again by accident"
-    assert run("list", "--hidden").stdout.split(None, 3) == [
-        "clarity",
-        "reframe",
-        "hidden",
-        clarity["text"] + "\n",
-    ]
+    header, row = run("list", "--hidden").stdout.splitlines()
+    assert (header.split(), row.split(None, 3)) == (
+        ["ID", "KIND", "MARK", "TEXT"],
+        ["clarity", "reframe", "hidden", clarity["text"]],
+    )
     assert [m["id"] for m in json.loads(run("list", "--favourites", "--json").stdout)] == ["redirection"]
 
     assert run("add", "A line that hurts.", "--kind", "reframe").returncode == 0
@@ -254,7 +310,9 @@ def test_list_shows_marks_and_a_hidden_message_can_be_found_again(config_file):
     gone = json.loads(run("list", "--hidden", "--json").stdout)[-1]
     assert gone == {"id": "my-a-line-that-hurts", "kind": None, "text": None, "section": None, "pack": None,
                     "mark": "hidden"}  # fmt: skip
-    assert "my-a-line-that-hurts  " in run("list", "--hidden").stdout
+    assert run("list", "--hidden").stdout.splitlines()[-1].split(None, 3) == [
+        "my-a-line-that-hurts", "-", "hidden", "(no longer among your messages)"
+    ]  # fmt: skip
     assert run("favourite", "clarity").stdout.splitlines()[1] == "It was hidden; now it can be shown again."
     assert run("list", "--hidden", "--kind", "reframe").stdout == "you have not hidden any message\n"
 
@@ -289,12 +347,17 @@ def test_config_path_and_show(config_file):
     assert run("config", "path").stdout == f"{config_file} (not created yet; the built-in defaults apply)\n"
     config_file.write_text("catch_up: 30m\n")
     assert run("config", "path").stdout == f"{config_file}\n"
-    shown = run("config", "show").stdout
+    shown = run("config", "show", env={"TZ": "Europe/Berlin"}).stdout
     assert (
         "\ncatch_up: 30m\n" in shown
         and "\n  timeout: 20s\n" in shown
         and "\nquiet_hours: ['22:00', '07:00']\n" in shown
+        and "\ntimezone: Europe/Berlin  # the system's\n" in shown  # every setting in effect
     )
+    ruled = run("config", "show", env={"TZ": "UTC+5"}).stdout  # a rule this file could not take
+    assert "\ntimezone:  # the system's rule UTC+5, which is not a zone name\n" in ruled
+    config_file.write_text("timezone: Asia/Tokyo\n")
+    assert "\ntimezone: Asia/Tokyo\n" in run("config", "show", env={"TZ": "Europe/Berlin"}).stdout
 
 
 EDITOR = """import sys, pathlib

@@ -56,6 +56,8 @@ def render(values: dict[str, Any], defaults_as_comments: bool = True) -> str:
         if not section:
             out.append("\n")
         lines = [f"# {setting.doc}", *_dump(key, table.get(key, setting.default))]
+        if setting.key == "timezone" and table.get(key) is None and not defaults_as_comments:
+            lines[1:] = [_system_zone()]  # what is in effect, as `config show` promises
         if not active:
             lines[1:] = [f"# {line}" for line in lines[1:]]
         indent = "  " if section else ""
@@ -64,3 +66,18 @@ def render(values: dict[str, Any], defaults_as_comments: bool = True) -> str:
             indent = ""
         out.extend(f"{indent}{line}\n" for line in lines)
     return "".join(out)
+
+
+def _system_zone() -> str:
+    """The timezone line for the system's zone; one without a name (a TZ rule
+    such as "UTC+5") is shown as a comment, since the file can't take it."""
+    from zoneinfo import ZoneInfo
+
+    from kindnudge.localzone import system_zone
+
+    name = str(system_zone())
+    try:
+        ZoneInfo(name)
+    except (LookupError, ValueError, OSError):
+        return f"timezone:  # the system's rule {name}, which is not a zone name"
+    return f"timezone: {name}  # the system's"

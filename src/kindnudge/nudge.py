@@ -32,6 +32,26 @@ def rule_kinds(kinds: Sequence[str], config: Config) -> list[str]:
     return [k for k in kinds if k in config.kinds] or list(kinds)
 
 
+def why_never(kind: str, config: Config, what: str) -> str | None:
+    """Why messages of `kind` (`what`, in the sentence) never come on schedule,
+    and what brings them; None when a rule can bring them. A schedule with no
+    rule at all is not about a kind: `next` says that."""
+    drawn = {k: None for rule in config.schedule for k in rule_kinds(rule.kinds, config)}
+    if not config.schedule or kind in drawn:
+        return None
+    shown = " and ".join(drawn)
+    if any(kind in rule.kinds for rule in config.schedule):  # a rule for both, narrowed by content.kinds
+        return (
+            f"your config shows only {shown} messages (content.kinds),"
+            f" so {what} won't come until you add {kind} there"
+        )
+    where = "the kind: of each rule" if kind in config.kinds else "content.kinds, and the kind: of each rule"
+    return (
+        f"your config shows only {shown} messages ({where}), so {what} won't come"
+        f" until you choose {kind} too; `kindnudge setup` asks which kinds"
+    )
+
+
 def visible(library: Library, kinds: Sequence[str], marks: dict[str, str]) -> dict[str, list[Message]]:
     """The messages of each kind that may still come (hidden ones never do)."""
     return {kind: [m for m in library.of_kind(kind) if marks.get(m.id) != "hidden"] for kind in kinds}

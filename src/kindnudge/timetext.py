@@ -7,7 +7,16 @@ from datetime import datetime, time, timedelta, tzinfo
 
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
 LONGEST = timedelta(days=36500)  # a century: past any use, and far from timedelta's own end
-_DURATION = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?$")
+# A duration is amounts with units, as written or said: "1h30m", "2 hours", "1 hour 30 minutes", "an hour".
+_AMOUNT = re.compile(r"([0-9]+) ?([a-z]+)|\ban? ([a-z]+)")
+_UNIT_WORDS = {
+    "weeks": ("w", "wk", "wks", "week", "weeks"),
+    "days": ("d", "day", "days"),
+    "hours": ("h", "hr", "hrs", "hour", "hours"),
+    "minutes": ("m", "min", "mins", "minute", "minutes"),
+    "seconds": ("s", "sec", "secs", "second", "seconds"),
+}
+_UNITS = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
 
 
 def parse_time_of_day(text: str) -> time:
@@ -42,25 +51,51 @@ def parse_spoken_time(text: str) -> time:
     return time(hour, minute)
 
 
+# Shaped like a moment, so never a duration: "6pm", "18:00", "6.15 a.m.", "noon", "2026-12-24T08:00".
+_MOMENT_SHAPE = re.compile(
+    r"[0-9]{4}-.+|[0-9]{1,2}\s*[:.]\s*[0-9]{2}(?:\s*[ap]\.?\s*m\.?)?|[0-9]{1,2}\s*[ap]\.?\s*m\.?|noon|midday|midnight"
+)
+
+
+def looks_like_a_moment(text: str) -> bool:
+    """Whether `text` is written as a time of day or an ISO date, even a wrong
+    one ("25:00"), rather than as a duration. A bare "6" or "8h30" is not:
+    either could be meant as hours."""
+    return bool(_MOMENT_SHAPE.fullmatch(text.strip().lower()))
+
+
 class TooLong(ValueError):
     """A well-written duration past the limit: callers may word the range their own way."""
 
 
 def parse_duration(text: str, most: timedelta = LONGEST) -> timedelta:
-    """'20s', '90m', '2h', '1h30m' or '0' -> timedelta, at most `most`.
+    """'20s', '90m', '2h', '1h30m', '2 hours', '1 hour 30 minutes', '2hrs' or '0'
+    -> timedelta, at most `most`. Each unit at most once; whole numbers only.
 
     Only ValueError comes out, whatever is written: a number too big for
     timedelta (or for int() to read) is "too long", and says the limit.
     """
-    cleaned = text.strip().lower()
-    match = _DURATION.match(cleaned)
+    cleaned = " ".join(re.sub(r",|\band\b", " ", text.lower()).split())
     if cleaned == "0":
         return timedelta(0)
-    if not cleaned or not match:
-        raise ValueError(f'\'{text}\' is not a duration; write a number with a unit, e.g. "20s", "90m", "2h"')
+    if cleaned.isascii() and cleaned.isdigit():
+        raise ValueError(f'\'{text}\' has no unit; write e.g. "{cleaned}m" or "{cleaned}h"')
+    if re.search(r"[0-9][.,][0-9]", text):
+        raise ValueError(f"'{text}' is not a duration: use whole numbers, e.g. 1h30m for an hour and a half")
+    amounts: dict[str, str] = {}
+    end = 0  # the amounts must follow one another, and cover the whole text
+    for match in _AMOUNT.finditer(cleaned):
+        unit = _UNITS.get(match[2] or match[3])
+        if match.start() != end or unit is None or unit in amounts:
+            break
+        amounts[unit] = match[1] or "1"
+        end = match.end() + cleaned.startswith(" ", match.end())
+    if not amounts or end < len(cleaned):
+        raise ValueError(
+            f'\'{text}\' is not a duration; write a number with a unit, e.g. "20s", "90m", "2h" or "2 hours"'
+        )
     try:
-        days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-        value: timedelta | None = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        value: timedelta | None = timedelta(**{unit: int(amount) for unit, amount in amounts.items()})
     except (ValueError, OverflowError):  # more digits than int() reads, or past timedelta's end
         value = None
     if value is None or value > most:

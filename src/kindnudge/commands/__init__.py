@@ -29,6 +29,16 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {one_line(message)}; see {self.prog} --help\n")
 
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Words a command doesn't take are its own mistake, so the message
+        points at its help (`kindnudge pause --help`), not at the general one."""
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
     def _print_message(self, message: str, file: IO[str] | None = None) -> None:
         """Unlike argparse's, lets a failure to print (--help into a full disk)
         reach `cli.main`, which says so."""
@@ -107,8 +117,10 @@ def _next(p: argparse.ArgumentParser) -> None:
 
 def _pause(p: argparse.ArgumentParser) -> None:
     how_long = p.add_mutually_exclusive_group(required=True)
-    how_long.add_argument("duration", nargs="?", metavar="DURATION", help="e.g. 2h, 90m, 3d")
-    how_long.add_argument("--until", metavar="TIME", help='a time such as "18:00", or an ISO 8601 moment')
+    how_long.add_argument(
+        "duration", nargs="*", default=[], metavar="DURATION", help='e.g. 2h, 90m, "2 hours", or a time: 6pm'
+    )
+    how_long.add_argument("--until", metavar="TIME", help='a time such as "18:00" or 6pm, or an ISO moment')
     how_long.add_argument("--today", action="store_true", help="for the rest of today")
 
 
@@ -120,7 +132,7 @@ def _history(p: argparse.ArgumentParser) -> None:
 
 
 def _add(p: argparse.ArgumentParser) -> None:
-    p.add_argument("text", metavar="TEXT", help="the message, in quotes; at most 200 characters")
+    p.add_argument("text", nargs="+", metavar="TEXT", help="the message, in quotes; at most 200 characters")
     p.add_argument("--kind", choices=KIND_CHOICES, required=True, help="reframe or self-care")
 
 

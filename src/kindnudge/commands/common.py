@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from kindnudge.config import Config
+    from kindnudge.errors import Location
     from kindnudge.library import Library
     from kindnudge.notify import Alongside, Chain
     from kindnudge.planner import Plan
@@ -38,17 +39,24 @@ def load(args: argparse.Namespace) -> tuple[Config, Library]:
 def load_file(path: Path, required: bool, cache: bool = True) -> tuple[Config, Library]:
     """The config at `path` and every pack it names, checked. `cache=False` for
     a file that is not the config itself (`config edit`'s working copy)."""
-    from kindnudge import ownpack, yamlfile
     from kindnudge.config import load_config
-    from kindnudge.errors import Location
     from kindnudge.library import load_all
 
     config = load_config(path, required, paths.cache_dir() if cache else None)
+    return config, load_all(paths.builtin_packs_dir(), user_packs(path, config), paths.cache_dir())
+
+
+def user_packs(config_file: Path, config: Config) -> list[tuple[Path, Location]]:
+    """The user's own packs: those in content.packs, and my-messages.yaml
+    beside the config once `add` has written it."""
+    from kindnudge import ownpack, yamlfile
+    from kindnudge.errors import Location
+
     packs = [(ref.path, ref.where) for ref in config.packs]
-    own = ownpack.path_for(path)
+    own = ownpack.path_for(config_file)
     if yamlfile.exists(own) and own not in [p for p, _ in packs]:
         packs.append((own, Location(own)))
-    return config, load_all(paths.builtin_packs_dir(), packs, paths.cache_dir())
+    return packs
 
 
 def config_or_problem(args: argparse.Namespace, packs: bool = False) -> tuple[Config, KindnudgeError | None]:

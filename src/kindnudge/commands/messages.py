@@ -7,7 +7,16 @@ import sys
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import load, notifier_for, open_state, plan, resolve_id, utc_now, when
+from kindnudge.commands.common import (
+    load,
+    notifier_for,
+    open_state,
+    plan,
+    resolve_id,
+    user_packs,
+    utc_now,
+    when,
+)
 from kindnudge.errors import DeliveryError, KindnudgeError
 
 if TYPE_CHECKING:
@@ -70,17 +79,20 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     if only and not rows:
         print("you have not hidden any message" if only == "hidden" else "no favourites yet")
+        return 0
+    width = max((len(row["id"]) for row in rows), default=2)  # an id is at most 64 characters
+    print(f"{'ID':{width}} {'KIND':9} {'MARK':9} TEXT")
     for row in rows:
         text = row["text"] or "(no longer among your messages)"
         if row["mark"] == "hidden" and not only:
             text = "(its text is not shown: `kindnudge list --hidden` shows it)"
-        print(f"{row['id']:30} {row['kind'] or '-':9} {row['mark'] or '':9} {text}")
+        print(f"{row['id']:{width}} {row['kind'] or '-':9} {row['mark'] or '':9} {text}")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from kindnudge.library import KINDS
-    from kindnudge.nudge import rule_kinds, why_nothing
+    from kindnudge.nudge import rule_kinds, why_never, why_nothing
     from kindnudge.planner import silenced_rules
     from kindnudge.state import State
 
@@ -95,6 +107,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         why = why_nothing(library, rule_kinds(rule.kinds, config), marks)
         if why:
             print(f"warning: rule '{rule.name}' has nothing left to show: {why}")
+    yours = {path.stem for path, _ in user_packs(paths.config_file(args.config)[0], config)}
+    for kind in KINDS:
+        own = [m for m in library.of_kind(kind) if m.pack in yours and marks.get(m.id) != "hidden"]
+        never = why_never(kind, config, f"your own {kind} {'message' if len(own) == 1 else 'messages'}")
+        if own and never:
+            print(f"warning: {never}")
     source = config.source or f"built-in defaults (no file at {paths.config_file(args.config)[0]})"
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
     print(f"config: {source}: ok")
@@ -111,13 +129,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from kindnudge import ownpack
+    from kindnudge.nudge import why_never
 
-    _config, library = load(args)
+    config, library = load(args)
+    text = " ".join(args.text)  # the words of a message typed without quotes
     message, backup = ownpack.add(
-        ownpack.path_for(paths.config_file(args.config)[0]), args.text, args.kind, library
+        ownpack.path_for(paths.config_file(args.config)[0]), text, args.kind, library
     )
     _rewritten(backup)
     print(f"Added {message.id}: {message.text}")
+    never = why_never(message.kind, config, "this one")
+    if never:
+        print(f"note: {never}")
     return 0
 
 

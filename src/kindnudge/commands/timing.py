@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from kindnudge.config import Config
+    from kindnudge.state import HistoryEntry
 
 
 def cmd_next(args: argparse.Namespace) -> int:
@@ -64,40 +65,68 @@ _LONGEST_PAUSE_DAYS = 365  # longer is surely a typo; `kindnudge run` can be lef
 
 
 def _pause_end(args: argparse.Namespace, config: Config, now: datetime) -> datetime:
-    from datetime import datetime, time, timedelta
+    """When the pause asked for ends. The words may be said as a person says
+    them: `pause 2 hours`, `pause for 90 minutes`, `pause 6pm`, `pause until 6pm`."""
+    from datetime import timedelta
 
-    from kindnudge.planner import resolve
-    from kindnudge.timetext import parse_duration, parse_spoken_time
+    from kindnudge.timetext import TooLong, looks_like_a_moment, parse_duration
 
-    longest = timedelta(days=_LONGEST_PAUSE_DAYS)
-    zone = config.zone()
-    local = now.astimezone(zone)
-    if args.today:
-        return resolve(datetime.combine(local.date() + timedelta(days=1), time()), zone)
+    words = args.duration
+    first = words[0].lower() if words else ""
+    if first in ("until", "till") and len(words) > 1:
+        return _until(" ".join(words[1:]), config, now)
+    if first == "for" and len(words) > 1:
+        words = words[1:]
+    text = " ".join(words)
+    if args.today or text.lower() == "today":
+        return _midnight(config, now)
     if args.until:
-        try:
-            clock = parse_spoken_time(args.until)
-        except ValueError:
-            end = moment(args.until, config)
-        else:
-            end = resolve(datetime.combine(local.date(), clock), zone)
-            end = (
-                end if end > now else resolve(datetime.combine(local.date() + timedelta(days=1), clock), zone)
-            )
-        if end <= now:
-            raise UsageError(f"{args.until} has already passed; give a time in the future")
-        if end > now + longest:
-            raise UsageError(
-                f"{args.until} is more than {_LONGEST_PAUSE_DAYS} days away; pause for at most a year"
-            )
-        return end
+        return _until(args.until, config, now)
     try:
-        span = parse_duration(args.duration, longest)
+        span = parse_duration(text, timedelta(days=_LONGEST_PAUSE_DAYS))
+    except TooLong as exc:
+        raise UsageError(str(exc)) from None
     except ValueError as exc:
+        if looks_like_a_moment(text):
+            return _until(text, config, now)
         raise UsageError(str(exc)) from None
     if not span:
         raise UsageError("a pause of 0 does nothing; give a duration such as 2h, or use `kindnudge resume`")
     return now + span
+
+
+def _midnight(config: Config, now: datetime) -> datetime:
+    from datetime import datetime, time, timedelta
+
+    from kindnudge.planner import resolve
+
+    zone = config.zone()
+    return resolve(datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time()), zone)
+
+
+def _until(text: str, config: Config, now: datetime) -> datetime:
+    """The next such time of day ("18:00", "6pm"), or an ISO 8601 moment."""
+    from datetime import datetime, timedelta
+
+    from kindnudge.planner import resolve
+    from kindnudge.timetext import parse_spoken_time
+
+    zone = config.zone()
+    try:
+        clock = parse_spoken_time(text)
+    except ValueError as exc:
+        if not text.strip()[:4].isdigit():  # not a date: say how to write a time of day
+            raise UsageError(str(exc)) from None
+        end = moment(text, config)
+    else:
+        today = now.astimezone(zone).date()
+        end = resolve(datetime.combine(today, clock), zone)
+        end = end if end > now else resolve(datetime.combine(today + timedelta(days=1), clock), zone)
+    if end <= now:
+        raise UsageError(f"{text} has already passed; give a time in the future")
+    if end > now + timedelta(days=_LONGEST_PAUSE_DAYS):
+        raise UsageError(f"{text} is more than {_LONGEST_PAUSE_DAYS} days away; pause for at most a year")
+    return end
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
@@ -176,9 +205,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         else:
             print("last delivered: none yet")
         print(f"paused: until {when(paused, config, now)}" if paused else "paused: no")
-        print(
-            "backend: unknown until the problem below is fixed" if problem else f"backend: {config.backend}"
-        )
+        print(f"backend: {'unknown until the problem below is fixed' if problem else _backend(config)}")
         error = failed[0] if failed else None
         print(
             f"last delivery error: {when(error.at, config, now)}: {error.reason}"
@@ -190,6 +217,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     if problem:
         raise problem
     return 0
+
+
+def _backend(config: Config) -> str:
+    """The backend setting, and for `auto` what it tries, without trying it (`check` does)."""
+    if config.backend != "auto":
+        return config.backend
+    from kindnudge.notify import platform_order
+
+    return f"auto ({', then '.join(platform_order())})"
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -205,7 +241,12 @@ def cmd_history(args: argparse.Namespace) -> int:
     else:
         for e, at in zip(entries, whens([e.at for e in entries], config), strict=True):
             detail = e.text if e.status == "delivered" else f"{e.reason}" + (f" [{e.text}]" if e.text else "")
-            print(f"{at}  {e.status:9}  {e.rule or '-':12} {e.kind:9} {detail}")
+            print(f"{at}  {e.status:9}  {_rule_of(e):12} {e.kind:9} {detail}")
     if problem:
         raise problem
     return 0
+
+
+def _rule_of(entry: HistoryEntry) -> str:
+    """The rule a nudge came by; one asked for with `now` came by hand."""
+    return entry.rule or ("-" if entry.status == "erased" else "by hand")
