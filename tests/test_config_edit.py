@@ -170,7 +170,12 @@ def test_ending_the_session_by_signal_keeps_the_config_and_the_edit(tmp_path, en
     config = tmp_path / "My Dotfiles" / "Kindnudge.yaml"
     config.parent.mkdir()
     config.write_text("catch_up: 1h\n")
-    editor = Editor(tmp_path / "bin", config, "catch_up: 5m\n", then="print('editing', flush=True); input()")
+    editor = Editor(
+        tmp_path / "bin",
+        config,
+        "catch_up: 5m\n",
+        then="print('editing', flush=True); __import__('sys').stdin.read()",
+    )
     session = subprocess.Popen(
         [KINDNUDGE, "--config", str(config), "config", "edit"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env={**os.environ, "EDITOR": str(editor.path)},
