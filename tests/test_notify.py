@@ -24,12 +24,13 @@ from kindnudge import paths
 from kindnudge.config import load_config
 from kindnudge.errors import DeliveryError
 from kindnudge.library import load_all
-from kindnudge.notify import Chain, Notification, backend
+from kindnudge.notify import Chain, Notification, Unreachable, backend
 from kindnudge.notify.windows import fit
 from kindnudge.nudge import claim, deliver
 from kindnudge.state import State
 
 from conftest import run
+from running import history, next_minute, schedule
 
 WJ = "\u2060"
 TRICKY = [  # (as written, as the body goes over the wire to a server that reads markup)
@@ -113,17 +114,21 @@ while True:
     member = message.header.fields[HeaderFields.member]
     with open(calls, "a") as log:
         log.write(member + "\\n")
-    if mode == "refuse":
+    if mode == "refuse" or (mode == "error" and member == "Notify"):
         conn.send(new_error(message, "org.freedesktop.DBus.Error.Failed", "s", ("the stub refuses",)))
-    elif mode == "zero" and member in ANSWERS:
+    elif mode == "mute" or (mode == "hang" and member == "Notify"):
+        continue
+    elif member in ANSWERS:
         conn.send(new_method_return(message, *ANSWERS[member]))
 """
 
 
 @pytest.fixture
 def stub_server(desktop, tmp_path):
-    """Something that owns the notification bus name but misbehaves; `start`
-    answers a function listing the methods called on it so far."""
+    """Something that owns the notification bus name but misbehaves: `zero`
+    answers Notify with id 0, `error` refuses it and `hang` never answers it
+    (both answer everything else), `refuse` refuses and `mute` ignores every
+    call. `start` answers a function listing the methods called on it so far."""
     desktop.stop_server()
     started = []
 
@@ -146,15 +151,79 @@ def stub_server(desktop, tmp_path):
 
 
 def test_a_server_that_never_answers_fails_within_bounds(stub_server):
-    stub_server("hang")
+    stub_server("mute")
     began = time.monotonic()
     result = run("now")
     elapsed = time.monotonic() - began
     assert result.returncode == 1
-    assert result.stderr == (
-        "kindnudge: the notification service did not answer within 3s; tried dbus and plyer\n"
+    assert result.stderr == "kindnudge: the notification service did not answer within 3s; tried dbus\n"
+    assert elapsed < 5
+
+
+REFUSED = "the notification service refused: org.freedesktop.DBus.Error.Failed: the stub refuses"
+NOTIFY_FAILS = {  # (stub mode, backend): what `now` says, having tried that route only
+    ("error", "auto"): f"{REFUSED}; tried dbus",
+    ("hang", "auto"): "the notification service did not answer within 3s; tried dbus",
+    ("error", "plyer"): "notify-send failed: GDBus.Error:org.freedesktop.DBus.Error.Failed: the stub refuses"
+    "; tried plyer",
+    ("hang", "plyer"): "the notification service did not answer notify-send within 3s; tried plyer",
+}
+
+
+@pytest.mark.parametrize(("mode", "name"), NOTIFY_FAILS, ids="-".join)
+def test_a_service_that_refuses_or_ignores_notify_fails_once_and_keeps_the_message(
+    stub_server, config_file, mode, name
+):
+    """Once a service was reached, another route to it proves nothing: no fallback."""
+    config_file.write_text(f"notification:\n  backend: {name}\n")
+    calls = stub_server(mode)
+    began = time.monotonic()
+    result = run("now", "--kind", "reframe")
+    elapsed = time.monotonic() - began
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"kindnudge: {NOTIFY_FAILS[mode, name]}\n"
+    assert elapsed < 5, "every call gives up after 3 s"
+    assert calls().count("Notify") == 1, "a second route to the same service"
+    (entry,) = json.loads(run("history", "--json").stdout)
+    assert (entry["status"], entry["reason"]) == ("failed", NOTIFY_FAILS[mode, name])
+    with State(paths.state_db()) as state:
+        assert state.seen("reframe") == set()
+
+
+def test_plyer_through_dbus_python_gives_up_on_a_silent_service_within_bounds(
+    stub_server, config_file, tmp_path
+):
+    """dbus-python alone would wait 25 s for the reply."""
+    config_file.write_text("notification:\n  backend: plyer\n")
+    stub_server("hang")
+    began = time.monotonic()
+    result = run("now", env={"PYTHONPATH": str(system_dbus_python(tmp_path / "dbus-python"))})
+    assert time.monotonic() - began < 5
+    assert (result.returncode, result.stderr) == (
+        1,
+        "kindnudge: plyer did not finish within 3s; tried plyer\n",
     )
-    assert elapsed < 10
+
+
+@pytest.mark.parametrize("mode", ["error", "hang"])
+def test_a_daemon_firing_a_service_fails_leaves_one_failed_row(
+    stub_server, config_file, fake_clock, daemons, mode
+):
+    calls = stub_server(mode)
+    due = next_minute()
+    fake_clock.set((due - timedelta(seconds=1) - datetime.now(timezone.utc)).total_seconds())
+    schedule(config_file, due)
+    daemon = daemons(fake_clock.env)
+    daemon.wait_for("delivery failed")
+    assert daemon.stop() < 1.0
+    (entry,) = history()
+    assert (entry["status"], entry["due"]) == ("failed", due.isoformat())
+    assert entry["reason"] == NOTIFY_FAILS[mode, "auto"]
+    assert calls().count("Notify") == 1
+    noise = [line for line in daemon.stderr.read_text().splitlines() if not line.startswith("20")]
+    assert noise == [], "only the daemon's own log lines"
+    with State(paths.state_db()) as state:
+        assert state.seen(entry["kind"]) == set()
 
 
 def test_a_server_that_refuses_is_reported(stub_server):
@@ -179,32 +248,44 @@ def test_a_server_answering_id_0_has_shown_it_once(stub_server, config_file, nam
 
 
 class Fake:
-    def __init__(self, name: str, fail: str | None = None) -> None:
+    def __init__(self, name: str, fail: DeliveryError | None = None) -> None:
         self.name, self.fail, self.sent = name, fail, []
 
     def send(self, notification) -> None:
         if self.fail:
-            raise DeliveryError(self.fail)
+            raise self.fail
         self.sent.append(notification)
 
     def describe(self) -> str:
         return f"{self.name}: fake"
 
 
-def test_a_failing_backend_is_recorded_and_the_next_one_delivers(home):
+def slot_rows(home, notifier) -> tuple:
+    """Deliver one claimed slot through `notifier`: its result, its history rows, the kind's seen ids."""
     config = load_config(home / "none.yaml", required=False)
     library = load_all(paths.builtin_packs_dir(), [])
-    first, second = Fake("dbus", "the server hung"), Fake("plyer")
     now = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
     with State(paths.state_db()) as state:
         with state.transaction():
-            claimed = claim(library, config, ["reframe"], state, now, Random(1), "morning")
-        result = deliver(claimed, config, Chain([first, second]), state)
-        delivered, failed = state.history(2)
-        assert state.seen("reframe") == {result.message.id}
-    assert result.error is None and len(second.sent) == 1
-    assert (failed.status, failed.reason) == ("failed", "dbus: the server hung")
-    assert (delivered.status, delivered.reason) == ("delivered", "by plyer")
+            claimed = claim(library, config, ["reframe"], state, now, Random(1), "morning", now)
+        result = deliver(claimed, config, notifier, state)
+        return result, state.history(5), state.seen("reframe")
+
+
+def test_a_backend_that_reaches_no_service_lets_the_next_deliver_in_the_same_row(home):
+    second = Fake("plyer")
+    result, rows, seen = slot_rows(home, Chain([Fake("dbus", Unreachable("no bus")), second]))
+    assert result.error is None and len(second.sent) == 1 and seen == {result.message.id}
+    (entry,) = rows
+    assert (entry.status, entry.reason) == ("delivered", "by plyer after dbus: no bus")
+
+
+def test_a_service_that_failed_is_not_tried_again_by_another_route(home):
+    second = Fake("plyer")
+    result, rows, seen = slot_rows(home, Chain([Fake("dbus", DeliveryError("it refused")), second]))
+    assert str(result.error) == "it refused; tried dbus" and second.sent == [] and seen == set()
+    (entry,) = rows
+    assert (entry.status, entry.reason) == ("failed", "it refused; tried dbus")
 
 
 def test_check_says_which_backend_and_why(desktop):
@@ -233,8 +314,25 @@ def test_windows_balloon_text_is_fitted(text, limit, expected):
     assert len(fit(text, limit).encode("utf-16-le")) // 2 <= limit
 
 
+@pytest.mark.parametrize(("name", "system"), [("windows", "Windows"), ("osascript", "macOS")])
+def test_a_backend_for_another_system_says_so_in_one_line(config_file, name, system):
+    """plyer would quietly take this system's own route, warn on stderr, and "deliver"."""
+    config_file.write_text(f"notification:\n  backend: {name}\n")
+    why = f"the {name} backend works only on {system}; set notification.backend to auto"
+    result = run("now", "--kind", "reframe")
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", f"kindnudge: {why}; tried {name}\n")
+    assert json.loads(run("history", "--json").stdout)[0]["status"] == "failed"
+    check = run("check")
+    assert check.returncode == 1 and "\nbackend: " not in check.stdout
+    assert check.stderr == (
+        f"kindnudge: backend {name}: nothing can show a notification right now:"
+        f" no backend can deliver: {name} unavailable ({why})\n"
+    )
+
+
 def test_osascript_gets_title_and_text_as_arguments(tmp_path, monkeypatch):
     """macOS isn't here; a stand-in osascript records exactly what it was given."""
+    monkeypatch.setattr(sys, "platform", "darwin")
     record = tmp_path / "argv.json"
     fake = tmp_path / "osascript"
     fake.write_text(
@@ -338,17 +436,13 @@ def test_anything_a_notifier_raises_settles_the_row_failed_and_the_message_stays
     [RuntimeError("x"), OSError(5, "I/O error"), ValueError("x"), struct.error("x"), OverflowError("x")],
     ids=lambda e: type(e).__name__,
 )
-def test_a_backend_raising_anything_lets_the_next_one_deliver(home, error):
+def test_a_backend_raising_anything_settles_one_row_failed(home, error):
+    """It may have reached a service first, so no other route is tried."""
     second = Fake("plyer")
-    with State(paths.state_db()) as state:
-        config, claimed = claimed_reframe(home, state)
-        result = deliver(claimed, config, Chain([Raising(error), second]), state)
-        delivered, failed = state.history(2)
-    assert result.error is None and len(second.sent) == 1
-    assert failed.status == "failed" and failed.reason.startswith(
-        f"dbus: unexpected {type(error).__name__}: "
-    )
-    assert (delivered.status, delivered.reason) == ("delivered", "by plyer")
+    result, rows, seen = slot_rows(home, Chain([Raising(error), second]))
+    assert result.error is not None and second.sent == [] and seen == set()
+    (entry,) = rows
+    assert entry.status == "failed" and entry.reason.startswith(f"unexpected {type(error).__name__}: ")
 
 
 def test_ctrl_c_while_showing_settles_the_row_interrupted(home):

@@ -160,12 +160,7 @@ def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: 
         if error:
             state.settle(claimed.row, "failed", str(error))
             state.unsee(message.kind, message.id)
-        elif earlier:  # backends that failed before a fallback delivered: one row each, in order
-            entry = state.entry(claimed.row)
-            state.settle(claimed.row, "failed", earlier[0])
-            for failure in earlier[1:]:
-                state.record(entry._replace(status="failed", reason=failure))
-            state.record(entry._replace(status="delivered", reason=f"by {sent.backend}"))
-        else:
-            state.settle(claimed.row, "delivered", f"by {sent.backend}")
+        else:  # one row per slot: what failed before a fallback delivered goes in its reason
+            after = f" after {'; '.join(earlier)}" if earlier else ""
+            state.settle(claimed.row, "delivered", f"by {sent.backend}{after}")
     return Delivery(message, error)

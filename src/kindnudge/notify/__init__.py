@@ -13,9 +13,19 @@ import logging
 import sys
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify.notification import APP_NAME, Notification, Notifier, Sent, milliseconds
+from kindnudge.notify.notification import APP_NAME, Notification, Notifier, Sent, Unreachable, milliseconds
 
-__all__ = ["APP_NAME", "Alongside", "Chain", "Notification", "Notifier", "Sent", "choose", "milliseconds"]
+__all__ = [
+    "APP_NAME",
+    "Alongside",
+    "Chain",
+    "Notification",
+    "Notifier",
+    "Sent",
+    "Unreachable",
+    "choose",
+    "milliseconds",
+]
 
 log = logging.getLogger("kindnudge")
 log.addHandler(logging.NullHandler())  # the CLI's one-line errors stay one line
@@ -49,7 +59,9 @@ def unexpected(exc: Exception, where: str) -> DeliveryError:
 
 
 class Chain:
-    """Backends in order of trust; each failure is kept, the next one tried."""
+    """Backends in order of trust. The next one is tried only when one could
+    reach no service at all: once a service was reached and refused or went
+    quiet, the nudge failed, as a second route to it can prove nothing."""
 
     def __init__(self, backends: list[Notifier]) -> None:
         self.backends = backends
@@ -63,8 +75,11 @@ class Chain:
             except DeliveryError as exc:
                 reasons[backend.name] = str(exc)
                 log.warning("%s could not deliver: %s", backend.name, exc)
-                continue
-            return Sent(backend.name, tuple(f"{name}: {why}" for name, why in reasons.items()))
+                if isinstance(exc, Unreachable):
+                    continue
+                break
+            else:
+                return Sent(backend.name, tuple(f"{name}: {why}" for name, why in reasons.items()))
         if len(set(reasons.values())) == 1:  # the same cause, e.g. no server at all
             raise DeliveryError(f"{next(iter(reasons.values()))}; tried {' and '.join(reasons)}")
         raise DeliveryError("; ".join(f"{name}: {why}" for name, why in reasons.items()))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify.notification import Notification, milliseconds
+from kindnudge.notify.notification import Notification, Unreachable, milliseconds
 
 BUS_NAME = "org.freedesktop.Notifications"
 OBJECT_PATH = "/org/freedesktop/Notifications"
@@ -34,7 +34,7 @@ def session_address() -> str:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and (Path(runtime) / "bus").exists():
         return f"unix:path={runtime}/bus"
-    raise DeliveryError(
+    raise Unreachable(
         "no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set);"
         " run kindnudge from inside your desktop session"
     )
@@ -103,7 +103,7 @@ def _start(ask: Callable[..., tuple]) -> None:
     from jeepney.bus_messages import message_bus
 
     if BUS_NAME not in ask(message_bus.ListActivatableNames())[0]:
-        raise DeliveryError(NO_SERVER)
+        raise Unreachable(NO_SERVER)
     who = _named(service_program())
     try:
         ask(message_bus.StartServiceByName(BUS_NAME), timeout=START_TIMEOUT_S)
@@ -112,8 +112,8 @@ def _start(ask: Callable[..., tuple]) -> None:
             f"the session bus started the notification service{who}, but it was not ready"
             f" within {START_TIMEOUT_S:g}s"
         ) from None
-    except DBusErrorResponse as exc:
-        raise DeliveryError(
+    except DBusErrorResponse as exc:  # it never ran: nothing was reached
+        raise Unreachable(
             f"the session bus could not start the notification service{who}: {_refusal(exc)}"
         ) from None
 
@@ -155,7 +155,7 @@ def service_program() -> str:
 
 
 def _connect() -> Any:
-    """An open session bus connection, or a DeliveryError naming the address and why."""
+    """An open session bus connection, or Unreachable naming the address and why."""
     from jeepney.auth import AuthenticationError
     from jeepney.io.blocking import open_dbus_connection
 
@@ -170,7 +170,7 @@ def _connect() -> Any:
         why = "not a D-Bus address (one reads e.g. unix:path=/run/user/1000/bus)"
     except OSError as exc:
         why = _reason(exc)
-    raise DeliveryError(f"cannot reach the session bus at {bus}: {why}; check DBUS_SESSION_BUS_ADDRESS")
+    raise Unreachable(f"cannot reach the session bus at {bus}: {why}; check DBUS_SESSION_BUS_ADDRESS")
 
 
 def _reason(exc: OSError) -> str:
@@ -204,7 +204,7 @@ def status() -> str:
             return f"served by {' '.join(words) or 'an unnamed server'}"
         if BUS_NAME in ask(message_bus.ListActivatableNames())[0]:
             return f"not running yet; the bus will start it{_named(service_program())} on the first nudge"
-        raise DeliveryError(NO_SERVER)
+        raise Unreachable(NO_SERVER)
 
 
 def for_markup(body: str, capabilities: list[str]) -> str:

@@ -5,9 +5,10 @@ as arguments, never spliced into the script, so no quoting can break it."""
 from __future__ import annotations
 
 import subprocess
+import sys
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify.notification import Notification
+from kindnudge.notify.notification import Notification, Unreachable
 
 _SCRIPT = [
     "-e",
@@ -23,6 +24,7 @@ class OsascriptNotifier:
     name = "osascript"
 
     def send(self, notification: Notification) -> None:
+        _only_on_macos()
         try:
             result = subprocess.run(
                 ["osascript", *_SCRIPT, notification.title, notification.body],
@@ -31,7 +33,7 @@ class OsascriptNotifier:
                 timeout=10,
             )
         except FileNotFoundError:
-            raise DeliveryError("osascript was not found; it ships with macOS") from None
+            raise Unreachable("osascript was not found; it ships with macOS") from None
         except subprocess.TimeoutExpired:
             raise DeliveryError("osascript did not finish within 10s") from None
         except (OSError, ValueError) as exc:  # e.g. not allowed to run, or a NUL in the text
@@ -40,4 +42,10 @@ class OsascriptNotifier:
             raise DeliveryError(f"osascript failed: {result.stderr.strip() or result.returncode}")
 
     def describe(self) -> str:
+        _only_on_macos()
         return "osascript: macOS's own display notification"
+
+
+def _only_on_macos() -> None:
+    if sys.platform != "darwin":
+        raise DeliveryError("the osascript backend works only on macOS; set notification.backend to auto")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import NamedTuple, Protocol
 
+from kindnudge.errors import DeliveryError
+
 APP_NAME = "kindnudge"
 
 
@@ -21,8 +23,15 @@ class Notification(NamedTuple):
     urgency: str = "normal"  # or "low"
 
 
+class Unreachable(DeliveryError):
+    """No notification service could be reached at all (no bus, none running and
+    none the bus can start), so nothing was shown and another route may try.
+    Any other DeliveryError means a service was reached and failed: another
+    route to the same service could prove nothing, and might show it twice."""
+
+
 class Sent(NamedTuple):
-    """Proof of delivery: who delivered, and which backends failed first."""
+    """Proof of delivery: who delivered, and which backends could reach no service first."""
 
     backend: str
     failures: tuple[str, ...] = ()

@@ -5,20 +5,26 @@ notify-send, ignores its exit status and timeout, trips over a title or
 text that starts with "-", and lets notify-send read backslash escapes in the
 text. So this wrapper first asks the session bus for a notification server
 (and whether it reads markup), passes the timeout and urgency through, guards
-leading dashes and backslashes, and turns every exception plyer can raise
-into a DeliveryError.
+leading dashes and backslashes, runs notify-send itself (bounded, its exit
+status checked, its errors kept off stderr), gives plyer's other calls at
+most 3 s, and turns every exception plyer can raise into a DeliveryError.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
+import subprocess
 import sys
+import threading
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from kindnudge.errors import DeliveryError
 from kindnudge.notify.notification import Notification, milliseconds
 
+log = logging.getLogger("kindnudge")
 _WORD_JOINER = "\u2060"  # invisible; stops notify-send reading "-x" as an option
 
 
@@ -83,28 +89,81 @@ class PlyerNotifier:
             # first (which also has the bus start a server it can start)
             body = for_markup(body, capabilities())
             if type(impl).__name__ == "NotifySendNotification":
-                title, body = _for_notify_send(title, body)
-            elif type(impl).__name__ == "NotifyDbus":  # plyer sends our hints, none of its own
+                _notify_send(notification, *_for_notify_send(title, body))
+                return
+            if type(impl).__name__ == "NotifyDbus":  # plyer sends our hints, none of its own
                 import dbus
 
                 hints = {"urgency": dbus.Byte(URGENCY[notification.urgency])}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # _notify rather than notify: the public call drops plyer's own
-            # expire_time (notify-send's -t), so the timeout would be ignored.
-            impl._notify(
-                title=title,
-                message=body,
-                app_name=notification.app_name,
-                app_icon=notification.icon,
-                icon=notification.icon,
-                timeout=int(notification.timeout.total_seconds()),
-                expire_time=str(milliseconds(notification.timeout)),
-                urgency=notification.urgency,
-                ticker="",
-                toast=False,
-                hints=hints,
-            )
+        # _notify rather than notify: the public call drops plyer's own
+        # expire_time (notify-send's -t), so the timeout would be ignored.
+        _bounded(
+            impl._notify,
+            title=title,
+            message=body,
+            app_name=notification.app_name,
+            app_icon=notification.icon,
+            icon=notification.icon,
+            timeout=int(notification.timeout.total_seconds()),
+            expire_time=str(milliseconds(notification.timeout)),
+            urgency=notification.urgency,
+            ticker="",
+            toast=False,
+            hints=hints,
+        )
+
+
+def _notify_send(notification: Notification, title: str, body: str) -> None:
+    """What plyer's notify-send path runs, but bounded, quiet and checked: plyer
+    ignores the exit status, lets notify-send's errors through to our stderr, and
+    waits as long as notify-send does (about 25 s on a silent service)."""
+    from kindnudge.notify.dbus import TIMEOUT_S
+
+    command = ["notify-send", title, body, "-i", notification.icon, "-u", notification.urgency]
+    command += ["-a", notification.app_name, "-t", str(milliseconds(notification.timeout))]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise DeliveryError(
+            f"the notification service did not answer notify-send within {TIMEOUT_S:g}s"
+        ) from None
+    except (OSError, ValueError) as exc:  # e.g. not allowed to run it, or a NUL in the text
+        raise DeliveryError(f"notify-send could not be run: {exc}") from None
+    if done.returncode:
+        said = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        why = said[0] if said else f"it exited with status {done.returncode}"
+        raise DeliveryError(f"notify-send failed: {why}")
+
+
+def _bounded(call: Callable[..., Any], **kwargs: Any) -> None:
+    """`call(**kwargs)` given at most TIMEOUT_S, with its warnings sent to the log.
+
+    plyer's own calls have no timeout (dbus-python waits 25 s for a silent
+    service) and warn on stderr; a nudge must settle within the documented bound,
+    so the call runs on a thread that is left behind if it overruns.
+    """
+    from kindnudge.notify.dbus import TIMEOUT_S
+
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            call(**kwargs)
+            outcome.append(None)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        worker = threading.Thread(target=run, name="plyer", daemon=True)
+        worker.start()
+        worker.join(TIMEOUT_S)
+    for warning in caught:
+        log.info("plyer warned: %s", warning.message)
+    if not outcome:
+        raise DeliveryError(f"plyer did not finish within {TIMEOUT_S:g}s")
+    if outcome[0] is not None:
+        raise outcome[0]
 
 
 def _for_notify_send(title: str, body: str) -> tuple[str, str]:
@@ -112,7 +171,7 @@ def _for_notify_send(title: str, body: str) -> tuple[str, str]:
 
     notify-send reads backslash escapes (`\\n`, `\\t`, `\\\\`) in the body, not in
     the title: doubled, each backslash comes out as one. A leading "-" would be
-    read as an option, and plyer puts the options after the text, so "--"
+    read as an option, and the options go after the text (as plyer has them), so "--"
     can't help: an invisible word-joiner goes before it.
     """
     return _guard_dash(title), _guard_dash(body.replace("\\", "\\\\"))

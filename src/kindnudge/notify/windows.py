@@ -8,6 +8,8 @@ cannot be seen: `describe` says so.
 
 from __future__ import annotations
 
+import sys
+
 from kindnudge.errors import DeliveryError
 from kindnudge.notify.notification import Notification
 
@@ -34,6 +36,7 @@ class WindowsNotifier:
     name = "windows"
 
     def send(self, notification: Notification) -> None:
+        _only_on_windows()
         from plyer import notification as balloon
 
         icon = notification.icon.removesuffix(".png") + ".ico" if notification.icon else ""
@@ -49,4 +52,12 @@ class WindowsNotifier:
             raise DeliveryError(f"the Windows balloon failed: {exc!r}") from None
 
     def describe(self) -> str:
+        _only_on_windows()
         return "windows: plyer's tray balloon (Windows cannot confirm it was shown)"
+
+
+def _only_on_windows() -> None:
+    """Elsewhere plyer would quietly pick this platform's own route instead,
+    warning on stderr, and "delivered" would mean nothing."""
+    if sys.platform != "win32":
+        raise DeliveryError("the windows backend works only on Windows; set notification.backend to auto")
