@@ -201,9 +201,6 @@ class State:
         )
         return cursor.lastrowid
 
-    def entry(self, row: int) -> HistoryEntry:
-        return self._entries("WHERE id = ?", (row,))[0]
-
     def settle(self, row: int, status: str, reason: str | None) -> None:
         self._write("UPDATE history SET status = ?, reason = ? WHERE id = ?", (status, reason, row))
 
