@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,9 +21,9 @@ from datetime import datetime, timedelta, timezone
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
-from kindnudge import paths
+from kindnudge import firing, paths
 from kindnudge.config import load_config
-from kindnudge.daemon import Daemon, Loaded, PlanTrigger
+from kindnudge.daemon import RETRY, Daemon, Loaded, PlanTrigger
 from kindnudge.library import load_all
 from kindnudge.notify import Chain
 from kindnudge.planner import Plan
@@ -380,3 +381,53 @@ def test_a_state_file_damaged_while_running_is_repaired_told_once_and_nudges_go_
     (entry,) = history()
     assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
     assert run("history").stderr == "", "the daemon told it already"
+
+
+def test_a_slot_due_while_the_state_is_locked_is_shown_once_it_is_free(
+    desktop, config_file, fake_clock, daemons
+):
+    """Another program holds the state across a slot: the firing is tried
+    again soon, not lost until the next slot, and the log says why it was late."""
+    due = next_minute()
+    fake_clock.set((due - timedelta(seconds=2) - datetime.now(UTC)).total_seconds())
+    schedule(config_file, due)
+    daemon = daemons({**fake_clock.env, "KINDNUDGE_RETRY": "0.5"})
+    locker = sqlite3.connect(paths.state_db(), isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    daemon.wait_for("this firing could not use kindnudge's state (trying again in 0.5s)", timeout=15)
+    assert desktop.received(0) == []
+    locker.execute("ROLLBACK")
+    locker.close()
+    text = daemon.wait_for("delivered", timeout=15)
+    (got,) = desktop.received(1)
+    daemon.stop()
+    (entry,) = history()
+    assert (entry["status"], entry["due"], entry["text"]) == ("delivered", due.isoformat(), got["body"])
+    assert "as kindnudge could not use its saved state from today" in text
+    assert f"kindnudge's state is busy (another program holds {paths.state_db()})" in text
+
+
+def test_a_firing_held_up_past_catch_up_is_recorded_skipped_saying_why(home, monkeypatch):
+    monkeypatch.setattr(firing, "STATE_WAIT_S", 0.05)
+    screen = Screen()
+    now = [NINE + timedelta(seconds=1)]
+    daemon = daemon_at(home, None)
+    daemon.clock = lambda: now[0]
+    daemon.current = loaded(home, MORNING, screen)
+    daemon.trigger = PlanTrigger(MORNING, lambda: daemon.firing.held_up is not None)
+    locker = sqlite3.connect(paths.state_db(), isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    daemon.settle()
+    assert rows() == [] and daemon.firing.held_up
+    assert daemon.trigger.get_next_fire_time(NINE, now[0]) == now[0] + RETRY  # not tomorrow 09:00
+    locker.execute("ROLLBACK")
+    now[0] += timedelta(hours=3)  # the catch_up window (2h) has passed meanwhile
+    daemon.settle()
+    (entry,) = rows()
+    assert (entry.status, entry.due) == ("skipped", NINE)
+    assert entry.reason == (
+        "missed by 3h00m, more than catch_up allows;"
+        " kindnudge could not use its saved state until now (the log says why)"
+    )
+    assert screen.shown == [] and daemon.firing.held_up is None
+    assert daemon.trigger.get_next_fire_time(NINE, now[0]) == NINE + timedelta(days=1)

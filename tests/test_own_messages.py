@@ -116,6 +116,10 @@ LAYOUTS = {
     "items as flow mappings": "messages:\n- {id: sam, kind: reframe, text: x}\n",
     "CRLF, no final newline": "title: Mine\r\nmessages:\r\n  - id: sam\r\n    kind: reframe\r\n    text: x",
     "empty list": "# nothing yet\nmessages: []  # add some\n",
+    "tabs before comments": (
+        "messages:\t# mine\n  - {id: sam, kind: reframe, text: x}\t# Sam\n"
+        "  - id: walk \t# a walk\n    kind: self-care\n    text: y\t\n"
+    ),
 }
 
 
@@ -180,6 +184,16 @@ def test_a_layout_it_cannot_edit_is_written_afresh_and_the_old_one_kept(config_f
     assert (config_file.parent / "my-messages.yaml.bak").read_text() == original
     assert list(mine()) == ["sam", "my-still-here"]
     assert "title: Mine\n" in pack.read_text()
+
+
+def test_removing_a_message_whose_anchor_others_use_writes_afresh_as_the_readme_says(config_file):
+    pack = config_file.parent / "my-messages.yaml"
+    original = "messages:\n  - {id: a1, kind: &k reframe, text: x}\n  - {id: a2, kind: *k, text: y}\n"
+    pack.write_text(original)
+    result = run("remove", "a1")
+    assert result.returncode == 0 and "written afresh without its comments" in result.stderr
+    assert (config_file.parent / "my-messages.yaml.bak").read_text() == original
+    assert mine() == {"a2": "y"}
 
 
 def test_a_linked_my_messages_stays_a_link(tmp_path, config_file):

@@ -4,6 +4,8 @@ The scheduler's one job is driven by a trigger that asks the same Plan as
 `kindnudge next`. Each firing settles everything due since the last recorded
 moment (catchup.py), so late wake-ups, clock jumps and downtime are handled
 by one code path, with the outcome committed to SQLite in one transaction.
+A firing that could not use the state is tried again every RETRY, not left
+for the next slot: within `catch_up` its nudge still comes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from apscheduler.triggers.base import BaseTrigger
 
 from kindnudge import instance, ownpack
 from kindnudge.config import load_config
-from kindnudge.errors import KindnudgeError, Location
+from kindnudge.errors import KindnudgeError, Location, MachineError
 from kindnudge.firing import Firing, Loaded
 from kindnudge.notify import Notification
 from kindnudge.planner import Plan, Slot
@@ -38,9 +40,21 @@ from kindnudge.watch import Watcher
 log = logging.getLogger("kindnudge")
 
 _JOB = "nudges"
-RETRY = timedelta(minutes=1)  # after the plan failed to answer
 _M_ARENA_MAX = -8
 _SIGNALS = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT} if hasattr(signal, "SIGHUP") else set()
+
+
+def _retry_span() -> timedelta:
+    """How soon a failed firing or plan is tried again: a minute, or
+    KINDNUDGE_RETRY seconds (tests use a short one)."""
+    try:
+        seconds = float(os.environ.get("KINDNUDGE_RETRY", "60"))
+    except ValueError:
+        seconds = 60.0
+    return timedelta(seconds=min(max(seconds, 0.1), 3600))
+
+
+RETRY = _retry_span()
 
 
 class PlanTrigger(BaseTrigger):
@@ -49,11 +63,13 @@ class PlanTrigger(BaseTrigger):
     It must always answer: APScheduler drops a job for good when told None, so
     an error (a bug, or a date at the calendar's end) means "ask again in a
     minute". The slots it hands out are kept until settled, so a firing whose
-    planning fails can still record them.
+    planning fails can still record them. While `held_up()`, it also answers
+    "again in a minute", or sooner if a slot comes first.
     """
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, held_up: Callable[[], bool] = lambda: False) -> None:
         self.plan = plan
+        self.held_up = held_up
         self.promised: dict[datetime, Slot] = {}
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
@@ -62,10 +78,10 @@ class PlanTrigger(BaseTrigger):
         except Exception:
             log.exception("could not work out the next nudge; trying again in a minute")
             return _later(now, RETRY)
-        if not following:
-            return None  # nothing scheduled: the job waits for a reload
-        self.promised[following[0].at] = following[0]
-        return following[0].at
+        if following:
+            self.promised[following[0].at] = following[0]
+        soon = [_later(now, RETRY)] if self.held_up() else []
+        return min([s.at for s in following] + soon, default=None)  # None: the job waits for a reload
 
     def settle_promises(self, start: datetime | None, end: datetime) -> list[Slot]:
         """Slots handed out for the span start < at <= end; forgets all up to `end`."""
@@ -112,6 +128,10 @@ class Daemon:
         """
         try:
             self.firing.settle(self.current, self.clock(), self._promised)
+        except MachineError as exc:
+            held = self.firing.held_up
+            retry = f"trying again in {RETRY.total_seconds():g}s" if held else "its slots were saved"
+            log.error("this firing could not use kindnudge's state (%s): %s", retry, exc)
         except Exception:
             log.exception("this firing failed; kindnudge keeps running")
         finally:
@@ -160,7 +180,7 @@ class Daemon:
     def _schedule(self, plan: Plan) -> None:
         """(Re)place the one job; unlike reschedule_job, this works when
         APScheduler has dropped it (a plan with nothing left to fire)."""
-        self.trigger = PlanTrigger(plan)
+        self.trigger = PlanTrigger(plan, lambda: self.firing.held_up is not None)
         self.scheduler.add_job(self.settle, self.trigger, id=_JOB, name="nudges", replace_existing=True)
 
     def _wait_for_signals(self) -> None:

@@ -3,6 +3,9 @@
 Every due slot leaves exactly one history row; at most one nudge is shown
 (catchup.py decides which); a rule with nothing left to show is told once.
 The outcome is committed to SQLite in one transaction before anything is shown.
+When the state can't be used (busy, read-only, disk full), nothing is recorded
+and the firing is held up: the daemon tries again soon, and the log then says
+why those slots were late.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import NamedTuple
 
 from kindnudge.catchup import Decision, decide
 from kindnudge.config import Config
-from kindnudge.errors import KindnudgeError
+from kindnudge.errors import KindnudgeError, MachineError
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain
 from kindnudge.nudge import Claim, NothingToShow, claim, deliver, rule_kinds
@@ -24,6 +27,8 @@ from kindnudge.planner import Plan, Slot, kind_label
 from kindnudge.state import HANDLED_UNTIL, PAUSED_UNTIL, HistoryEntry, State
 
 log = logging.getLogger("kindnudge")
+
+STATE_WAIT_S = 3.0  # a firing held up longer is tried again soon (daemon.RETRY)
 
 
 class Loaded(NamedTuple):
@@ -56,15 +61,25 @@ class Firing:
         self.handled: datetime | None = None  # handled_until as last saved: the file may be deleted
         self.told_empty: set[str] = set()  # rules the user was told have nothing left to show
         self.untold: tuple[str, str] | None = None  # (rule, why), told once the firing is saved
+        self.held_up: tuple[datetime, str] | None = None  # since when, and why, nothing could be saved
 
     def settle(self, loaded: Loaded, now: datetime, promised: Promised) -> None:
         """Record every slot due since the last settled moment, show at most one.
 
         `promised(start, end)` gives the slots the scheduler was told of in
         that span (and forgets them up to `end`): if working out what was due
-        fails, those still get their rows.
+        fails, those still get their rows. A MachineError before anything was
+        saved leaves `held_up` set until a firing gets through.
         """
-        with State(self.state_path) as state:
+        try:
+            self._settle(loaded, now, promised)
+        except MachineError as exc:
+            if self.handled != now and not self.held_up:  # nothing saved: what came due still waits
+                self.held_up = (now, str(exc))
+            raise
+
+    def _settle(self, loaded: Loaded, now: datetime, promised: Promised) -> None:
+        with State(self.state_path, STATE_WAIT_S) as state:
             note = state.untold_repair()
             if note:
                 log.warning("%s", note)
@@ -84,14 +99,17 @@ class Firing:
                     for slot in promised(handled, now):
                         state.record(_row(slot, now, "failed", _failure(exc)))
                 for slot, reason in decision.skip:
+                    if self.held_up:
+                        reason += "; kindnudge could not use its saved state until now (the log says why)"
                     log.warning("skipped %s, rule %s: %s", self.at(slot.at), slot.rule, reason)
                     state.record(_row(slot, now, "skipped", reason))
                 claimed = self._claim(loaded, decision.show, state, now) if decision.show else None
                 state.set_moment(HANDLED_UNTIL, now)
             self.handled = now
+            late_because, self.held_up = self._held_up_note(), None
             promised(None, now)
             if claimed:
-                self._show(loaded, decision.show, claimed, state, now)
+                self._show(loaded, decision.show, claimed, state, now, late_because)
             self._tell_nothing_to_show()
 
     def _claim(self, loaded: Loaded, slot: Slot, state: State, now: datetime) -> Claim | None:
@@ -126,18 +144,28 @@ class Firing:
             self.tell("kindnudge: nothing left to show", self.untold[1])
         self.untold = None
 
-    def _show(self, loaded: Loaded, slot: Slot, claimed: Claim, state: State, now: datetime) -> None:
+    def _held_up_note(self) -> str:
+        """Why this firing comes late, if an earlier one could not save anything."""
+        if not self.held_up:
+            return ""
+        since, why = self.held_up
+        return f", as kindnudge could not use its saved state from {self.at(since)} on: {why}"
+
+    def _show(
+        self, loaded: Loaded, slot: Slot, claimed: Claim, state: State, now: datetime, late_because: str
+    ) -> None:
         result = deliver(claimed, loaded.config, loaded.notifier, state)
         late = (now - slot.at).total_seconds()
         if result.error:
             log.error("delivery failed for %s, rule %s: %s", self.at(slot.at), slot.rule, result.error)
         else:
             log.info(
-                "delivered %s for %s, rule %s, %.3fs after its time",
+                "delivered %s for %s, rule %s, %.3fs after its time%s",
                 result.message.id,
                 self.at(slot.at),
                 slot.rule,
                 late,
+                late_because,
             )
 
 

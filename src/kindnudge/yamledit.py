@@ -34,6 +34,7 @@ class _List(NamedTuple):
 _COMMA = re.compile(r"[ \t]*,")
 _JUST_COMMA = re.compile(r"[ \t]*,[ \t]*")
 _REST_OF_LINE = re.compile(r"[ \t]*,?[ \t]*(#.*)?\r?\n?")  # after an item that has its line to itself
+_TABBED_GAP = re.compile(r"[ \t]*\t[ \t]*(?=#|\r?$)", re.MULTILINE)  # before a comment or a line's end
 
 
 def append(text: str, key: str, item: dict[str, Any]) -> str:
@@ -113,7 +114,7 @@ def _delete_flow(text: str, found: _List, index: int) -> str:
 def _find(text: str, key: str) -> _List | None:
     """The top-level list `key`, or None when there is no such key yet."""
     try:
-        events = list(yaml.parse(text, Loader=yaml.SafeLoader))  # pure Python: marks are str indexes
+        events = list(yaml.parse(_untabbed(text), Loader=yaml.SafeLoader))  # pure Python: str indexes
     except yaml.YAMLError as exc:
         raise CannotEdit(str(exc)) from None
     documents = [i for i, event in enumerate(events) if isinstance(event, yaml.DocumentStartEvent)]
@@ -134,6 +135,13 @@ def _find(text: str, key: str) -> _List | None:
             return _list(text, events, i, key_end)
         i, _start, _end = _skip(events, i)
     return None
+
+
+def _untabbed(text: str) -> str:
+    """`text` with the tabs before a comment or a line's end made spaces, so
+    positions stay: libyaml (which loads the file) allows them there, but
+    PyYAML's pure-Python parser (which gives positions) refuses them."""
+    return _TABBED_GAP.sub(lambda gap: " " * len(gap[0]), text)
 
 
 def _list(text: str, events: list, i: int, key_end: int) -> _List:
