@@ -21,6 +21,8 @@ from datetime import datetime, timedelta, timezone
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from kindnudge import firing, paths
 from kindnudge.config import load_config
 from kindnudge.daemon import RETRY, Daemon, Loaded, PlanTrigger
@@ -431,3 +433,20 @@ def test_a_firing_held_up_past_catch_up_is_recorded_skipped_saying_why(home, mon
     )
     assert screen.shown == [] and daemon.firing.held_up is None
     assert daemon.trigger.get_next_fire_time(NINE, now[0]) == NINE + timedelta(days=1)
+
+
+@pytest.mark.reliability  # writes and starts reading a 100,000-message pack: a few seconds
+def test_sigterm_during_a_long_reload_stops_it_within_a_second(config_file, daemons):
+    """The hostile tester's case: a huge pack saved, then SIGTERM while it is read."""
+    schedule(config_file, next_minute(60))
+    daemon = daemons({"KINDNUDGE_HEARTBEAT": "0.2"})
+    pack = config_file.with_name("big.yaml")
+    pack.write_text(
+        "messages:\n"
+        + "".join(f"  - {{id: q{i}, kind: reframe, text: message number {i}}}\n" for i in range(100_000))
+    )
+    config_file.write_text(config_file.read_text() + "content:\n  packs: [big.yaml]\n")
+    daemon.wait_for("the config or a message file changed")
+    time.sleep(0.3)  # real time: the reload is now reading the pack
+    assert "config reloaded" not in daemon.log_text()
+    assert daemon.stop() < 1.0

@@ -40,6 +40,7 @@ from kindnudge.watch import Watcher
 log = logging.getLogger("kindnudge")
 
 _JOB = "nudges"
+STOP_S = 0.5  # the longest a stop waits for the scheduler's thread
 _M_ARENA_MAX = -8
 _SIGNALS = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT} if hasattr(signal, "SIGHUP") else set()
 
@@ -116,6 +117,8 @@ class Daemon:
         self.scheduler: BackgroundScheduler | None = None
         self.watcher: Watcher | None = None
         self.complaint: str | None = None  # the reload problem the user was last told about
+        self._reloads = threading.Lock()  # guards the two flags below
+        self._reloading = self._again = False
         self.firing = Firing(state_path, self.rng, self._tell_user, self._at)
 
     # -- what a firing does (also called directly by tests) -------------------
@@ -171,8 +174,7 @@ class Daemon:
             )
             self._wait_for_signals()
             log.info("stopping")
-            self.scheduler.shutdown(wait=True)
-            self.watcher.stop()
+            self._stop()
             return 0
         finally:
             lock.close()
@@ -183,6 +185,15 @@ class Daemon:
         self.trigger = PlanTrigger(plan, lambda: self.firing.held_up is not None)
         self.scheduler.add_job(self.settle, self.trigger, id=_JOB, name="nudges", replace_existing=True)
 
+    def _stop(self) -> None:
+        """Within a second, as the README promises: a firing held up by a slow
+        service is not waited for (its row, claimed before showing, is marked
+        interrupted at the next start)."""
+        self.watcher.stop()
+        stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": False}, daemon=True)
+        stopper.start()
+        stopper.join(STOP_S)
+
     def _wait_for_signals(self) -> None:
         if not _SIGNALS:  # Windows: no sigwait; Ctrl+C raises KeyboardInterrupt
             try:
@@ -192,9 +203,28 @@ class Daemon:
         while True:
             received = signal.sigwait(_SIGNALS)
             if received == signal.SIGHUP:
-                self.reload()
+                self._reload_aside()
             else:
                 return
+
+    def _reload_aside(self) -> None:
+        """Reload on a thread of its own, so that SIGTERM is answered at once even
+        while a huge pack is read; one at a time, and a save meanwhile asks for one more."""
+        with self._reloads:
+            self._again = self._reloading
+            if self._reloading:
+                return
+            self._reloading = True
+        threading.Thread(target=self._reload_until_current, name="kindnudge-reload", daemon=True).start()
+
+    def _reload_until_current(self) -> None:
+        while True:
+            self.reload()
+            with self._reloads:
+                if not self._again:
+                    self._reloading = False
+                    return
+                self._again = False
 
     def request_reload(self) -> None:
         """From the watcher thread: reload in the main thread, like SIGHUP."""
