@@ -236,6 +236,12 @@ BAD_CONFIGS = {
     + "".join(f"  - at: '09:{i % 60:02d}'\n    name: r{i}\n" for i in range(9999)),
     "urls-huge": "push:\n  urls: [" + ", ".join(["'json://x'"] * 10_000) + "]\n",
     "key-huge": "x" * 100_000 + ": 1\n",
+    "weight-5000-digits": "content:\n  favourite_weight: " + "9" * 5000 + "\n",
+    "name-hex-5000-digits": "schedule:\n  - {at: '09:00', name: 0x" + "f" * 5000 + "}\n",
+    "raw-bell": "timezone: UTC\x07\n",
+    "raw-nul": "timezone: UTC\x00\n",
+    "catch-up-nan": "catch_up: .nan\n",
+    "catch-up-inf": "catch_up: .inf\n",
 }
 BAD_MESSAGES = {
     "text-nul": _message('text: "You are\\0 enough."'),
