@@ -180,6 +180,12 @@ def test_a_named_config_that_is_missing_is_an_error(tmp_path):
         ("catch_up: .nan\n", "1:11", 'catch_up takes a duration such as "20s" or "2h", got the number .nan'),
         ("catch_up: -.inf\n", "1:11", "got the number -.inf"),
         ("notification:\n  timeout: -5\n", "2:12", 'timeout takes a duration such as "20s" or "2h"'),
+        ("content:\n  packs: ['~nosuchuser/x.yaml']\n", "2:11", "there is no user called 'nosuchuser' here"),
+        (
+            'schedule:\n  - {name: "evil\\e]0;pwned\\a\\e[2J", at: "09:00"}\n',
+            "2:12",
+            "a rule's name has a control character (U+001B) at character 5",
+        ),
     ],
 )
 def test_check_names_the_place_of_an_unusable_number_or_character(config_file, text, where, words):
@@ -188,6 +194,18 @@ def test_check_names_the_place_of_an_unusable_number_or_character(config_file, t
     assert (result.returncode, result.stdout) == (2, ""), result.stderr
     assert result.stderr.startswith(f"kindnudge: {config_file}:{where}: "), result.stderr
     assert words in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_a_config_path_naming_no_user_says_so(tmp_path):
+    words = "~nosuchuser/c.yaml: there is no user called 'nosuchuser' here, so ~nosuchuser is no folder"
+    for result in (
+        run("--config", "~nosuchuser/c.yaml", "check"),
+        run("check", env={"KINDNUDGE_CONFIG": "~nosuchuser/c.yaml"}),
+    ):
+        assert (result.returncode, result.stderr) == (
+            2,
+            f"kindnudge: {words}; write the folder out in full\n",
+        )
 
 
 def test_a_config_in_a_folder_one_may_not_open_is_reported_not_ignored(config_file):

@@ -242,6 +242,8 @@ BAD_CONFIGS = {
     "raw-nul": "timezone: UTC\x00\n",
     "catch-up-nan": "catch_up: .nan\n",
     "catch-up-inf": "catch_up: .inf\n",
+    "packs-no-such-user": "content:\n  packs: ['~nosuchuser/x.yaml']\n",
+    "rule-name-escape": 'schedule:\n  - {name: "evil\\e]0;pwned\\a\\e[2J", at: "09:00"}\n',
 }
 BAD_MESSAGES = {
     "text-nul": _message('text: "You are\\0 enough."'),
@@ -291,6 +293,9 @@ ARGUMENTS = [
     ("pause", "-5m"),
     ("pause", "1e9h"),
     ("pause", ""),
+    ("pause", "--until", ""),
+    ("pause", "until", ""),
+    ("--config", "~nosuchuser/c.yaml", "check"),
     ("pause", "--until", "9999-12-31T23:59"),
     ("pause", "--until", "0001-01-01T00:00"),
     ("pause", "--until", "25:00"),
