@@ -322,6 +322,8 @@ ENVIRONMENTS = [
     {"TZ": ":/etc/localtime"},
     {"TZ": ""},
     {"TZ": "A" * 5000},
+    {"TZ": "UTC+25"},
+    {"TZ": "XXX999999999"},
     {"PYTHONIOENCODING": "ascii"},
     {"LANG": "C", "LC_ALL": "C"},
 ]
