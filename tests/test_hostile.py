@@ -309,6 +309,8 @@ ARGUMENTS = [
     ("add", "\u200b\u2060", "--kind", "reframe"),
     ("remove", "no-such-message"),
     ("config", "sideways"),
+    ("setup", "--yes", "--no-test", "--random", "0"),
+    ("setup", "--yes", "--no-test", "--times", "08:00", "--quiet", "07:00-09:00"),
     ("dance",),
 ]
 ARGUMENT_CASES = [Case("args-" + "-".join(a)[:60], _config(CONSOLE), a) for a in ARGUMENTS]
