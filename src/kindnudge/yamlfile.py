@@ -42,19 +42,19 @@ _OPEN_FLAGS = (
 
 
 def exists(path: Path) -> bool:
-    """Whether anything may be at `path`: false only when nothing is there.
+    """Whether anything may be at `path`: false only when nothing can be there.
 
     A symbolic link to nowhere counts, and so does a path that cannot be
-    looked at (a folder without permission, a file where a folder should be):
-    each is a mistake for the reader to report, not a missing file to quietly
-    replace with defaults. (os.path.lexists says False for all of them.)
+    looked at (a folder without permission): each is a mistake for the reader
+    to report, not a missing file to quietly replace with defaults.
+    (os.path.lexists says False for both.)
     """
     try:
         os.lstat(path)
-    except FileNotFoundError:
+    except ValueError:  # a NUL in the path
         return False
-    except (OSError, ValueError):  # ValueError: a NUL in the path, for the reader to refuse
-        return True
+    except OSError as exc:  # nothing can be at a path too long or through a file
+        return exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG)
     return True
 
 
