@@ -167,3 +167,67 @@ def test_a_named_config_that_is_missing_is_an_error(tmp_path):
     result = run("--config", str(tmp_path / "nope.yaml"), "check")
     assert result.returncode == 2
     assert result.stderr == f"kindnudge: {tmp_path / 'nope.yaml'}: no such file; check the path\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("content:\n  favourite_weight: " + "9" * 5000 + "\n", "2:21", "a number 5,000 characters long"),
+        ("schedule:\n  - {at: '09:00', name: 0x" + "f" * 5000 + "}\n", "2:25", "put it in quotes"),
+        ("catch_up: 1." + "5" * 400 + "\n", "1:11", "a number 402 characters long"),
+        ("timezone: UTC\x07\n", "1:14", "control character U+0007 is not allowed in a YAML file; remove it"),
+        ("a: é\ntimezone: ééé\x00\n", "2:14", "control character U+0000 is not allowed"),
+        ("catch_up: .nan\n", "1:11", 'catch_up takes a duration such as "20s" or "2h", got the number .nan'),
+        ("catch_up: -.inf\n", "1:11", "got the number -.inf"),
+        ("notification:\n  timeout: -5\n", "2:12", 'timeout takes a duration such as "20s" or "2h"'),
+        ("content:\n  packs: ['~nosuchuser/x.yaml']\n", "2:11", "there is no user called 'nosuchuser' here"),
+        (
+            'schedule:\n  - {name: "evil\\e]0;pwned\\a\\e[2J", at: "09:00"}\n',
+            "2:12",
+            "a rule's name has a control character (U+001B) at character 5",
+        ),
+    ],
+)
+def test_check_names_the_place_of_an_unusable_number_or_character(config_file, text, where, words):
+    config_file.write_text(text, encoding="utf-8")
+    result = run("check")
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    assert result.stderr.startswith(f"kindnudge: {config_file}:{where}: "), result.stderr
+    assert words in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_a_config_path_naming_no_user_says_so(tmp_path):
+    words = "~nosuchuser/c.yaml: there is no user called 'nosuchuser' here, so ~nosuchuser is no folder"
+    for result in (
+        run("--config", "~nosuchuser/c.yaml", "check"),
+        run("check", env={"KINDNUDGE_CONFIG": "~nosuchuser/c.yaml"}),
+    ):
+        assert (result.returncode, result.stderr) == (
+            2,
+            f"kindnudge: {words}; write the folder out in full\n",
+        )
+
+
+def test_a_config_in_a_folder_one_may_not_open_is_reported_not_ignored(config_file):
+    from test_state import without_root_override
+
+    config_file.write_text("timezone: Mars/Olympus\n")
+    config_file.parent.chmod(0o000)
+    try:
+        for command in (["check"], ["status"], ["now", "--dry-run"]):
+            result = run_as_user(without_root_override(), *command)
+            assert result.returncode == 2, (command, result.stdout, result.stderr)
+            assert result.stderr == (
+                f"kindnudge: {config_file}: you may not open its folder {config_file.parent}"
+                " (permission denied); check who owns it (ls -ld)\n"
+            )
+    finally:
+        config_file.parent.chmod(0o700)
+
+
+def run_as_user(prefix: list[str], *args: str):
+    import subprocess
+
+    from conftest import KINDNUDGE
+
+    return subprocess.run([*prefix, KINDNUDGE, *args], capture_output=True, text=True, timeout=30)

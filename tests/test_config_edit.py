@@ -191,3 +191,30 @@ def test_ending_the_session_by_signal_keeps_the_config_and_the_edit(tmp_path, en
     assert (config.read_text(), rejected.read_text()) == ("catch_up: 1h\n", "catch_up: 5m\n")
     assert editor.opened()[0]["name"] == ".Kindnudge.editing.yaml"
     assert sorted(p.name for p in config.parent.iterdir()) == ["Kindnudge.yaml", "Kindnudge.yaml.rejected"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [("EDITOR", 'vi "', "no closing quotation"), ("VISUAL", "nano \\", "no escaped character")],
+)
+def test_an_editor_setting_that_is_no_command_is_one_line_and_changes_nothing(
+    config_file, monkeypatch, variable, value, why
+):
+    monkeypatch.delenv("VISUAL", raising=False)
+    config_file.write_text(GOOD)
+    result = config_edit({variable: value})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"kindnudge: {variable}={value} is not a command ({why});"
+        f" set it again, e.g. {variable}=nano kindnudge config edit\n"
+    )
+    assert config_file.read_text() == GOOD
+    assert sorted(p.name for p in config_file.parent.iterdir()) == ["config.yaml"]
+
+
+def test_an_editor_setting_of_only_spaces_counts_as_unset(config_file, tmp_path, monkeypatch):
+    monkeypatch.delenv("VISUAL", raising=False)
+    editor = Editor(tmp_path / "bin", config_file, "catch_up: 45m\n", name="nano")
+    result = config_edit({"EDITOR": "   ", "PATH": str(tmp_path / "bin")})
+    assert result.returncode == 0, result.stderr
+    assert len(editor.opened()) == 1 and config_file.read_text() == "catch_up: 45m\n"

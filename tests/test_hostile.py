@@ -236,6 +236,14 @@ BAD_CONFIGS = {
     + "".join(f"  - at: '09:{i % 60:02d}'\n    name: r{i}\n" for i in range(9999)),
     "urls-huge": "push:\n  urls: [" + ", ".join(["'json://x'"] * 10_000) + "]\n",
     "key-huge": "x" * 100_000 + ": 1\n",
+    "weight-5000-digits": "content:\n  favourite_weight: " + "9" * 5000 + "\n",
+    "name-hex-5000-digits": "schedule:\n  - {at: '09:00', name: 0x" + "f" * 5000 + "}\n",
+    "raw-bell": "timezone: UTC\x07\n",
+    "raw-nul": "timezone: UTC\x00\n",
+    "catch-up-nan": "catch_up: .nan\n",
+    "catch-up-inf": "catch_up: .inf\n",
+    "packs-no-such-user": "content:\n  packs: ['~nosuchuser/x.yaml']\n",
+    "rule-name-escape": 'schedule:\n  - {name: "evil\\e]0;pwned\\a\\e[2J", at: "09:00"}\n',
 }
 BAD_MESSAGES = {
     "text-nul": _message('text: "You are\\0 enough."'),
@@ -285,6 +293,9 @@ ARGUMENTS = [
     ("pause", "-5m"),
     ("pause", "1e9h"),
     ("pause", ""),
+    ("pause", "--until", ""),
+    ("pause", "until", ""),
+    ("--config", "~nosuchuser/c.yaml", "check"),
     ("pause", "--until", "9999-12-31T23:59"),
     ("pause", "--until", "0001-01-01T00:00"),
     ("pause", "--until", "25:00"),
@@ -298,6 +309,8 @@ ARGUMENTS = [
     ("add", "\u200b\u2060", "--kind", "reframe"),
     ("remove", "no-such-message"),
     ("config", "sideways"),
+    ("setup", "--yes", "--no-test", "--random", "0"),
+    ("setup", "--yes", "--no-test", "--times", "08:00", "--quiet", "07:00-09:00"),
     ("dance",),
 ]
 ARGUMENT_CASES = [Case("args-" + "-".join(a)[:60], _config(CONSOLE), a) for a in ARGUMENTS]
@@ -311,6 +324,8 @@ ENVIRONMENTS = [
     {"TZ": ":/etc/localtime"},
     {"TZ": ""},
     {"TZ": "A" * 5000},
+    {"TZ": "UTC+25"},
+    {"TZ": "XXX999999999"},
     {"PYTHONIOENCODING": "ascii"},
     {"LANG": "C", "LC_ALL": "C"},
 ]

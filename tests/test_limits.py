@@ -43,6 +43,8 @@ def one_line(result, status: int = 2) -> str:
         (["pause", "9" * 5000 + "s"], "is too long; write at most 365d"),
         (["pause", "--until", "9999-12-31T23:59"], "give a moment in the years 1971 to 9000"),
         (["pause", "--until", "2999-01-01T00:00"], "is more than 365 days away; pause for at most a year"),
+        (["pause", "--until", ""], "'' is not a time of day; write e.g. 08:30, 8:30am or 9pm"),
+        (["pause", "until", " "], "' ' is not a time of day; write e.g. 08:30, 8:30am or 9pm"),
         (["next", "--from", "9999-12-31T00:00"], "'9999-12-31T00:00' is out of range; give a moment in the"),
         (["next", "--from", "0001-01-01T00:00+05:00"], "give a moment in the years 1971 to 9000"),
     ],

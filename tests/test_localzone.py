@@ -19,6 +19,9 @@ NOTE = "to choose, write e.g. `timezone: Europe/Berlin` in your config"
         ("CET-1CEST,M3.5.0,M10.5.0/3", "+02:00", "using its rule, UTC+0"),  # summer time in July
         ("<+0530>-5:30", "+05:30", "using its rule, UTC+05:30 now"),
         ("Nowhere/Land", "+00:00", "TZ='Nowhere/Land' is not a time zone name; using UTC+00:00, the system"),
+        ("UTC+25", "+00:00", "kindnudge: TZ='UTC+25' is not a time zone name; using UTC; "),
+        ("XXX999999999", "+00:00", "TZ='XXX999999999' is not a time zone name; using UTC; "),
+        ("UTC-24:59", "+00:00", "using UTC; "),  # the C library takes it, as a whole day
         ("EST5EDT", "-04:00", None),
         ("", "+00:00", None),
         (":/etc/localtime", None, None),

@@ -287,3 +287,40 @@ def test_yes_with_autostart(home, config_file):
     assert result.stdout.endswith(
         "\nAll set. From your next login it starts by itself. To start it now: kindnudge run\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--random", "0"], "give a whole number from 1 to 12"),
+        (["--random", "13"], "give a whole number from 1 to 12"),
+        (
+            ["--times", "08:00", "--quiet", "07:00-09:00"],
+            "every nudge at these times falls inside the quiet hours 07:00-09:00, so none would ever show;"
+            " choose other times or quiet hours (or none)",
+        ),
+        (["--random", "3", "--between", "23:00-23:30"], "falls inside the quiet hours 22:00-07:00"),
+    ],
+)
+def test_options_that_would_never_show_a_nudge_are_refused(options, said, config_file):
+    config_file.write_text("catch_up: 1h\n")
+    result = run("setup", *options, "--yes", "--no-test")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("kindnudge: ") and said in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert config_file.read_text() == "catch_up: 1h\n"
+
+
+def test_the_conversation_asks_again_for_quiet_hours_that_hide_every_nudge(config_file):
+    answers = ["fixed", "08:00", "daily", "both", "07:00-09:00", "22:00-07:00", "n"]
+    result = subprocess.run(
+        [KINDNUDGE, "setup", "--no-test"], input="".join(f"{a}\n" for a in answers),
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Quiet hours, when nothing is ever shown?") == 2
+    assert (
+        "Sorry, I couldn't use that: every nudge at these times falls inside the quiet hours 07:00-09:00"
+        in (result.stdout)
+    )
+    assert "quiet_hours: ['22:00', '07:00']" in config_file.read_text()

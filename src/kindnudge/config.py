@@ -12,7 +12,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kindnudge import jsoncache, yamlfile
+from kindnudge import jsoncache, paths, yamlfile
 from kindnudge.errors import ConfigError, Location
 from kindnudge.library import KINDS, showable
 from kindnudge.schedule import EMBEDDED, Rule, parse_rules
@@ -194,7 +194,7 @@ def parse_packs(value: Any, where: Location, base: Path) -> tuple[PackRef, ...]:
         return ()
     refs = []
     for item, at in _list(value, where, "a list of pack file paths"):
-        path = Path(_text(item, at, "the path of a pack file")).expanduser()
+        path = paths.expand_home(_text(item, at, "the path of a pack file"), at)
         refs.append(PackRef(path if path.is_absolute() else base / path, at))
     return tuple(refs)
 

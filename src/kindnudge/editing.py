@@ -38,9 +38,17 @@ FALLBACKS = {  # when no editor is set: the kindest first, and how to leave it
 
 def editor() -> tuple[list[str], str]:
     """The command that edits a file, and a line to say first when we chose it ourselves."""
-    for candidate in (os.environ.get("VISUAL"), os.environ.get("EDITOR")):
-        if candidate:
-            return shlex.split(candidate), ""
+    for variable in ("VISUAL", "EDITOR"):
+        candidate = os.environ.get(variable, "")
+        try:
+            command = shlex.split(candidate)
+        except ValueError as exc:  # an unclosed quote, a trailing backslash
+            raise UsageError(
+                f"{variable}={candidate} is not a command ({str(exc).lower()});"
+                f" set it again, e.g. {variable}=nano kindnudge config edit"
+            ) from None
+        if command:
+            return command, ""
     for name, keys in FALLBACKS.items():
         if shutil.which(name):
             return [name], f"Opening it in {name} ({keys}); {CHOOSE}."

@@ -25,11 +25,14 @@ def system_zone() -> ZoneInfo:
         pass
     rule = os.environ.get("TZ", "")
     zone = _from_rule(rule) if rule else None
+    east = _system_offset()
     if zone:
         using = f"its rule, UTC{_offset_now(zone)} now"
-    else:
-        zone = _from_rule(_fixed_rule(_system_offset()))
+    elif zone := _from_rule(_fixed_rule(east)):
         using = f"UTC{_offset_now(zone)}, the system's offset now"
+    else:  # the C library's offset is a whole day or more (TZ=UTC+25): no real place
+        zone = _from_rule("UTC0")
+        using = "UTC"
     problem = f"TZ='{rule}' is not a time zone name" if rule else "cannot tell the system's time zone"
     _tell(f"{problem}; using {using}; to choose, write e.g. `timezone: Europe/Berlin` in your config")
     return zone
@@ -48,9 +51,25 @@ def _from_rule(rule: str) -> ZoneInfo | None:
     local_time_type = struct.pack(">lbB", 0, 0, 0) + b"UTC\0"
     try:
         data = (header + local_time_type) * 2 + b"\n" + rule.encode("ascii") + b"\n"
-        return ZoneInfo.from_file(io.BytesIO(data), key=rule)
+        zone = ZoneInfo.from_file(io.BytesIO(data), key=rule)
     except (ValueError, UnicodeError):
         return None
+    return zone if _offsets_fit(zone) else None
+
+
+def _offsets_fit(zone: ZoneInfo) -> bool:
+    """Whether every offset of the zone is under a day, as Python's datetime
+    needs (a rule may say "UTC+24", or "UTC-24:59" in summer): tried on each
+    day of the coming year, which a POSIX rule repeats."""
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime.now(timezone.utc)
+    try:
+        for day in range(367):
+            (start + timedelta(days=day)).astimezone(zone).utcoffset()
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 def _system_offset() -> int:

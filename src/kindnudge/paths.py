@@ -14,6 +14,8 @@ import stat
 import sys
 from pathlib import Path
 
+from kindnudge.errors import ConfigError, Location
+
 APP = "kindnudge"
 CONFIG_ENV = "KINDNUDGE_CONFIG"
 
@@ -40,10 +42,25 @@ def default_config_file() -> Path:
 def config_file(explicit: str | None = None) -> tuple[Path, bool]:
     """The config to read, and whether the user named it (then it must exist)."""
     if explicit:
-        return Path(explicit).expanduser(), True
+        return expand_home(explicit), True
     if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV]).expanduser(), True
+        return expand_home(os.environ[CONFIG_ENV]), True
     return default_config_file(), False
+
+
+def expand_home(path: str, where: Location | None = None) -> Path:
+    """`path` with a leading `~` or `~user` written out; one that names nobody
+    is the user's mistake to fix (pathlib says only RuntimeError)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        name = path.split("/")[0].split(os.sep)[0]
+        problem = (
+            f"there is no user called '{name[1:]}' here, so {name} is no folder"
+            if len(name) > 1
+            else "~ means your home folder, and this machine cannot tell where it is (HOME is not set)"
+        )
+        raise ConfigError(f"{problem}; write the folder out in full", where or Location(path)) from None
 
 
 def state_dir() -> Path:

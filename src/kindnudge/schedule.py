@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from kindnudge.cron import CronSpec, parse_cron
 from kindnudge.errors import ConfigError, Location
-from kindnudge.library import KINDS
+from kindnudge.library import KINDS, showable
 from kindnudge.timetext import format_duration
 from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, duration, items
 
@@ -85,12 +85,13 @@ def parse_rule(item: Any, where: Location, index: int) -> Rule:
     name = item.get("name", f"rule-{index}")
     if not isinstance(name, (str, int)) or not str(name).strip():
         raise ConfigError(f"a rule's name is a short text, got {describe(name)}", pos("name"))
+    name = showable(str(name), pos("name"), "a rule's name")  # next, status and history print it
     kinds = parse_kinds(item.get("kind", "any"), pos("kind"))
     days = _days(item.get("days", "daily"), pos("days"))
     for key in ("between", "min_gap"):
         if key in item and "random" not in item:
             raise ConfigError(f"{key}: only goes with random:; remove it or add random: N", pos(key))
-    rule = Rule(str(name).strip(), kinds, days)
+    rule = Rule(name, kinds, days)
     if "at" in item:
         times = [clock(value, w) for value, w in items(item["at"], pos("at"))]
         if not times:

@@ -14,6 +14,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +244,9 @@ class Conversation:
             now.kinds,
             _kinds,
         )
-        answers.quiet = self.question("Quiet hours, when nothing is ever shown? (or none)", now.quiet, _quiet)
+        answers.quiet = self.question(
+            "Quiet hours, when nothing is ever shown? (or none)", now.quiet, _quiet_for(answers)
+        )
         return answers
 
 
@@ -320,6 +323,29 @@ def _quiet(text: str) -> list[str]:
     return span
 
 
+def _quiet_for(answers: Answers) -> Callable[[str], list[str]]:
+    """Quiet hours that leave the answered schedule something to show: a
+    schedule that always falls inside them would never show a nudge."""
+
+    def parse(text: str) -> list[str]:
+        from zoneinfo import ZoneInfo
+
+        from kindnudge.config import parse_quiet_hours
+        from kindnudge.planner import Plan, silenced_rules
+
+        span = _quiet(text)
+        quiet = parse_quiet_hours(span, WIZARD, Path.cwd())
+        rule = parse_rule(rule_from(answers), WIZARD, 1)  # wall-clock times: any zone tells
+        if silenced_rules(Plan((rule,), ZoneInfo("UTC"), quiet), datetime.now(timezone.utc)):
+            raise ValueError(
+                f"every nudge at these times falls inside the quiet hours {'-'.join(span)},"
+                " so none would ever show; choose other times or quiet hours (or none)"
+            )
+        return span
+
+    return parse
+
+
 def from_options(now: Offered, times: str | None, random: int | None, between: str | None,
                  days: str | None, kinds: str | None, quiet: str | None) -> Answers:  # fmt: skip
     """The non-interactive form: an option left out keeps the answer `now`, as
@@ -335,7 +361,7 @@ def from_options(now: Offered, times: str | None, random: int | None, between: s
             answers.between = _span(answers)(between or now.between)
         answers.days = _days(answers)(days or now.days)
         answers.kinds = _kinds(kinds or now.kinds)
-        answers.quiet = _quiet(quiet or now.quiet)
+        answers.quiet = _quiet_for(answers)(quiet or now.quiet)
         check_rule(answers)
     except (ValueError, ConfigError) as exc:
         raise UsageError(exc.message if isinstance(exc, ConfigError) else str(exc)) from None

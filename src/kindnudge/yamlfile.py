@@ -9,6 +9,7 @@ lives in yamlloader.py.
 from __future__ import annotations
 
 import errno
+import math
 import os
 import stat
 from collections.abc import Sequence
@@ -41,9 +42,20 @@ _OPEN_FLAGS = (
 
 
 def exists(path: Path) -> bool:
-    """Whether anything is at `path`. A symbolic link to nowhere counts: it is a
-    mistake to report, not a missing file to quietly replace with defaults."""
-    return os.path.lexists(path)
+    """Whether anything may be at `path`: false only when nothing can be there.
+
+    A symbolic link to nowhere counts, and so does a path that cannot be
+    looked at (a folder without permission): each is a mistake for the reader
+    to report, not a missing file to quietly replace with defaults.
+    (os.path.lexists says False for both.)
+    """
+    try:
+        os.lstat(path)
+    except ValueError:  # a NUL in the path
+        return False
+    except OSError as exc:  # nothing can be at a path too long or through a file
+        return exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG)
+    return True
 
 
 def read_bytes(path: Path, limit: int = MAX_PACK_BYTES) -> bytes:
@@ -125,6 +137,8 @@ def _unreadable(exc: OSError, path: Path) -> KindnudgeError:
         message = "this is a folder, not a file; give the path of a .yaml file"
     elif isinstance(exc, NotADirectoryError):
         message = "part of this path is a file where a folder should be; check the path"
+    elif isinstance(exc, PermissionError) and not os.access(folder := Path(path).parent, os.X_OK):
+        message = f"you may not open its folder {folder} (permission denied); check who owns it (ls -ld)"
     elif isinstance(exc, PermissionError):
         message = "you may not read this file (permission denied); check who owns it (ls -l)"
     else:
@@ -138,6 +152,8 @@ def describe(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, float) and not math.isfinite(value):  # as YAML writes them
+        return f"the number {'-' if value < 0 else ''}.{'nan' if math.isnan(value) else 'inf'}"
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
@@ -195,9 +211,9 @@ def duration(value: Any, where: Location, name: str, at_most: timedelta, hint: s
     """A duration as written in YAML ("20s", "1h30m", 0), at most `at_most`, or a
     ConfigError giving the range: a huge value would otherwise overflow later,
     far from the file (in the daemon, or on the D-Bus wire)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf:
         raise ConfigError(f'{value} has no unit; write e.g. "{value}s" or "{value}m"', where)
-    if value == 0:
+    if value == 0 and not isinstance(value, bool):
         return timedelta(0)
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f'{name} takes a duration such as "20s" or "2h", got {describe(value)}', where)

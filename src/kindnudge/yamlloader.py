@@ -21,6 +21,7 @@ files repeat a few small mappings. Nesting is capped at MAX_DEPTH levels
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ from kindnudge.marked import MarkedDict, MarkedList
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_REPEATED = 10_000
 MAX_DEPTH = 32
+MAX_NUMBER_CHARS = 100  # no setting needs more; Python refuses ints over 4,300 digits anyway
+_LINE_BREAK = "\r\n|[\r\n\x85\u2028\u2029]"  # YAML's line breaks, as its marks count them
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]
@@ -108,9 +111,27 @@ _resolve("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", "
 _resolve("tag:yaml.org,2002:merge", r"^(?:<<)$", "<")
 
 
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+def _number_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+    """A number's text, refused when it is too long to be meant as a number:
+    a huge one would fail later, far from the file (str(), arithmetic)."""
     text = loader.construct_scalar(node)
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ConfigError(
+            f"a number {len(text):,} characters long; write at most {MAX_NUMBER_CHARS},"
+            ' or put it in quotes ("...") if it is text',
+            loader.location(node),
+        )
+    return text
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    text = _number_text(loader, node)
     return int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10)
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
+    _number_text(loader, node)
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> MarkedDict:
@@ -161,6 +182,7 @@ def _refuse(loader: _Loader, node: yaml.Node) -> None:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _refuse)
@@ -173,7 +195,7 @@ _Loader.add_constructor(None, _refuse)
 
 def _reserved(text: str, mark: yaml.Mark | None) -> str | None:
     """A value starting with @ or ` (such as `cron: @daily`) only needs quotes: say so."""
-    lines = re.split("\r\n|[\r\n\x85\u2028\u2029]", text)  # YAML's line breaks, as its marks count them
+    lines = re.split(_LINE_BREAK, text)
     if mark is None or mark.line >= len(lines):
         return None
     value = re.split(r" #|: |[,\]}]", lines[mark.line][mark.column :])[0].strip()
@@ -184,9 +206,8 @@ def _reserved(text: str, mark: yaml.Mark | None) -> str | None:
 
 def load(text: str, source: Path | str) -> Any:
     """Parse one YAML document; any problem becomes a located ConfigError."""
-    loader = _Loader(text, source)
     try:
-        return loader.get_single_data()
+        return _load(text, source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(source, mark.line + 1, mark.column + 1) if mark else Location(source)
@@ -194,9 +215,36 @@ def load(text: str, source: Path | str) -> Any:
         if "recursive" in problem:  # PyYAML's words for an alias inside its own anchor
             raise ConfigError("an alias (*name) here is inside its own anchor; write it out", where) from None
         raise ConfigError(f"not valid YAML: {_reserved(text, mark) or problem}", where) from None
+    except yaml.reader.ReaderError as exc:
+        raise _forbidden(text, exc, source) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", Location(source)) from None
+        problem = str(exc).splitlines()[0] if str(exc) else "not valid YAML"
+        raise ConfigError(f"not valid YAML: {problem}", Location(source)) from None
     except RecursionError:  # a merge key (<<) chain deep enough to get past MAX_DEPTH
         raise ConfigError("nested too deeply; write the values out instead", Location(source)) from None
+
+
+def _load(text: str, source: Path | str) -> Any:
+    loader = _Loader(text, source)  # PyYAML's pure-Python reader checks characters already here
+    try:
+        return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def _forbidden(text: str, exc: yaml.reader.ReaderError, source: Path | str) -> ConfigError:
+    """A character YAML never allows (NUL, BEL, ESC...), located by line and column.
+
+    PyYAML gives only an offset, counted in characters or (its C reader) in
+    bytes; the first such character in the text is the one it stopped at.
+    """
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    index = text.find(char)
+    if index < 0:  # not expected; still one line
+        return ConfigError(f"the character U+{ord(char):04X} is not allowed; remove it", Location(source))
+    before = re.split(_LINE_BREAK, text[:index])
+    kind = "control character" if unicodedata.category(char) == "Cc" else "character"
+    return ConfigError(
+        f"{kind} U+{ord(char):04X} is not allowed in a YAML file; remove it",
+        Location(source, len(before), len(before[-1]) + 1),
+    )

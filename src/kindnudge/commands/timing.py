@@ -80,7 +80,7 @@ def _pause_end(args: argparse.Namespace, config: Config, now: datetime) -> datet
     text = " ".join(words)
     if args.today or text.lower() == "today":
         return _midnight(config, now)
-    if args.until:
+    if args.until is not None:
         return _until(args.until, config, now)
     try:
         span = parse_duration(text, timedelta(days=_LONGEST_PAUSE_DAYS))
