@@ -491,3 +491,22 @@ def test_a_timeout_past_the_int32_is_capped_not_sent(desktop):
     backend("dbus").send(Notification("t", "b", timedelta(days=25)))
     (got,) = desktop.received(1)
     assert got["timeout"] == str(2**31 - 1)
+
+
+def test_sigterm_while_a_silent_service_holds_a_nudge_stops_at_once_and_says_interrupted(
+    stub_server, config_file, fake_clock, daemons
+):
+    """The nudge is claimed before it is shown; a stop in between leaves it
+    interrupted (it may have appeared), never `sending`."""
+    stub_server("hang")
+    due = next_minute()
+    fake_clock.set((due - timedelta(seconds=1) - datetime.now(timezone.utc)).total_seconds())
+    schedule(config_file, due)
+    daemon = daemons(fake_clock.env)
+    deadline = time.monotonic() + 10
+    while not [e for e in history() if e["status"] == "sending"]:
+        assert time.monotonic() < deadline, daemon.log_text()
+        time.sleep(0.05)
+    assert daemon.stop() < 1.0
+    (entry,) = history()
+    assert (entry["status"], entry["due"]) == ("interrupted", due.isoformat())

@@ -151,11 +151,7 @@ class Daemon:
         lock = instance.acquire(instance.lock_path(self.state_path))
         try:
             self.current = self.load()
-            with State(self.state_path) as state:  # one statement: atomic, and asked again if repaired
-                if state.interrupted():
-                    log.warning(
-                        "the last run stopped while showing a nudge; marked it interrupted in history"
-                    )
+            self._mark_interrupted()  # left by a run that was killed while showing one
             if _SIGNALS:
                 signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # before any thread starts
             self.settle()  # catch up on whatever came due while we were off
@@ -193,6 +189,16 @@ class Daemon:
         stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": False}, daemon=True)
         stopper.start()
         stopper.join(STOP_S)
+        if stopper.is_alive():  # a nudge is being shown: its row must not stay `sending`
+            self._mark_interrupted()
+
+    def _mark_interrupted(self) -> None:
+        try:
+            with State(self.state_path) as state:  # one statement: atomic
+                if state.interrupted():
+                    log.warning("stopped while showing a nudge; marked it interrupted in history")
+        except Exception as exc:  # the next start marks it instead
+            log.error("could not mark the nudge being shown as interrupted: %s", exc)
 
     def _wait_for_signals(self) -> None:
         if not _SIGNALS:  # Windows: no sigwait; Ctrl+C raises KeyboardInterrupt
