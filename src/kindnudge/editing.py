@@ -19,6 +19,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -89,9 +90,11 @@ def edit(path: Path, check: Callable[[Path], Any], ask: Callable[[str], str]) ->
             try:
                 check(copy)
             except ConfigError as exc:
-                print(f"kindnudge: {exc}")
+                problem = str(exc).replace(str(copy), str(path))  # the file the user thinks they edit
+                print(f"kindnudge: {problem}")
                 if ask("Fix it now? [Y/n] ").strip().lower() in ("n", "no"):
-                    print(f"{_give_up(path, copy, start)}.")
+                    after = _give_up(path, copy, start)
+                    print(f"kindnudge: {problem}; {after[0].lower()}{after[1:]}", file=sys.stderr)
                     return 2
                 _write(copy, PROBLEM + _problem(exc, copy, saved, text) + text)
                 continue
