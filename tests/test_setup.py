@@ -324,3 +324,11 @@ def test_the_conversation_asks_again_for_quiet_hours_that_hide_every_nudge(confi
         in (result.stdout)
     )
     assert "quiet_hours: ['22:00', '07:00']" in config_file.read_text()
+
+
+def test_quiet_hours_that_silence_a_rule_setup_kept_are_warned_of(config_file):
+    """A rule setup did not write, now inside the new quiet hours, as `check` would say."""
+    config_file.write_text("schedule:\n  - name: morning\n    at: '08:00'\n")
+    result = run("setup", "--yes", "--no-test", "--times", "20:00", "--quiet", "07:30-08:30")
+    assert result.returncode == 0, result.stderr
+    assert "warning: rule 'morning' always falls inside quiet_hours" in result.stdout

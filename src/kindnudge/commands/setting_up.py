@@ -84,6 +84,10 @@ def _preview(config: Config, no_test: bool) -> None:
         print(
             f"\nKept your other rules as they were: {', '.join(kept)}. `kindnudge config edit` changes them."
         )
+    from kindnudge.planner import silenced_rules
+
+    for name in silenced_rules(plan(config), utc_now()):  # a kept rule the new quiet hours now cover
+        print(f"warning: rule '{name}' always falls inside quiet_hours, so it never shows anything")
     if no_test:
         return
     body = "This is how your nudges will look. Be gentle with yourself today."
