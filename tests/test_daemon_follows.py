@@ -150,3 +150,14 @@ def test_a_rule_for_both_kinds_shows_reframes_when_every_self_care_is_hidden(hom
             draw(library, ["self-care", "reframe"], state, Random(seed)).message.kind for seed in range(30)
         }
     assert kinds == {"reframe"}
+
+
+def test_setup_of_another_config_does_not_claim_the_running_daemon_took_it(config_file, tmp_path, daemons):
+    config_file.write_text("quiet_hours: []\n")
+    daemon = daemons({"KINDNUDGE_HEARTBEAT": "0.2"})
+    other = tmp_path / "elsewhere" / "config.yaml"
+    result = run("--config", str(other), "setup", "--times", "09:15", "--yes", "--no-test")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith(
+        f"All set. kindnudge is running (pid {daemon.proc.pid}), but it reads {config_file}, not this file.\n"
+    )

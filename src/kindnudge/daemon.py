@@ -148,7 +148,7 @@ class Daemon:
     def run(self) -> int:
         gc.enable()  # `cli.entry` turns it off for short commands; a day-long run needs it
         share_one_heap()
-        lock = instance.acquire(instance.lock_path(self.state_path))
+        lock = instance.acquire(instance.lock_path(self.state_path), self.config_file)
         try:
             self.current = self.load()
             self._mark_interrupted()  # left by a run that was killed while showing one

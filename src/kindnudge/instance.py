@@ -22,13 +22,15 @@ def lock_path(state_db: Path) -> Path:
     return state_db.with_name("daemon.lock")
 
 
-def acquire(path: Path) -> IO[str]:
-    """Take the lock or raise AlreadyRunning; keep the returned file open."""
+def acquire(path: Path, config_file: Path | None = None) -> IO[str]:
+    """Take the lock or raise AlreadyRunning; keep the returned file open. The
+    config it reads is written beside the pid, so `setup` can tell whether the
+    running daemon sees what it saved."""
     try:
         fd = open_private(path, os.O_RDWR)
     except OSError as exc:
         raise machine_error(exc, None, "open the daemon's lock") from None
-    handle = os.fdopen(fd, "r+", encoding="ascii")  # held for the daemon's life
+    handle = os.fdopen(fd, "r+", encoding="utf-8", errors="replace")  # held for the daemon's life
     if not _try_lock(handle):
         pid = running_pid(path)
         handle.close()
@@ -37,13 +39,19 @@ def acquire(path: Path) -> IO[str]:
         )
     handle.seek(0)
     handle.truncate()
-    handle.write(f"{os.getpid()}\n")
+    handle.write(f"{os.getpid()}\n{config_file or ''}\n")
     handle.flush()
     return handle
 
 
 def running_pid(path: Path) -> int | None:
     """The daemon's pid if one holds the lock, else None."""
+    holder = running(path)
+    return holder[0] if holder else None
+
+
+def running(path: Path) -> tuple[int, str] | None:
+    """The daemon's pid and the config it reads ("" if unknown), if one holds the lock."""
     try:
         check_regular(path)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -51,11 +59,11 @@ def running_pid(path: Path) -> int | None:
         return None
     except OSError as exc:
         raise machine_error(exc, None, "read the daemon's lock") from None
-    with os.fdopen(fd, encoding="ascii", errors="replace") as handle:
+    with os.fdopen(fd, encoding="utf-8", errors="replace") as handle:
         if _try_lock(handle):
             return None  # nobody held it; closing the file lets it go
-        text = handle.read().strip()
-        return int(text) if text.isdigit() else -1
+        pid, _, config = handle.read().partition("\n")
+        return (int(pid) if pid.strip().isdigit() else -1), config.strip()
 
 
 class FolderLock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,8 @@ from kindnudge.commands.common import load, load_file, notifier_for, open_state,
 from kindnudge.errors import KindnudgeError, Stopped
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kindnudge.config import Config
     from kindnudge.setup import Draft
 
@@ -106,7 +109,7 @@ def _save(draft: Draft, autostart: bool) -> int:
     print(f"\nSaved your settings to {draft.path}")
     if autostart:
         print(login.enable(login.entry_for(sys.platform, False, sys.executable, paths.icon_file())))
-    print(f"\nAll set. {_how_it_starts(autostart)}")
+    print(f"\nAll set. {_how_it_starts(autostart, draft.path)}")
     return 0
 
 
@@ -139,15 +142,19 @@ def _ask(prompt: str) -> str:
         raise EOFError from None
 
 
-def _how_it_starts(autostart: bool) -> str:
-    """A running daemon watches the config, so it needs no restart (which it would refuse)."""
+def _how_it_starts(autostart: bool, saved: Path) -> str:
+    """A running daemon watches its config, so it needs no restart (which it would refuse);
+    one that reads another file does not see this one."""
     from kindnudge import instance
 
     try:
-        pid = instance.running_pid(instance.lock_path(paths.state_db()))
-    except OSError:  # the settings are saved; this is only advice
-        pid = None
+        holder = instance.running(instance.lock_path(paths.state_db()))
+    except (OSError, KindnudgeError):  # the settings are saved; this is only advice
+        holder = None
+    pid, reads = holder or (None, "")
     running = f"kindnudge is running (pid {pid}) and has picked up your new schedule." if pid else ""
+    if pid and reads and os.path.realpath(reads) != os.path.realpath(saved):
+        running = f"kindnudge is running (pid {pid}), but it reads {reads}, not this file."
     later = "From your next login it starts by itself." if autostart else ""
     start = "" if pid else "To start it now: kindnudge run"
     return " ".join(part for part in (running, later, start) if part)
