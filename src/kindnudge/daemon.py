@@ -190,15 +190,15 @@ class Daemon:
         stopper.start()
         stopper.join(STOP_S)
         if stopper.is_alive():  # a nudge is being shown: its row must not stay `sending`
-            self._mark_interrupted()
+            try:
+                self._mark_interrupted()
+            except Exception as exc:  # the next start marks it instead
+                log.error("could not mark the nudge being shown as interrupted: %s", exc)
 
     def _mark_interrupted(self) -> None:
-        try:
-            with State(self.state_path) as state:  # one statement: atomic
-                if state.interrupted():
-                    log.warning("stopped while showing a nudge; marked it interrupted in history")
-        except Exception as exc:  # the next start marks it instead
-            log.error("could not mark the nudge being shown as interrupted: %s", exc)
+        with State(self.state_path) as state:  # one statement: atomic, and asked again if repaired
+            if state.interrupted():
+                log.warning("a nudge was being shown when kindnudge stopped; marked it interrupted")
 
     def _wait_for_signals(self) -> None:
         if not _SIGNALS:  # Windows: no sigwait; Ctrl+C raises KeyboardInterrupt
