@@ -172,6 +172,7 @@ DST_ZONES = [
 
 
 @needs_systemd
+@pytest.mark.reliability  # hundreds of systemd-analyze runs
 @pytest.mark.parametrize("expression", EXPRESSIONS)
 @pytest.mark.parametrize(("zone", "spring", "autumn"), DST_ZONES, ids=[z[0] for z in DST_ZONES])
 def test_cron_rule_matches_systemd_except_inside_the_gap(expression, zone, spring, autumn):
@@ -190,6 +191,7 @@ def test_cron_rule_matches_systemd_except_inside_the_gap(expression, zone, sprin
 
 
 @needs_systemd
+@pytest.mark.reliability  # hundreds of systemd-analyze runs
 @pytest.mark.parametrize("expression", LEAP)
 def test_leap_days_match_systemd_across_2100(expression):
     tz = ZoneInfo("Europe/Berlin")

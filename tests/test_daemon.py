@@ -385,6 +385,7 @@ def test_a_state_file_damaged_while_running_is_repaired_told_once_and_nudges_go_
     assert run("history").stderr == "", "the daemon told it already"
 
 
+@pytest.mark.reliability  # waits out a 3 s lock and a retry
 def test_a_slot_due_while_the_state_is_locked_is_shown_once_it_is_free(
     desktop, config_file, fake_clock, daemons
 ):

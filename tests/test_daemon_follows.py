@@ -40,6 +40,7 @@ def move_clock(fake_clock, to: datetime) -> None:
     fake_clock.set((to - datetime.now(UTC)).total_seconds())
 
 
+@pytest.mark.reliability  # the README's order end to end: several seconds
 def test_started_before_setup_it_takes_in_setup_and_add(desktop, home, fake_clock, daemons):
     """The README's order: start it with no config folder at all, then `setup`, then `add`."""
     assert not (home / "config").exists()

@@ -31,6 +31,7 @@ def test_now_reaches_the_notification_server(desktop):
     assert got["timeout"] == "20000"  # the configured 20s, which plyer alone would drop
 
 
+@pytest.mark.reliability  # twenty real deliveries
 def test_twenty_reframes_in_a_row_are_all_different(desktop):
     for _ in range(20):
         assert run("now", "--kind", "reframe").returncode == 0

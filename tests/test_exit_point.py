@@ -74,6 +74,7 @@ def stop_daemon(proc: subprocess.Popen, state: Path) -> None:
     proc.send_signal(signal.SIGTERM)
 
 
+@pytest.mark.reliability  # every command three times over: about 50 processes
 @pytest.mark.parametrize("output", OUTPUTS)
 @pytest.mark.parametrize("name", HARMLESS)
 def test_no_command_tracebacks_when_its_output_is_broken(name, output, home, config_file):

@@ -150,6 +150,7 @@ def stub_server(desktop, tmp_path):
         proc.wait()
 
 
+@pytest.mark.reliability  # waits out the 3 s call limit
 def test_a_server_that_never_answers_fails_within_bounds(stub_server):
     stub_server("mute")
     began = time.monotonic()
@@ -170,7 +171,14 @@ NOTIFY_FAILS = {  # (stub mode, backend): what `now` says, having tried that rou
 }
 
 
-@pytest.mark.parametrize(("mode", "name"), NOTIFY_FAILS, ids="-".join)
+SLOW = pytest.mark.reliability  # a silent service is waited for 3 s
+
+
+@pytest.mark.parametrize(
+    ("mode", "name"),
+    [pytest.param(mode, name, marks=[SLOW] if mode == "hang" else []) for mode, name in NOTIFY_FAILS],
+    ids="-".join,
+)
 def test_a_service_that_refuses_or_ignores_notify_fails_once_and_keeps_the_message(
     stub_server, config_file, mode, name
 ):
@@ -190,6 +198,7 @@ def test_a_service_that_refuses_or_ignores_notify_fails_once_and_keeps_the_messa
         assert state.seen("reframe") == set()
 
 
+@pytest.mark.reliability  # waits out the 3 s limit
 def test_plyer_through_dbus_python_gives_up_on_a_silent_service_within_bounds(
     stub_server, config_file, tmp_path
 ):
@@ -205,7 +214,7 @@ def test_plyer_through_dbus_python_gives_up_on_a_silent_service_within_bounds(
     )
 
 
-@pytest.mark.parametrize("mode", ["error", "hang"])
+@pytest.mark.parametrize("mode", ["error", pytest.param("hang", marks=SLOW)])
 def test_a_daemon_firing_a_service_fails_leaves_one_failed_row(
     stub_server, config_file, fake_clock, daemons, mode
 ):

@@ -18,6 +18,7 @@ from kindnudge import __version__
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.reliability  # builds and installs a wheel: several seconds
 def test_wheel_installs_and_finds_its_packs(tmp_path):
     subprocess.run(
         [

@@ -200,6 +200,7 @@ def test_a_read_only_state_file_still_reads_and_writers_say_why(home):
     assert run("hide", "--undo", hidden).stdout.startswith(f"{hidden} is no longer hidden"), "nothing lost"
 
 
+@pytest.mark.reliability  # waits out the 3 s busy limit
 def test_a_database_held_by_another_program_is_busy_not_a_hang(home):
     lived_in(home)
     holder = sqlite3.connect(paths.state_db(), isolation_level=None)
