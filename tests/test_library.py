@@ -18,6 +18,7 @@ messages:
   - id: mine-2
     kind: self-care
     section: Conclusion
+    stage: first-days
     text: Make yourself a warm drink and sit with it for five minutes.
 """
 
@@ -27,7 +28,8 @@ def test_own_pack_joins_the_built_in_ones(tmp_path):
     pack.write_text(GOOD)
     library = load_all(paths.builtin_packs_dir(), [(pack, None)])
     mine = library.get("mine-1")
-    assert mine.kind == "reframe" and mine.section is None and mine.pack == "mine"
+    assert mine.kind == "reframe" and mine.section is None and mine.pack == "mine" and mine.stage is None
+    assert library.get("mine-2").stage == "first-days"
     assert library.get("redirection") is not None
 
 
@@ -36,21 +38,23 @@ def test_own_pack_joins_the_built_in_ones(tmp_path):
     [
         (("id: mine-2", "id: mine-1"), "6:9", "duplicate id 'mine-1' (first at {pack}:3:9)"),
         (("kind: self-care", "kind: selfcare"), "7:11", "unknown kind 'selfcare'; write one of"),
-        (("text: Make", "text: ''  # Make"), "9:11", "text is empty; write some words"),
-        (("text: Make", "text: 5  # Make"), "9:11", "text must be words, got the number 5"),
-        (("text: Make", 'text: "Make\\0 tea"  # Make'), "9:11", "control character (U+0000) at character 5"),
-        (("text: Make", 'text: "\\e[31mMake"  # Make'), "9:11", "control character (U+001B) at character 1"),
-        (("text: Make", 'text: "\\u200b\\u2060\\ufeff \\t"  # Make'), "9:11", "made only of invisible"),
+        (("text: Make", "text: ''  # Make"), "10:11", "text is empty; write some words"),
+        (("text: Make", "text: 5  # Make"), "10:11", "text must be words, got the number 5"),
+        (("text: Make", 'text: "Make\\0 tea"  # Make'), "10:11", "control character (U+0000) at character 5"),
+        (("text: Make", 'text: "\\e[31mMake"  # Make'), "10:11", "control character (U+001B) at character 1"),
+        (("text: Make", 'text: "\\u200b\\u2060\\ufeff \\t"  # Make'), "10:11", "made only of invisible"),
         (("section: Conclusion", "section: " + "so " * 70), "8:14", "section is 209 characters"),
         (("section: Conclusion", 'section: "Con\\x07"'), "8:14", "section has a control character (U+0007)"),
         (("id: mine-1", 'id: "mine-1\\n"'), "3:9", r"id 'mine-1\n' is not usable"),
         (("id: mine-1", "id: true"), "3:9", "an id is a word, got true (a yes/no value); put it in quotes"),
         (("id: mine-1", "id: 1.5"), "3:9", "an id is a word, got the number 1.5"),
-        (("text: Make", "text: " + "so " * 70 + "Make"), "9:11", "keep it to 200 or fewer"),
+        (("text: Make", "text: " + "so " * 70 + "Make"), "10:11", "keep it to 200 or fewer"),
         (("    section:", "    sektion:"), "8:5", "unknown message key 'sektion'; did you mean 'section'?"),
         (("id: mine-1", "id: 'my first'"), "3:9", "is not usable; use letters, digits"),
         (("  - id: mine-2\n", "  - idx: mine-2\n"), "6:5", "unknown message key 'idx'"),
         (("messages:", "mesages:"), "1:1", "a pack is a mapping with a 'messages:' list"),
+        (("stage: first-days", "stage: [first-days]"), "9:12", "a list is not a stage name; write one word"),
+        (("stage: first-days", "stage: first days"), "9:12", "stage 'first days' is not a stage name"),
     ],
 )
 def test_pack_mistakes_name_file_and_line(tmp_path, edit, where, words):
@@ -86,8 +90,9 @@ def test_list_json_shows_own_messages_with_their_pack(config_file):
     assert result.returncode == 0, result.stderr
     listed = json.loads(result.stdout)
     assert {"id": "mine-2", "kind": "self-care", "pack": "mine", "section": "Conclusion", "mark": None,
+            "stage": "first-days",
             "text": "Make yourself a warm drink and sit with it for five minutes."} in listed  # fmt: skip
-    assert all(set(item) == {"id", "kind", "text", "section", "pack", "mark"} for item in listed)
+    assert all(set(item) == {"id", "kind", "text", "section", "pack", "mark", "stage"} for item in listed)
     assert {item["kind"] for item in listed} == {"self-care"}
 
 

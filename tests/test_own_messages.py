@@ -30,7 +30,7 @@ def test_add_then_remove_an_own_message(config_file):
     mine = [m for m in listed() if m["pack"] == "my-messages"]
     text = "You are allowed to take up space."
     expected = {"id": "my-you-are-allowed-to-take", "kind": "reframe", "text": text, "section": None}
-    assert mine == [{**expected, "pack": "my-messages", "mark": None}]
+    assert mine == [{**expected, "pack": "my-messages", "mark": None, "stage": None}]
     assert (config_file.parent / "my-messages.yaml").exists()
     assert run("remove", "my-you-are-allowed-to-take").returncode == 0
     assert [m for m in listed() if m["pack"] == "my-messages"] == []
@@ -323,7 +323,7 @@ def test_list_shows_marks_and_a_hidden_message_can_be_found_again(config_file):
     assert run("remove", "my-a-line-that-hurts").returncode == 0
     gone = json.loads(run("list", "--hidden", "--json").stdout)[-1]
     assert gone == {"id": "my-a-line-that-hurts", "kind": None, "text": None, "section": None, "pack": None,
-                    "mark": "hidden"}  # fmt: skip
+                    "mark": "hidden", "stage": None}  # fmt: skip
     assert run("list", "--hidden").stdout.splitlines()[-1].split(None, 3) == [
         "my-a-line-that-hurts", "-", "hidden", "(no longer among your messages)"
     ]  # fmt: skip

@@ -30,7 +30,7 @@ _INVISIBLE = re.compile(
     r"\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]*"
 )
 _PACK_KEYS = ("messages", "title", "description", "source")
-_MESSAGE_KEYS = ("id", "kind", "text", "section")
+_MESSAGE_KEYS = ("id", "kind", "text", "section", "stage")
 
 
 class Message(NamedTuple):
@@ -41,6 +41,7 @@ class Message(NamedTuple):
     text: str
     section: str | None
     pack: str
+    stage: str | None = None  # where on a journey it belongs; None fits any stage
 
 
 class Library(NamedTuple):
@@ -100,7 +101,7 @@ def load_pack(
             return cached
     messages = _parse_pack(path, require_section)
     if cache and key:
-        rows = [[m.id, m.kind, m.text, m.section, where.line, where.column] for m, where in messages]
+        rows = [[m.id, m.kind, m.text, m.section, m.stage, where.line, where.column] for m, where in messages]
         jsoncache.put(cache, "pack", key, rows)
     return messages
 
@@ -147,7 +148,13 @@ def _message(item: Any, where: Location, path: Path, require_section: bool) -> M
     text = showable(item["text"], item.at("text"), "text")
     if section is not None:
         section = showable(section, item.at("section"), "section")
-    return Message(message_id, kind, text, section, path.stem)
+    stage = item.get("stage")
+    if stage is not None and not (isinstance(stage, str) and _ID.fullmatch(stage)):
+        raise ConfigError(
+            f"stage {describe(stage)} is not a stage name; write one word such as 'first-days'",
+            item.at("stage"),
+        )
+    return Message(message_id, kind, text, section, path.stem, stage)
 
 
 def _message_id(value: Any, where: Location) -> str:
@@ -167,12 +174,15 @@ def _message_id(value: Any, where: Location) -> str:
     return value
 
 
-_CACHE_FORMAT = 2  # 2: text checked for control and invisible characters
+_CACHE_FORMAT = 3  # 2: text checked for control and invisible characters; 3: stage
 
 
 def _from_rows(rows: Any, path: Path) -> list[tuple[Message, Location]] | None:
     try:
-        return [(Message(i, k, t, s, path.stem), Location(path, line, col)) for i, k, t, s, line, col in rows]
+        return [
+            (Message(i, k, t, s, path.stem, g), Location(path, line, col))
+            for i, k, t, s, g, line, col in rows
+        ]
     except (TypeError, ValueError):  # nothing cached, or not by us
         return None
 

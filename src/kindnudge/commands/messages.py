@@ -68,7 +68,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if only and not args.kind:  # a mark outlives its message (removed, or its pack dropped)
         present = {m.id for m in library.messages}
         rows += [
-            {"id": i, "kind": None, "text": None, "section": None, "pack": None, "mark": mark}
+            {"id": i, "kind": None, "text": None, "section": None, "pack": None, "stage": None, "mark": mark}
             for i, mark in sorted(marks.items())
             if mark == only and i not in present
         ]
