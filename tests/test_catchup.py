@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, time, timedelta, timezone
 from random import Random
 from zoneinfo import ZoneInfo
@@ -78,8 +79,9 @@ class RecordingNotifier:
 def daemon(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(
-        "timezone: Europe/Berlin\nquiet_hours: ['22:00', '07:00']\ncatch_up: 2h\nschedule:\n"
+        "timezone: Europe/Berlin\nquiet_hours: ['22:00', '02:00']\ncatch_up: 2h\nschedule:\n"
         "  - {name: morning, at: '09:00', kind: reframe}\n"
+        "  - {name: night, at: '02:30', kind: self-care}\n"
         "  - {name: spread, random: 3, between: ['10:00', '21:00'], min_gap: 90m, kind: self-care}\n"
         "  - {name: weekend, cron: '30 10 * * sat,sun'}\n"
     )
@@ -110,16 +112,29 @@ def test_thirty_days_woken_as_the_scheduler_would(daemon):
     with State(paths.state_db()) as state:
         entries = list(reversed(state.history(10_000)))
     assert {e.status for e in entries} == {"delivered"}
-    planned = daemon.current.plan.between(start, end)
-    assert [e.due for e in entries] == [s.at for s in planned]
+    # Worked by hand: Berlin is UTC+1 until 01:00 UTC on Sunday 29 March, UTC+2 after.
+    # 02:30 doesn't exist that night: it comes at 03:30 CEST, which is 01:30 UTC again.
+    expected = []
+    for day in range(1, 31):
+        offset = 1 if day < 29 else 2
+        night = 1 if day <= 29 else 0  # 02:30 at UTC+1, or 03:30 at UTC+2 on the 29th: 01:30 UTC
+        expected.append((datetime(2026, 3, day, night, 30, tzinfo=UTC), "night"))
+        expected.append((datetime(2026, 3, day, 9 - offset, tzinfo=UTC), "morning"))
+        if day in (1, 7, 8, 14, 15, 21, 22, 28, 29):  # the weekends of March 2026
+            expected.append((datetime(2026, 3, day, 10 - offset, 30, tzinfo=UTC), "weekend"))
+    assert [(e.due, e.rule) for e in entries if e.rule != "spread"] == sorted(expected)
     zone = ZoneInfo("Europe/Berlin")
     per_day: dict = {}
     for e in entries:
         local = e.at.astimezone(zone)
-        assert time(7) <= local.time() < time(22)
-        per_day[local.date()] = per_day.get(local.date(), 0) + 1
-    for day, count in per_day.items():
-        assert count == (5 if day.weekday() >= 5 else 4), day
+        assert time(2) <= local.time() < time(22)
+        per_day.setdefault(local.date(), []).append(e)
+    assert sorted(per_day) == [datetime(2026, 3, day).date() for day in range(1, 31)]
+    for day, done in per_day.items():
+        spread = [e.due for e in done if e.rule == "spread"]
+        assert len(spread) == 3 and all(b - a >= timedelta(minutes=90) for a, b in itertools.pairwise(spread))
+        assert all(time(10) <= d.astimezone(zone).time() < time(21) for d in spread), day
+        assert len(done) == (6 if day.weekday() >= 5 else 5), day
     for kind in ("reframe", "self-care"):
         ids = [e.message_id for e in entries if e.kind == kind]
         cycle = len(daemon.current.library.of_kind(kind))
