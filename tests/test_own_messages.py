@@ -311,11 +311,10 @@ def test_a_favourite_comes_favourite_weight_times_as_often(config_file):
     assert run("favourite", "clarity").returncode == 0
     config, library = load_file(config_file, True)
     counts: dict[str, int] = {}
-    with State(paths.state_db()) as state:
+    with State(paths.state_db()) as state, state.transaction():  # one commit for all
         for seed in range(600):
-            with state.transaction():
-                claimed = claim(library, config, ["reframe"], state, datetime.now(timezone.utc), Random(seed))
-                state.settle(claimed.row, "delivered", None)
+            claimed = claim(library, config, ["reframe"], state, datetime.now(timezone.utc), Random(seed))
+            state.settle(claimed.row, "delivered", None)
             counts[claimed.message.id] = counts.get(claimed.message.id, 0) + 1
     others = [n for i, n in counts.items() if i != "clarity"]
     assert len(others) == len(listed("reframe")) - 1  # every other one came too
