@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import pexpect
 import pytest
+
+from kindnudge.config import load_config
+from kindnudge.schedule import RandomTimes, Rule
 
 from conftest import KINDNUDGE, run
 
@@ -283,7 +289,17 @@ def test_setup_with_no_input_at_all_stops_cleanly(config_file, stdin):
 def test_yes_with_autostart(home, config_file):
     result = run("setup", "--random", "2", "--between", "09:00-12:00", "--yes", "--no-test", "--autostart")
     assert result.returncode == 0, result.stderr
-    assert (home / "config" / "autostart" / "kindnudge.desktop").exists()
+    (rule,) = load_config(config_file, required=True).schedule
+    assert rule == Rule("my nudges", ("reframe", "self-care"),
+                        random=RandomTimes(2, time(9), time(12), timedelta(minutes=30)))  # fmt: skip
+    days = {}
+    for slot in json.loads(run("next", "-n", "6", "--json").stdout):
+        at = datetime.fromisoformat(slot["at"])
+        assert time(9) <= at.time() < time(12) and slot["rule"] == "my nudges"
+        days[at.date()] = days.get(at.date(), 0) + 1
+    assert sorted(days.values())[1:] == [2, 2], days  # two a day (the first day may be half over)
+    entry = (home / "config" / "autostart" / "kindnudge.desktop").read_text()
+    assert re.search(rf"\nExec={re.escape(str(Path(KINDNUDGE).parent))}/python3? -m kindnudge run\n", entry)
     assert result.stdout.endswith(
         "\nAll set. From your next login it starts by itself. To start it now: kindnudge run\n"
     )

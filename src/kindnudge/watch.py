@@ -231,13 +231,7 @@ class Watcher:
                     return
                 rearm = True
             if self._timer in ready:
-                try:
-                    os.read(self._timer, 8)
-                except OSError as exc:
-                    if exc.errno != errno.ECANCELED:
-                        raise
-                self._arm(self._timer)
-                self._safely(self.on_clock_jump)
+                self._clock_moved()
             if self._inotify in ready:
                 changed, moved = self._read_events()
                 rearm |= moved
@@ -245,6 +239,19 @@ class Watcher:
                 changed |= self._watch_folders()
             if changed:
                 self._safely(self.on_change)
+
+    def _clock_moved(self) -> None:
+        """The timer woke select(): the kernel cancelled it (the read fails with
+        ECANCELED) because the clock was set or the machine resumed, or it
+        expired. Arm it again, or the next change would go unseen and select()
+        would spin on a readable handle; then say the clock moved."""
+        try:
+            os.read(self._timer, 8)
+        except OSError as exc:
+            if exc.errno != errno.ECANCELED:
+                raise
+        self._arm(self._timer)
+        self._safely(self.on_clock_jump)
 
     # -- Fallback: heartbeat --------------------------------------------------
 

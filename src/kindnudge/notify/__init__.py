@@ -98,8 +98,10 @@ class Chain:
         raise DeliveryError("no backend can deliver: " + "; ".join(notes))
 
 
-def platform_order(platform: str = sys.platform) -> list[str]:
-    """`auto`: the backend that can prove delivery first, then plyer."""
+def platform_order(platform: str | None = None) -> list[str]:
+    """`auto`: the backend that can prove delivery first, then plyer. The
+    platform is looked up when asked, so a test can stand in for another."""
+    platform = platform or sys.platform
     if platform.startswith("linux"):
         return ["dbus", "plyer"]
     if platform == "darwin":
