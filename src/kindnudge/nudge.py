@@ -17,7 +17,7 @@ from kindnudge.errors import DeliveryError, UsageError
 from kindnudge.library import Library, Message
 from kindnudge.paths import icon_file
 from kindnudge.picker import Pick, pick
-from kindnudge.state import HistoryEntry, State
+from kindnudge.state import PAUSED_UNTIL, HistoryEntry, State
 
 if TYPE_CHECKING:
     from kindnudge.notify import Alongside, Chain, Notification
@@ -164,3 +164,32 @@ def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: 
             after = f" after {'; '.join(earlier)}" if earlier else ""
             state.settle(claimed.row, "delivered", f"by {sent.backend}{after}")
     return Delivery(message, error)
+
+
+class ByHand(NamedTuple):
+    """What `kindnudge now` did: the message, any pause it overrode, any failure."""
+
+    message: Message
+    paused_until: datetime | None
+    error: DeliveryError | None
+
+
+def by_hand(
+    library: Library,
+    config: Config,
+    kinds: Sequence[str],
+    state: State,
+    notifier: Chain | Alongside | None,
+    now: datetime,
+    rng: Random,
+) -> ByHand:
+    """`kindnudge now`, in whichever process shows it (the command itself, or
+    the daemon it asked). No `notifier`: a dry run, which only draws, so the
+    message stays in the bag. A pause is overridden, since the person asked."""
+    if notifier is None:
+        return ByHand(draw(library, kinds, state, rng, config.favourite_weight).message, None, None)
+    paused = state.get_moment(PAUSED_UNTIL)
+    with state.transaction():
+        claimed = claim(library, config, kinds, state, now, rng)
+    delivery = deliver(claimed, config, notifier, state)
+    return ByHand(delivery.message, paused if paused and paused > now else None, delivery.error)
