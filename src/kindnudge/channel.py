@@ -269,7 +269,7 @@ def parse_request(line: str) -> dict[str, Any]:
     """A request as sent by ask_now, checked field by field (it may come from anything)."""
     try:
         request = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: [[[[... nested past the interpreter's limit
         raise BadRequest("not a kindnudge request (expected one JSON object on one line)") from None
     if not isinstance(request, dict):
         raise BadRequest("not a kindnudge request (expected one JSON object on one line)")
