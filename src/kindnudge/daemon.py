@@ -32,7 +32,7 @@ from kindnudge.config import load_config
 from kindnudge.errors import KindnudgeError, Location, MachineError, machine_error
 from kindnudge.firing import STATE_WAIT_S, Firing, Loaded
 from kindnudge.notify import Notification
-from kindnudge.nudge import ByHand, by_hand
+from kindnudge.nudge import Delivery, by_hand
 from kindnudge.planner import Plan, Slot
 from kindnudge.state import State
 from kindnudge.timetext import when
@@ -224,8 +224,14 @@ class Daemon:
         loaded = self.current
         kinds = [request["kind"]] if request["kind"] else list(loaded.config.kinds)
         now = self.clock()
+        notes = []
+
+        def paused(until: datetime) -> None:
+            when_ = when(until, loaded.config.zone(), now)
+            notes.append(f"Paused until {when_}; showing one anyway because you asked.")
+
         try:
-            done = self._show_by_hand(loaded, kinds, request["dry_run"], now)
+            done = self._show_by_hand(loaded, kinds, request["dry_run"], now, paused)
         except KindnudgeError as exc:
             return {"shown": False, "error": str(exc), "exit": exc.exit_code}
         if done.error:
@@ -234,10 +240,6 @@ class Daemon:
         message = done.message
         what = "drew (dry run)" if request["dry_run"] else "delivered"
         log.info("%s %s, asked for by `kindnudge now`", what, message.id)
-        notes = []
-        if done.paused_until:
-            paused = when(done.paused_until, loaded.config.zone(), now)
-            notes.append(f"Paused until {paused}; showing one anyway because you asked.")
         warning = None
         if self.complaint:
             warning = (
@@ -253,12 +255,19 @@ class Daemon:
             "warning": warning,
         }
 
-    def _show_by_hand(self, loaded: Loaded, kinds: list[str], dry_run: bool, now: datetime) -> ByHand:
+    def _show_by_hand(
+        self,
+        loaded: Loaded,
+        kinds: list[str],
+        dry_run: bool,
+        now: datetime,
+        paused: Callable[[datetime], None],
+    ) -> Delivery:
         """The one place the daemon shows a nudge someone asked for: as a firing
         shows one, through the daemon's own notifier."""
         notifier = None if dry_run else loaded.notifier
         with State(self.state_path, STATE_WAIT_S) as state:
-            return by_hand(loaded.library, loaded.config, kinds, state, notifier, now, self.rng)
+            return by_hand(loaded.library, loaded.config, kinds, state, notifier, now, self.rng, paused)
 
     def _mark_interrupted(self) -> None:
         with State(self.state_path) as state:  # one statement: atomic, and asked again if repaired

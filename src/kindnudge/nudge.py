@@ -7,7 +7,7 @@ fails it goes back into the bag, and the failure is kept in history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from random import Random
 from typing import TYPE_CHECKING, NamedTuple
@@ -166,14 +166,6 @@ def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: 
     return Delivery(message, error)
 
 
-class ByHand(NamedTuple):
-    """What `kindnudge now` did: the message, any pause it overrode, any failure."""
-
-    message: Message
-    paused_until: datetime | None
-    error: DeliveryError | None
-
-
 def by_hand(
     library: Library,
     config: Config,
@@ -182,14 +174,17 @@ def by_hand(
     notifier: Chain | Alongside | None,
     now: datetime,
     rng: Random,
-) -> ByHand:
+    paused: Callable[[datetime], None],
+) -> Delivery:
     """`kindnudge now`, in whichever process shows it (the command itself, or
     the daemon it asked). No `notifier`: a dry run, which only draws, so the
-    message stays in the bag. A pause is overridden, since the person asked."""
+    message stays in the bag. A pause is overridden, since the person asked;
+    `paused(until)` is told so before the nudge is shown."""
     if notifier is None:
-        return ByHand(draw(library, kinds, state, rng, config.favourite_weight).message, None, None)
-    paused = state.get_moment(PAUSED_UNTIL)
+        return Delivery(draw(library, kinds, state, rng, config.favourite_weight).message, None)
+    until = state.get_moment(PAUSED_UNTIL)
     with state.transaction():
         claimed = claim(library, config, kinds, state, now, rng)
-    delivery = deliver(claimed, config, notifier, state)
-    return ByHand(delivery.message, paused if paused and paused > now else None, delivery.error)
+    if until and until > now:
+        paused(until)
+    return deliver(claimed, config, notifier, state)

@@ -20,6 +20,7 @@ from kindnudge.commands.common import (
 from kindnudge.errors import DeliveryError, KindnudgeError
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from pathlib import Path
 
 
@@ -38,11 +39,13 @@ def cmd_now(args: argparse.Namespace) -> int:
     config, library = load(args)
     kinds = [args.kind] if args.kind else list(config.kinds)
     notifier = None if args.dry_run else notifier_for(config)
+
+    def paused(until: datetime) -> None:
+        print(f"Paused until {when(until, config, now)}; showing one anyway because you asked.", flush=True)
+
     with open_state() as state:
         now = utc_now()
-        done = by_hand(library, config, kinds, state, notifier, now, random.Random())
-    if done.paused_until:
-        print(f"Paused until {when(done.paused_until, config, now)}; showing one anyway because you asked.")
+        done = by_hand(library, config, kinds, state, notifier, now, random.Random(), paused)
     if done.error:
         raise done.error
     print(f"{config.title_for(done.message.kind)}\n{done.message.text}")
