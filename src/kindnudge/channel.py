@@ -20,18 +20,20 @@ starting Python; the daemon's half (Listener) is at the end.
 
 from __future__ import annotations
 
+import _socket  # socket's own module, without the Python layer (enum, selectors): 2.5 ms of `now`
 import json
 import os
-import socket
 import stat
 import sys
 import time
-from typing import TYPE_CHECKING, Any
 
 from kindnudge.xdg import APP
 
+TYPE_CHECKING = False  # importing typing would cost `now` 2 ms
 if TYPE_CHECKING:
+    import socket
     from collections.abc import Callable
+    from typing import Any
 
     from kindnudge.errors import KindnudgeError
 
@@ -67,7 +69,7 @@ def socket_path() -> str:
 
 
 def available() -> bool:
-    return hasattr(socket, "AF_UNIX") and hasattr(os, "getuid")
+    return hasattr(_socket, "AF_UNIX") and hasattr(os, "getuid")
 
 
 # -- the asking side (`kindnudge now`) ----------------------------------------
@@ -91,7 +93,7 @@ def ask(path: str, request: dict[str, Any]) -> dict[str, Any] | None:
         _check_ours(path)
     except FileNotFoundError:
         return None  # no daemon has listened here
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         sock.settimeout(TAKEN_S)
         try:
@@ -137,12 +139,12 @@ def _check_ours(path: str) -> None:
 
 def _peer(sock: socket.socket, path: str) -> int | None:
     """The listening process's pid (Linux), after checking it runs as us."""
-    option = getattr(socket, "SO_PEERCRED", None)
+    option = getattr(_socket, "SO_PEERCRED", None)
     if option is None:
         return None
     import struct
 
-    pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i")))
+    pid, uid, _gid = struct.unpack("3i", sock.getsockopt(_socket.SOL_SOCKET, option, struct.calcsize("3i")))
     if uid != os.getuid():
         raise _error(f"{path}: the process listening there (pid {pid}) runs as another user (uid {uid})", 1)
     return pid
@@ -301,6 +303,7 @@ class Listener:
 
     def start(self) -> None:
         """Bind and listen; OSError (naming the path) if the socket can't be ours."""
+        import socket
         import threading
         from pathlib import Path
 
@@ -324,6 +327,7 @@ class Listener:
         """A socket left by a daemon that was killed is removed; a live one, or
         anything that is no socket of ours, is refused."""
         import errno
+        import socket
 
         try:
             info = os.lstat(self.path)
@@ -375,11 +379,11 @@ class Listener:
                 conn.close()
 
     def _serve(self, conn: socket.socket, log: Any) -> None:
-        option = getattr(socket, "SO_PEERCRED", None)
+        option = getattr(_socket, "SO_PEERCRED", None)
         if option is not None:
             import struct
 
-            _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, option, 12))
+            _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(_socket.SOL_SOCKET, option, 12))
             if uid != os.getuid():
                 return  # root may reach our folder; nobody else can
         try:
