@@ -222,7 +222,6 @@ class Daemon:
         if os.path.realpath(request["config"]) != reads:
             return {"declined": f"reads {self.config_file}, not this config"}
         loaded = self.current
-        kinds = [request["kind"]] if request["kind"] else list(loaded.config.kinds)
         now = self.clock()
         notes = []
 
@@ -231,7 +230,7 @@ class Daemon:
             notes.append(f"Paused until {when_}; showing one anyway because you asked.")
 
         try:
-            done = self._show_by_hand(loaded, kinds, request["dry_run"], now, paused)
+            done = self._show_by_hand(loaded, request["kind"], request["dry_run"], now, paused)
         except KindnudgeError as exc:
             return {"shown": False, "error": str(exc), "exit": exc.exit_code}
         if done.error:
@@ -258,13 +257,14 @@ class Daemon:
     def _show_by_hand(
         self,
         loaded: Loaded,
-        kinds: list[str],
+        kind: str | None,
         dry_run: bool,
         now: datetime,
         paused: Callable[[datetime], None],
     ) -> Delivery:
         """The one place the daemon shows a nudge someone asked for: as a firing
-        shows one, through the daemon's own notifier."""
+        shows one, through the daemon's own notifier. `kind` None: the config's kinds."""
+        kinds = [kind] if kind else list(loaded.config.kinds)
         notifier = None if dry_run else loaded.notifier
         with State(self.state_path, STATE_WAIT_S) as state:
             return by_hand(loaded.library, loaded.config, kinds, state, notifier, now, self.rng, paused)
