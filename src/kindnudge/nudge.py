@@ -7,7 +7,7 @@ fails it goes back into the bag, and the failure is kept in history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from random import Random
 from typing import TYPE_CHECKING, NamedTuple
@@ -17,7 +17,7 @@ from kindnudge.errors import DeliveryError, UsageError
 from kindnudge.library import Library, Message
 from kindnudge.paths import icon_file
 from kindnudge.picker import Pick, pick
-from kindnudge.state import HistoryEntry, State
+from kindnudge.state import PAUSED_UNTIL, HistoryEntry, State
 
 if TYPE_CHECKING:
     from kindnudge.notify import Alongside, Chain, Notification
@@ -164,3 +164,27 @@ def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: 
             after = f" after {'; '.join(earlier)}" if earlier else ""
             state.settle(claimed.row, "delivered", f"by {sent.backend}{after}")
     return Delivery(message, error)
+
+
+def by_hand(
+    library: Library,
+    config: Config,
+    kinds: Sequence[str],
+    state: State,
+    notifier: Chain | Alongside | None,
+    now: datetime,
+    rng: Random,
+    paused: Callable[[datetime], None],
+) -> Delivery:
+    """`kindnudge now`, in whichever process shows it (the command itself, or
+    the daemon it asked). No `notifier`: a dry run, which only draws, so the
+    message stays in the bag. A pause is overridden, since the person asked;
+    `paused(until)` is told so before the nudge is shown."""
+    if notifier is None:
+        return Delivery(draw(library, kinds, state, rng, config.favourite_weight).message, None)
+    until = state.get_moment(PAUSED_UNTIL)
+    with state.transaction():
+        claimed = claim(library, config, kinds, state, now, rng)
+    if until and until > now:
+        paused(until)
+    return deliver(claimed, config, notifier, state)

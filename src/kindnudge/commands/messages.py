@@ -20,33 +20,42 @@ from kindnudge.commands.common import (
 from kindnudge.errors import DeliveryError, KindnudgeError
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from pathlib import Path
 
 
 def cmd_now(args: argparse.Namespace) -> int:
+    """Handed to the running daemon when it reads the same config: only the
+    process that sent a notification receives its buttons. Shown here only
+    when no daemon answers."""
     import random
 
-    from kindnudge.nudge import claim, deliver, draw
-    from kindnudge.state import PAUSED_UNTIL
+    from kindnudge import channel
+    from kindnudge.nudge import by_hand
 
+    asked = channel.ask_now(str(paths.config_file(args.config)[0].absolute()), args.kind, args.dry_run)
+    if asked is not None and "declined" not in asked:
+        return channel.report(asked)
     config, library = load(args)
     kinds = [args.kind] if args.kind else list(config.kinds)
-    rng = random.Random()
+    notifier = None if args.dry_run else notifier_for(config)
+
+    def paused(until: datetime) -> None:
+        print(f"Paused until {when(until, config, now)}; showing one anyway because you asked.", flush=True)
+
     with open_state() as state:
-        if args.dry_run:
-            message = draw(library, kinds, state, rng, config.favourite_weight).message
-        else:
-            notifier = notifier_for(config)
-            now, paused = utc_now(), state.get_moment(PAUSED_UNTIL)
-            with state.transaction():
-                claimed = claim(library, config, kinds, state, now, rng)
-            if paused and paused > now:
-                print(f"Paused until {when(paused, config, now)}; showing one anyway because you asked.")
-            delivery = deliver(claimed, config, notifier, state)
-            if delivery.error:
-                raise delivery.error
-            message = delivery.message
-    print(f"{config.title_for(message.kind)}\n{message.text}")
+        now = utc_now()
+        done = by_hand(library, config, kinds, state, notifier, now, random.Random(), paused)
+    if done.error:
+        raise done.error
+    print(f"{config.title_for(done.message.kind)}\n{done.message.text}")
+    if notifier is not None and config.backend != "console":
+        why = f"the running kindnudge {asked['declined']}" if asked else "kindnudge is not running"
+        print(
+            f"Shown without buttons, as {why}; while `kindnudge run` runs, `now` asks it,"
+            " and the nudge comes with ♥ Keep, Hide and Another.",
+            file=sys.stderr,
+        )
     return 0
 
 

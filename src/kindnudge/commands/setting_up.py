@@ -26,7 +26,19 @@ def cmd_autostart(args: argparse.Namespace) -> int:
         args.action
     ]
     print(action(entry))
+    if args.action == "enable":
+        _add_app()
     return 0
+
+
+def _add_app() -> None:
+    """List kindnudge among the applications (autostart.app_entry says why);
+    `autostart disable` leaves it, as it is about login, not about the app."""
+    from kindnudge import autostart
+
+    added = autostart.add_app(autostart.app_entry_for(sys.platform, sys.executable, paths.icon_file()))
+    if added:
+        print(added)
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -109,6 +121,7 @@ def _save(draft: Draft, autostart: bool) -> int:
     print(f"\nSaved your settings to {draft.path}")
     if autostart:
         print(login.enable(login.entry_for(sys.platform, False, sys.executable, paths.icon_file())))
+    _add_app()
     print(f"\nAll set. {_how_it_starts(autostart, draft.path)}")
     return 0
 
