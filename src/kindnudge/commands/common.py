@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from kindnudge.journey import Day, Journey, Route
     from kindnudge.library import Library
     from kindnudge.notify import Alongside, Chain
-    from kindnudge.planner import Plan
+    from kindnudge.planner import Plan, Slot
     from kindnudge.state import HistoryEntry, State
 
 # How long a command waits for another program holding the state before saying so.
@@ -135,6 +135,26 @@ def journey_day(config: Config, at: datetime | None = None) -> tuple[Journey | N
     if journey is None:
         return None, None
     return journey, day_on(journey, route(), local_date(at or utc_now(), config.zone()))
+
+
+def upcoming(config: Config, start: datetime, count: int, journey: Journey | None) -> list[Slot]:
+    """The next `count` slots the daemon will show, leaving out those a finished
+    journey holds back (`fewer`: the day's first only; `stop`: none)."""
+    from kindnudge.journey import first_of_day, held_back, local_date
+
+    schedule = plan(config)
+    if journey is None or journey.after not in ("fewer", "stop"):
+        return schedule.upcoming(start, count)
+    slots: list[Slot] = []
+    for slot in schedule.after(start):
+        on = local_date(slot.at, schedule.tz)
+        if journey.after == "stop" and journey.finished(on):
+            break
+        if not held_back(journey, on, first_of_day(schedule, slot.at)):
+            slots.append(slot)
+        if len(slots) >= count:
+            break
+    return slots
 
 
 def plan(config: Config) -> Plan:
