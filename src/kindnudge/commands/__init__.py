@@ -84,6 +84,11 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", action="store_true", help="don't ask: use these options; keep the rest as it is")
     p.add_argument("--autostart", action="store_true", help="also start kindnudge when you log in")
     p.add_argument("--no-test", action="store_true", help="don't send a test notification")
+    p.add_argument(
+        "--journey",
+        metavar="path|any",
+        help="a path through the article day by day, or messages in any order; after a path, fewer or stop",
+    )
 
 
 def _now(p: argparse.ArgumentParser) -> None:
