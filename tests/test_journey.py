@@ -230,3 +230,55 @@ def test_now_dry_run_and_list_follow_the_stage(config_file, tmp_path):
     assert (
         run("journey", "start", "--days", "9").stderr == "kindnudge: a journey is 14 to 42 days long, not 9\n"
     )
+
+
+class Screen:
+    name = "dbus"
+
+    def __init__(self) -> None:
+        self.shown = []
+
+    def send(self, notification):
+        self.shown.append(notification)
+
+
+def test_the_daemon_asks_once_on_the_last_day_then_keeps_to_the_answer(tmp_path):
+    """Through the firing itself: the last day's nudge, then the question, once;
+    after `fewer`, a day's second slot is skipped with the reason, one row each."""
+    from kindnudge.firing import Firing, Loaded
+    from kindnudge.library import load_all
+    from kindnudge.notify import Chain
+    from kindnudge.state import HANDLED_UNTIL
+
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text("timezone: Europe/Berlin\n")  # 09:00 reframe, 20:00 self-care
+    config = load_config(config_path, required=True)
+    plan = Plan(config.schedule, BERLIN, config.quiet_hours)
+    screen, told = Screen(), []
+    loaded = Loaded(config, load_all(paths.builtin_packs_dir(), []), plan, Chain([screen]), ROUTE)
+    state_path = tmp_path / "state.sqlite3"
+    last_day = datetime(2026, 6, 14, tzinfo=BERLIN)
+    with State(state_path) as state, state.transaction():
+        state.set_text(journey.STATE_KEY, journey.to_text(journey.start(last_day.date(), 14, day=14)))
+        state.set_moment(HANDLED_UNTIL, last_day)
+    firing = Firing(state_path, Random(3), lambda title, text: told.append(title), str)
+    for hours in (9, 20):
+        firing.settle(loaded, last_day + timedelta(hours=hours, seconds=1), lambda *_: [])
+    assert told == ["The last day of your path"]
+    assert [
+        n.body in {m.text for m in loaded.library.messages if m.stage == "moving-forward"}
+        for n in screen.shown
+    ] == [
+        True,
+        True,
+    ]
+    with State(state_path) as state, state.transaction():
+        path = journey.from_text(state.get_text(journey.STATE_KEY))
+        state.set_text(journey.STATE_KEY, journey.to_text(journey.choose(path, "fewer")))
+    for hours in (24 + 9, 24 + 20):
+        firing.settle(loaded, last_day + timedelta(hours=hours, seconds=1), lambda *_: [])
+    with State(state_path) as state:
+        latest = state.history(2)
+    assert [e.status for e in latest] == ["skipped", "delivered"]
+    assert latest[0].reason.startswith("after your path you chose fewer nudges, one a day")
+    assert told == ["The last day of your path"] and len(screen.shown) == 3
