@@ -289,9 +289,12 @@ def test_yes_with_autostart(home, config_file):
     assert result.returncode == 0, result.stderr
     assert (home / "config" / "autostart" / "kindnudge.desktop").exists()
     assert (
-        "\nAll set. From your next login it starts by itself. To start it now: kindnudge run\n"
         "\nIf the hurt feels too heavy to carry, the article suggests a therapist or a support group"
-    ) in result.stdout
+        in result.stdout
+    )
+    assert result.stdout.endswith(
+        "\nAll set. From your next login it starts by itself. To start it now: kindnudge run\n"
+    )
 
 
 @pytest.mark.parametrize(

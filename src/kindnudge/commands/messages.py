@@ -100,7 +100,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     width = max((len(row["id"]) for row in rows), default=2)  # an id is at most 64 characters
     print(f"{'ID':{width}} {'KIND':9} {'MARK':9} TEXT")
-    for heading, group in _by_stage(rows):
+    for heading, group in _by_stage(rows) if not only else [(None, rows)]:
         if heading:
             print(heading)
         for row in group:
@@ -150,7 +150,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         never = why_never(kind, config, f"your own {kind} {'message' if len(own) == 1 else 'messages'}")
         if own and never:
             print(f"warning: {never}")
-    for line in _journey_warnings(library, config, marks):
+    for line in _journey_warnings(library, config):
         print(f"warning: {line}")
     source = config.source or f"built-in defaults (no file at {paths.config_file(args.config)[0]})"
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
@@ -166,21 +166,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _journey_warnings(library: Library, config: Config, marks: dict[str, str]) -> list[str]:
-    """Stages that lack a kind (their days draw it from another stage), and
-    stages no path knows (those messages fit any day)."""
+def _journey_warnings(library: Library, config: Config) -> list[str]:
+    """Stages whose packs lack a kind (their days draw it from another stage),
+    and stages no path knows (those messages fit any day). What you hid is
+    your choice, not a gap to warn of."""
     from kindnudge.journey import gaps
 
     path = route()
     known = {s.name for s in path.stages}
-    shown = [m for m in library.messages if marks.get(m.id) != "hidden"]
     odd = [
         f"message '{m.id}' ({m.pack}) has stage '{m.stage}', which is not on the journey's path"
         f" ({', '.join(known)}); on a journey it may come on any day"
         for m in library.messages
         if m.stage and m.stage not in known
     ]
-    return gaps(path, shown, config.kinds) + odd
+    return gaps(path, library.messages, config.kinds) + odd
 
 
 def cmd_add(args: argparse.Namespace) -> int:

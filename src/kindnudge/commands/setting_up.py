@@ -124,8 +124,8 @@ def _save(draft: Draft, autostart: bool, journey: str | None) -> int:
     said = _follow(journey, draft.config) if journey else None
     if said:
         print(said)
-    print(f"\nAll set. {_how_it_starts(autostart, draft.path)}")
     print(f"\n{ADVICE}")
+    print(f"\nAll set. {_how_it_starts(autostart, draft.path)}")
     return 0
 
 

@@ -244,7 +244,6 @@ def cmd_status(args: argparse.Namespace) -> int:
         else:
             print("last delivered: none yet")
         print(f"paused: until {when(paused, config, now)}" if paused else "paused: no")
-        print(f"journey: {_journey_line(journey, today)}")
         print(f"backend: {'unknown until the problem below is fixed' if problem else _backend(config)}")
         error = failed[0] if failed else None
         print(
@@ -252,6 +251,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             if error
             else "last delivery error: none"
         )
+        print(f"journey: {_journey_line(journey, today)}")
         if repair:
             print(f"state file repaired: {when(repair[0], config, now)}: {repair[1]}")
     if problem:
