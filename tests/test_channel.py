@@ -66,6 +66,18 @@ def test_now_with_the_daemon_running_is_shown_by_the_daemon(desktop, config_file
     daemon.wait_for(f"delivered {row['id']}, asked for by `kindnudge now`")
 
 
+def test_on_a_journey_the_daemon_draws_from_today_s_stage(desktop, config_file, daemons):
+    assert run("journey", "start").returncode == 0
+    stage_of = {m["text"]: m["stage"] for m in json.loads(run("list", "--json").stdout)}
+    daemons().wait_for("started (pid")
+    for _ in range(3):
+        result = run("now", "--dry-run")
+        assert result.returncode == 0, result.stderr
+        _title, text, path = result.stdout.splitlines()
+        assert stage_of[text] == "first-days"
+        assert path == "(from your path: day 1 of 21: getting through the first days)"
+
+
 def test_without_a_daemon_now_shows_it_itself_without_buttons_and_says_how_to_get_them(desktop, tmp_path):
     monitor = NotifyCalls(tmp_path)
     result = run("now")

@@ -38,6 +38,7 @@ HARMLESS = {
     "hide": ["hide", "clarity"],
     "autostart": ["autostart", "status"],
     "config": ["config", "path"],
+    "journey": ["journey"],
     "forget": ["forget", "--yes"],
 }
 OUTPUTS = ("closed", "full", "broken pipe")

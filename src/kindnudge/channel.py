@@ -7,7 +7,8 @@ state file), spoken in JSON lines:
 
     -> {"kindnudge": 1, "ask": "now", "kind": null, "dry_run": false, "config": "/abs/config.yaml"}
     <- {"kindnudge": 1, "taken": true}            at once: the daemon is alive and on it
-    <- {"kindnudge": 1, "shown": true, "title": ..., "text": ..., "id": ..., "notes": [...], "warning": ...}
+    <- {"kindnudge": 1, "shown": true, "title": ..., "text": ..., "id": ...,
+        "notes": [...], "after": [...], "warning": ...}
      | {"kindnudge": 1, "shown": false, "error": "...", "exit": 1}
      | {"kindnudge": 1, "declined": "..."}         nothing done: the asker may show it itself
 
@@ -200,6 +201,8 @@ def report(reply: dict[str, Any]) -> int:
         for note in reply.get("notes") or []:
             print(note)
         print(f"{reply.get('title', '')}\n{reply.get('text', '')}")
+        for line in reply.get("after") or []:
+            print(line)
         if reply.get("warning"):
             print(f"kindnudge: {reply['warning']}", file=sys.stderr)
         return 0

@@ -27,7 +27,7 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from kindnudge import channel, instance, ownpack
+from kindnudge import channel, instance, journey, ownpack
 from kindnudge.config import load_config
 from kindnudge.errors import KindnudgeError, Location, MachineError, machine_error
 from kindnudge.firing import STATE_WAIT_S, Firing, Loaded
@@ -230,7 +230,7 @@ class Daemon:
             notes.append(f"Paused until {when_}; showing one anyway because you asked.")
 
         try:
-            done = self._show_by_hand(loaded, request["kind"], request["dry_run"], now, paused)
+            done, day = self._show_by_hand(loaded, request["kind"], request["dry_run"], now, paused)
         except KindnudgeError as exc:
             return {"shown": False, "error": str(exc), "exit": exc.exit_code}
         if done.error:
@@ -251,6 +251,7 @@ class Daemon:
             "text": message.text,
             "id": message.id,
             "notes": notes,
+            "after": [f"(from your path: {day.line()})"] if day and request["dry_run"] else [],
             "warning": warning,
         }
 
@@ -261,13 +262,17 @@ class Daemon:
         dry_run: bool,
         now: datetime,
         paused: Callable[[datetime], None],
-    ) -> Delivery:
+    ) -> tuple[Delivery, journey.Day | None]:
         """The one place the daemon shows a nudge someone asked for: as a firing
         shows one, through the daemon's own notifier. `kind` None: the config's kinds."""
         kinds = [kind] if kind else list(loaded.config.kinds)
         notifier = None if dry_run else loaded.notifier
         with State(self.state_path, STATE_WAIT_S) as state:
-            return by_hand(loaded.library, loaded.config, kinds, state, notifier, now, self.rng, paused)
+            path = journey.from_text(state.get_text(journey.STATE_KEY)) if loaded.route else None
+            on = journey.local_date(now, loaded.plan.tz)
+            day = journey.day_on(path, loaded.route, on) if path and loaded.route else None
+            done = by_hand(loaded.library, loaded.config, kinds, state, notifier, now, self.rng, paused, day)
+        return done, day
 
     def _mark_interrupted(self) -> None:
         with State(self.state_path) as state:  # one statement: atomic, and asked again if repaired

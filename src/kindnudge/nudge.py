@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from kindnudge.config import Config
 from kindnudge.errors import DeliveryError, UsageError
+from kindnudge.journey import Day, pool
 from kindnudge.library import Library, Message
 from kindnudge.paths import icon_file
 from kindnudge.picker import Pick, pick
@@ -68,16 +69,25 @@ def why_nothing(library: Library, kinds: Sequence[str], marks: dict[str, str]) -
 
 
 def draw(
-    library: Library, kinds: Sequence[str], state: State, rng: Random, favourite_weight: int = 1
+    library: Library,
+    kinds: Sequence[str],
+    state: State,
+    rng: Random,
+    favourite_weight: int = 1,
+    day: Day | None = None,
 ) -> Pick:
     """The next message from the bag of one of `kinds`, without consuming it.
 
     Only kinds with a message left to show are drawn from, so hiding every
     self-care message leaves the reframes of a rule for both. Hidden messages
-    never come; favourites come `favourite_weight` times as often.
+    never come; favourites come `favourite_weight` times as often. On a
+    journey's `day`, only that day's stage is drawn from (journey.pool), and
+    its messages come round again once all have come.
     """
     marks = state.marks()
     candidates = visible(library, kinds, marks)
+    if day:
+        candidates = {kind: pool(messages, day)[0] for kind, messages in candidates.items()}
     kinds_left = [kind for kind in kinds if candidates[kind]]
     if not kinds_left:
         raise NothingToShow(why_nothing(library, kinds, marks))
@@ -121,13 +131,14 @@ def claim(
     rng: Random,
     rule: str | None = None,
     due: datetime | None = None,
+    day: Day | None = None,
 ) -> Claim:
     """Draw the next message, count it as seen and record it as `sending`.
 
     Call inside `state.transaction()`. Committing this before the message is
     shown means a crash mid-delivery can neither repeat it nor lose its record.
     """
-    drawn = draw(library, kinds, state, rng, config.favourite_weight)
+    drawn = draw(library, kinds, state, rng, config.favourite_weight, day)
     message = drawn.message
     row = state.record(HistoryEntry(now, rule, message.kind, message.id, message.text, "sending", None, due))
     state.mark_seen(message.kind, message.id, drawn.refill)
@@ -175,16 +186,18 @@ def by_hand(
     now: datetime,
     rng: Random,
     paused: Callable[[datetime], None],
+    day: Day | None = None,
 ) -> Delivery:
     """`kindnudge now`, in whichever process shows it (the command itself, or
     the daemon it asked). No `notifier`: a dry run, which only draws, so the
     message stays in the bag. A pause is overridden, since the person asked;
-    `paused(until)` is told so before the nudge is shown."""
+    `paused(until)` is told so before the nudge is shown. On a journey, `day`
+    is today's: the nudge comes from its stage, as a firing's would."""
     if notifier is None:
-        return Delivery(draw(library, kinds, state, rng, config.favourite_weight).message, None)
+        return Delivery(draw(library, kinds, state, rng, config.favourite_weight, day).message, None)
     until = state.get_moment(PAUSED_UNTIL)
     with state.transaction():
-        claimed = claim(library, config, kinds, state, now, rng)
+        claimed = claim(library, config, kinds, state, now, rng, day=day)
     if until and until > now:
         paused(until)
     return deliver(claimed, config, notifier, state)

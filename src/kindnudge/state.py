@@ -227,14 +227,25 @@ class State:
         return [HistoryEntry(at, *r[1:7], _moment(r[7])) for r in rows if (at := _moment(r[0]))]
 
     def get_moment(self, key: str) -> datetime | None:
-        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
-        return _moment(rows[0][0]) if rows else None
+        return _moment(self.get_text(key))
 
-    def set_moment(self, key: str, value: datetime | None) -> None:
+    def get_text(self, key: str) -> str | None:
+        """A small saved value (a journey, say); None when there is none."""
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_text(self, key: str, value: str | None) -> None:
         if value is None:
             self._write("DELETE FROM meta WHERE key = ?", (key,))
         else:
-            self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value.isoformat()))
+            self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def set_moment(self, key: str, value: datetime | None) -> None:
+        self.set_text(key, value.isoformat() if value else None)
+
+    def clear_seen(self) -> None:
+        """Empty the shuffle bag: every message may come again (a journey starts afresh)."""
+        self._write("DELETE FROM bag_seen")
 
     # -- forgetting ---------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from kindnudge.commands.common import (
     open_state,
     plan,
     resolve_id,
+    route,
+    saved_journey,
     user_packs,
     utc_now,
     when,
@@ -22,6 +24,11 @@ from kindnudge.errors import DeliveryError, KindnudgeError
 if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
+
+    from kindnudge.config import Config
+    from kindnudge.journey import Day
+    from kindnudge.library import Library
+    from kindnudge.state import State
 
 
 def cmd_now(args: argparse.Namespace) -> int:
@@ -45,10 +52,13 @@ def cmd_now(args: argparse.Namespace) -> int:
 
     with open_state() as state:
         now = utc_now()
-        done = by_hand(library, config, kinds, state, notifier, now, random.Random(), paused)
+        day = _journey_day(state, config)
+        done = by_hand(library, config, kinds, state, notifier, now, random.Random(), paused, day)
     if done.error:
         raise done.error
     print(f"{config.title_for(done.message.kind)}\n{done.message.text}")
+    if day and args.dry_run:
+        print(f"(from your path: {day.line()})")
     if notifier is not None and config.backend != "console":
         why = f"the running kindnudge {asked['declined']}" if asked else "kindnudge is not running"
         print(
@@ -57,6 +67,14 @@ def cmd_now(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _journey_day(state: State, config: Config) -> Day | None:
+    """Today's day on the journey, if on one: `now` draws from its stage too."""
+    from kindnudge.journey import day_on, local_date
+
+    journey = saved_journey(state)
+    return day_on(journey, route(), local_date(utc_now(), config.zone())) if journey else None
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -91,12 +109,31 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     width = max((len(row["id"]) for row in rows), default=2)  # an id is at most 64 characters
     print(f"{'ID':{width}} {'KIND':9} {'MARK':9} TEXT")
-    for row in rows:
-        text = row["text"] or "(no longer among your messages)"
-        if row["mark"] == "hidden" and not only:
-            text = "(its text is not shown: `kindnudge list --hidden` shows it)"
-        print(f"{row['id']:{width}} {row['kind'] or '-':9} {row['mark'] or '':9} {text}")
+    for heading, group in _by_stage(rows) if not only else [(None, rows)]:
+        if heading:
+            print(heading)
+        for row in group:
+            text = row["text"] or "(no longer among your messages)"
+            if row["mark"] == "hidden" and not only:
+                text = "(its text is not shown: `kindnudge list --hidden` shows it)"
+            print(f"{row['id']:{width}} {row['kind'] or '-':9} {row['mark'] or '':9} {text}")
     return 0
+
+
+def _by_stage(rows: list[dict]) -> list[tuple[str | None, list[dict]]]:
+    """Rows under a heading per journey stage, in the path's order: a STAGE
+    column would be as wide as its longest name and push the text off the
+    screen. Without any stage, one group and no heading, as before."""
+    if not any(row["stage"] for row in rows):
+        return [(None, rows)]
+    stages = route().stages
+    groups = [(f"-- stage {i}: {s.name} ({s.about})", [r for r in rows if r["stage"] == s.name])
+              for i, s in enumerate(stages, 1)]  # fmt: skip
+    known = {s.name for s in stages}
+    other = [r for r in rows if r["stage"] and r["stage"] not in known]
+    anywhere = [r for r in rows if not r["stage"]]
+    groups += [("-- other stages (not on the path, so any day)", other), ("-- any stage", anywhere)]
+    return [(heading, group) for heading, group in groups if group]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -122,6 +159,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         never = why_never(kind, config, f"your own {kind} {'message' if len(own) == 1 else 'messages'}")
         if own and never:
             print(f"warning: {never}")
+    for line in _journey_warnings(library, config):
+        print(f"warning: {line}")
     source = config.source or f"built-in defaults (no file at {paths.config_file(args.config)[0]})"
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
     print(f"config: {source}: ok")
@@ -134,6 +173,23 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"backend {config.backend}: nothing can show a notification right now: {exc}"
         ) from None
     return 0
+
+
+def _journey_warnings(library: Library, config: Config) -> list[str]:
+    """Stages whose packs lack a kind (their days draw it from another stage),
+    and stages no path knows (those messages fit any day). What you hid is
+    your choice, not a gap to warn of."""
+    from kindnudge.journey import gaps
+
+    path = route()
+    known = {s.name for s in path.stages}
+    odd = [
+        f"message '{m.id}' ({m.pack}) has stage '{m.stage}', which is not on the journey's path"
+        f" ({', '.join(known)}); on a journey it may come on any day"
+        for m in library.messages
+        if m.stage and m.stage not in known
+    ]
+    return gaps(path, library.messages, config.kinds) + odd
 
 
 def cmd_add(args: argparse.Namespace) -> int:
