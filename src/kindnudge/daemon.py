@@ -22,20 +22,26 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from random import Random
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from kindnudge import instance, ownpack
+from kindnudge.buttons import Buttons
 from kindnudge.config import load_config
-from kindnudge.errors import KindnudgeError, Location, MachineError
-from kindnudge.firing import Firing, Loaded
+from kindnudge.errors import DeliveryError, KindnudgeError, Location, MachineError
+from kindnudge.firing import STATE_WAIT_S, Firing, Loaded
 from kindnudge.notify import Notification
+from kindnudge.nudge import Delivery
 from kindnudge.planner import Plan, Slot
 from kindnudge.state import State
 from kindnudge.timetext import when
 from kindnudge.watch import Watcher
+
+if TYPE_CHECKING:
+    from kindnudge.notify.session import Session
 
 log = logging.getLogger("kindnudge")
 
@@ -106,7 +112,10 @@ class Daemon:
         config_file: Path | None,
         clock: Callable[[], datetime],
         rng: Random | None = None,
+        session: Session | None = None,
     ) -> None:
+        """`session`: the one bus connection that `load`'s notifiers send through,
+        so that the daemon can listen for the buttons on what they show."""
         self.load = load
         self.state_path = state_path
         self.config_file = config_file
@@ -119,7 +128,25 @@ class Daemon:
         self.complaint: str | None = None  # the reload problem the user was last told about
         self._reloads = threading.Lock()  # guards the two flags below
         self._reloading = self._again = False
-        self.firing = Firing(state_path, self.rng, self._tell_user, self._at)
+        self.session = session
+        self.buttons = None
+        if session:
+            self.buttons = Buttons(state_path, session, lambda: self.current, clock, self.rng)
+        shown = self.buttons.remember if self.buttons else None
+        self.firing = Firing(state_path, self.rng, self._tell_user, self._at, shown)
+
+    def show_now(self, kind: str | None = None) -> Delivery:
+        """One nudge right now, as a firing shows it (with buttons), recorded as
+        `now` records one; for `kindnudge now` handed to the daemon. Raises
+        NothingToShow or MachineError as `now` would."""
+        kinds = [kind] if kind else list(self.current.config.kinds)
+        if self.buttons:
+            return self.buttons.show(kinds)
+        from kindnudge.nudge import show_one
+
+        loaded, now = self.current, self.clock()
+        with State(self.state_path, STATE_WAIT_S) as state:
+            return show_one(loaded.library, loaded.config, kinds, state, loaded.notifier, now, self.rng)
 
     # -- what a firing does (also called directly by tests) -------------------
 
@@ -164,6 +191,7 @@ class Daemon:
             self.scheduler.start()
             self.watcher = Watcher(self._watched(), self.on_clock_jump, self.request_reload)
             self.watcher.start()
+            self._listen()
             release_free_memory()
             log.info(
                 "started (pid %d); %s; clock watch: %s", os.getpid(), self._next_text(), self.watcher.mode
@@ -174,6 +202,17 @@ class Daemon:
             return 0
         finally:
             lock.close()
+
+    def _listen(self) -> None:
+        """Hear the buttons from now on: the bus socket joins the watcher's select."""
+        if not (self.session and self.buttons):
+            return
+        self.session.wake = self.watcher.poke
+        self.watcher.listen(self.session.fileno, self.buttons.on_bus)
+        try:
+            self.session.open()
+        except DeliveryError as exc:  # no desktop yet: the first nudge connects
+            log.info("not connected to the session bus yet: %s", exc)
 
     def _schedule(self, plan: Plan) -> None:
         """(Re)place the one job; unlike reschedule_job, this works when
@@ -186,6 +225,8 @@ class Daemon:
         service is not waited for (its row, claimed before showing, is marked
         interrupted at the next start)."""
         self.watcher.stop()
+        if self.session:
+            self.session.close()
         stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": False}, daemon=True)
         stopper.start()
         stopper.join(STOP_S)

@@ -186,6 +186,13 @@ COMMANDS = (
     ),
     Command("now", "show one nudge right now", "Show one nudge now.", messages.cmd_now, _now),
     Command(
+        "last",
+        "the nudge shown most recently",
+        "Show the nudge shown most recently: when, title, text and its id.",
+        messages.cmd_last,
+        lambda p: _json(p, "object"),
+    ),
+    Command(
         "list",
         "list all messages, and what you hid or favourited",
         "List all messages, with your marks: favourite or hidden.",

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 def cmd_now(args: argparse.Namespace) -> int:
     import random
 
-    from kindnudge.nudge import claim, deliver, draw
+    from kindnudge.nudge import draw, show_one
     from kindnudge.state import PAUSED_UNTIL
 
     config, library = load(args)
@@ -38,15 +38,45 @@ def cmd_now(args: argparse.Namespace) -> int:
         else:
             notifier = notifier_for(config)
             now, paused = utc_now(), state.get_moment(PAUSED_UNTIL)
-            with state.transaction():
-                claimed = claim(library, config, kinds, state, now, rng)
             if paused and paused > now:
                 print(f"Paused until {when(paused, config, now)}; showing one anyway because you asked.")
-            delivery = deliver(claimed, config, notifier, state)
+            delivery = show_one(library, config, kinds, state, notifier, now, rng)
             if delivery.error:
                 raise delivery.error
             message = delivery.message
     print(f"{config.title_for(message.kind)}\n{message.text}")
+    return 0
+
+
+def cmd_last(args: argparse.Namespace) -> int:
+    """The nudge shown most recently, so that one seen in passing can be read
+    again (and `favourite last`, `hide last` name it)."""
+    from kindnudge.commands.common import config_or_problem
+
+    config, problem = config_or_problem(args)  # the title: a broken config still shows it
+    last = []
+    if paths.state_db().exists():  # asking creates no state of its own
+        with open_state() as state:
+            last = state.history(1, "delivered")
+    found = last[0] if last else None
+    title = config.title_for(found.kind) if found else None
+    if args.json:
+        import json
+
+        fields = {
+            "at": found.at.isoformat(),
+            "title": title,
+            "text": found.text,
+            "id": found.message_id,
+            "kind": found.kind,
+        }
+        print(json.dumps(fields if found else None, ensure_ascii=False, indent=2))
+    elif not found:
+        print("nothing has been shown yet")
+    else:
+        print(f"{when(found.at, config)}  {title}\n{found.text}\n(id {found.message_id})")
+    if problem:
+        raise problem
     return 0
 
 
