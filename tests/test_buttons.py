@@ -9,12 +9,15 @@ daemon receives a real ActionInvoked from a real server.
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
+from kindnudge.state import SCHEMA_VERSION, HistoryEntry, State
 
 from conftest import run
 from desktop import HARNESS_LOOK, Desktop
@@ -190,3 +193,80 @@ def test_a_server_without_actions_gets_none_and_presses_on_other_ids_are_ignored
     assert hints["desktop-entry"] == ("s", "io.github.kindnudge.Kindnudge")
     assert [e["status"] for e in history()] == ["kept", "delivered"]
     assert {i: m for i, m in marks().items() if m} == {delivered["id"]: "favourite"}
+
+
+# The tables as main writes them today (version 3), before buttons could record a press.
+VERSION_3 = """
+CREATE TABLE bag_seen (kind TEXT NOT NULL, message_id TEXT NOT NULL, PRIMARY KEY (kind, message_id));
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, due TEXT, rule TEXT, kind TEXT NOT NULL,
+    message_id TEXT, text TEXT,
+    status TEXT NOT NULL
+        CHECK (status IN ('sending', 'delivered', 'failed', 'skipped', 'interrupted', 'erased')),
+    reason TEXT
+);
+CREATE INDEX history_kind_status ON history (kind, status, id);
+CREATE TABLE marks (message_id TEXT PRIMARY KEY, mark TEXT NOT NULL CHECK (mark IN ('favourite', 'hidden')));
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+PRAGMA user_version=3;
+"""
+
+
+def test_a_state_file_from_before_the_buttons_takes_their_rows_and_keeps_its_own(home):
+    db = home / "state" / "kindnudge" / "state.sqlite3"
+    db.parent.mkdir(parents=True, mode=0o700)
+    with sqlite3.connect(db) as old:
+        old.executescript(VERSION_3)
+        old.execute(
+            "INSERT INTO history VALUES (7, '2026-11-27T09:00:01+00:00', '2026-11-27T09:00:00+00:00',"
+            " 'morning', 'reframe', 'clarity', 'See it as clarity.', 'delivered', NULL)"
+        )
+        old.execute("INSERT INTO marks VALUES ('freedom', 'hidden')")
+    old.close()
+    last = json.loads(run("last", "--json").stdout)
+    assert (last["id"], last["title"], last["text"]) == ("clarity", "A gentle reframe", "See it as clarity.")
+    with State(db) as state, state.transaction():  # what the daemon does on a press
+        state.record(
+            HistoryEntry(datetime.now(timezone.utc), None, "reframe", "clarity", None, "hidden", "pressed")
+        )
+    assert [(e["id"], e["status"]) for e in history()] == [("clarity", "hidden"), ("clarity", "delivered")]
+    assert "by button" in run("history").stdout.splitlines()[0]
+    with sqlite3.connect(db) as new:
+        assert new.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        assert new.execute("SELECT * FROM marks").fetchall() == [("freedom", "hidden")]
+    new.close()
+
+
+def test_last_says_what_was_shown_most_recently_or_that_nothing_was(config_file):
+    assert run("last").stdout == "nothing has been shown yet\n"
+    assert run("last", "--json").stdout == "null\n"
+    config_file.write_text("notification:\n  backend: console\n  title: Breathe\n")
+    assert run("now", "--kind", "self-care").returncode == 0
+    shown = history()[0]
+    result = run("last")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[1:] == [shown["text"], f"(id {shown['id']})"]
+    assert result.stdout.splitlines()[0].endswith("  Breathe")
+    assert run("hide", "last").stdout.startswith(f"{shown['id']} will not be shown again")
+
+
+def test_a_restarted_server_gets_the_next_nudge_and_its_buttons_work(
+    menu_desktop, config_file, fake_clock, daemons
+):
+    """A restarted dunst reuses ids: the press must reach the new nudge, not the old one."""
+    desktop, menu = menu_desktop
+    daemon, due = fire_once(config_file, fake_clock, daemons, slots=2)
+    first = history()[0]
+    desktop.stop_server()
+    desktop.start_server()
+    following = due + timedelta(minutes=1)
+    fake_clock.set((following - timedelta(seconds=1) - datetime.now(timezone.utc)).total_seconds())
+    daemon.wait_for("delivered", times=2)
+    desktop.received(2)
+    second = history()[0]
+    assert (second["status"], second["due"]) == ("delivered", following.isoformat())
+    menu.press("keep")
+    daemon.wait_for(f"kept {second['id']}")
+    assert marks()[second["id"]] == "favourite"
+    assert first["id"] == second["id"] or marks()[first["id"]] is None
+    assert "the notification service changed" in daemon.log_text()

@@ -186,13 +186,6 @@ COMMANDS = (
     ),
     Command("now", "show one nudge right now", "Show one nudge now.", messages.cmd_now, _now),
     Command(
-        "last",
-        "the nudge shown most recently",
-        "Show the nudge shown most recently: when, title, text and its id.",
-        messages.cmd_last,
-        lambda p: _json(p, "object"),
-    ),
-    Command(
         "list",
         "list all messages, and what you hid or favourited",
         "List all messages, with your marks: favourite or hidden.",
@@ -240,6 +233,13 @@ COMMANDS = (
         "List past nudges, newest first.",
         timing.cmd_history,
         _history,
+    ),
+    Command(
+        "last",
+        "the nudge shown most recently",
+        "Show the nudge shown most recently: when, title, text and its id.",
+        messages.cmd_last,
+        lambda p: _json(p, "object"),
     ),
     Command(
         "add",

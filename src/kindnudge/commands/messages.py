@@ -63,14 +63,14 @@ def cmd_last(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        fields = {
+        fields = found and {
             "at": found.at.isoformat(),
             "title": title,
             "text": found.text,
             "id": found.message_id,
             "kind": found.kind,
         }
-        print(json.dumps(fields if found else None, ensure_ascii=False, indent=2))
+        print(json.dumps(fields, ensure_ascii=False, indent=2))
     elif not found:
         print("nothing has been shown yet")
     else:

@@ -36,6 +36,8 @@ from kindnudge.notify.notification import Notification, Receipt
 
 log = logging.getLogger("kindnudge")
 
+BUSY_S = 0.2  # how long the watcher waits for a call under way before looking again
+
 
 class Action(NamedTuple):
     """A button (or the body, `default`) was pressed on a notification we sent."""
@@ -75,8 +77,12 @@ class Session:
         return fd if fd >= 0 else None
 
     def events(self) -> list[Event]:
-        """What the server said since last asked, without waiting for more."""
-        with self._lock:
+        """What the server said since last asked, without waiting for more.
+        While a call waits for its reply, this gives up after BUSY_S, so the
+        watcher can still be stopped; what came meanwhile is taken next time."""
+        if not self._lock.acquire(timeout=BUSY_S):
+            return []
+        try:
             if self._conn is not None:
                 try:
                     self._read(self._conn)
@@ -84,6 +90,8 @@ class Session:
                     log.info("the session bus connection ended (%s); connecting again at the next nudge", exc)
                     self._drop()
             events, self._events = self._events, []
+        finally:
+            self._lock.release()
         return events
 
     def open(self) -> None:
@@ -92,8 +100,12 @@ class Session:
             self._connection()
 
     def close(self) -> None:
-        with self._lock:
-            self._drop()
+        """At the end; a call still waiting for its reply is not waited for."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._drop()
+            finally:
+                self._lock.release()
 
     # -- the Notifier's side ------------------------------------------------------
 
