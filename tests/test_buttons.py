@@ -185,13 +185,19 @@ def test_a_server_without_actions_gets_none_and_presses_on_other_ids_are_ignored
         delivered = history()[0]
         daemon.wait_for(f"kept {delivered['id']}")  # the presses before it were handled, in order
         assert daemon.stop() < 1.0
+        assert run("now", env={"LD_PRELOAD": ""}).returncode == 0  # a short-lived sender
+        _notify, by_hand = calls.read_text().splitlines()
     finally:
         stub.kill()
         stub.wait()
+    assert "desktop-entry" not in eval(by_hand)[6], "GNOME would withdraw it when `now` exits"
     app, replaces, _icon, _title, _body, actions, hints, _timeout = eval(notify)
     assert (app, replaces, actions) == ("kindnudge", 0, [])
     assert hints["desktop-entry"] == ("s", "io.github.kindnudge.Kindnudge")
-    assert [e["status"] for e in history()] == ["kept", "delivered"]
+    assert [(e["status"], e["rule"]) for e in history()][1:] == [
+        ("kept", None),
+        ("delivered", delivered["rule"]),
+    ]
     assert {i: m for i, m in marks().items() if m} == {delivered["id"]: "favourite"}
 
 

@@ -61,7 +61,7 @@ class Buttons:
         self.shown.pop(receipt, None)
         self.shown[receipt] = delivery.message
         while len(self.shown) > REMEMBERED:
-            del self.shown[next(iter(self.shown))]
+            self.shown.pop(next(iter(self.shown)), None)
 
     def show(self, kinds: Sequence[str]) -> Delivery:
         """One nudge now, with buttons, recorded as `now` records one."""
@@ -91,14 +91,14 @@ class Buttons:
             log.debug("ignored %s: not a nudge this kindnudge showed", event)
             return
         if not isinstance(event, Action):  # closed: its buttons are gone
-            del self.shown[event.receipt]
+            self.shown.pop(event.receipt, None)
             return
         if event.key == DEFAULT:
-            del self.shown[event.receipt]
+            self.shown.pop(event.receipt, None)
             self.session.close_notification(event.receipt)
         elif event.key in _PRESSED:
             self._mark(event.key, message)
-            del self.shown[event.receipt]
+            self.shown.pop(event.receipt, None)
         elif event.key == ANOTHER:
             self._another(event.receipt, message)
         else:
@@ -124,6 +124,6 @@ class Buttons:
         if delivery.error:
             log.error("another nudge in place of %s could not be shown: %s", message.id, delivery.error)
             return
-        del self.shown[receipt]
+        self.shown.pop(receipt, None)
         self.remember(delivery)
         log.info("another: %s in place of %s", delivery.message.id, message.id)

@@ -117,7 +117,7 @@ class Session:
                 with plain_errors():
                     return self._notify(notification)
             finally:
-                if self._events:
+                if self._events or self._signals:  # read while waiting: the watcher takes them
                     self.wake()
 
     def close_notification(self, receipt: Receipt) -> None:
