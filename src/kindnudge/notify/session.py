@@ -81,6 +81,7 @@ class Session:
         While a call waits for its reply, this gives up after BUSY_S, so the
         watcher can still be stopped; what came meanwhile is taken next time."""
         if not self._lock.acquire(timeout=BUSY_S):
+            self.wake()  # ask again: what is buffered meanwhile may never make the socket readable
             return []
         try:
             if self._conn is not None:
@@ -112,13 +113,11 @@ class Session:
     def send(self, notification: Notification) -> Receipt:
         """Notify over the kept connection; the reply (an id, from the server's
         unique name) is the proof of delivery, as for DBusNotifier."""
-        with self._lock:
-            try:
-                with plain_errors():
-                    return self._notify(notification)
-            finally:
-                if self._events or self._signals:  # read while waiting: the watcher takes them
-                    self.wake()
+        try:
+            with self._lock, plain_errors():
+                return self._notify(notification)
+        finally:  # signals read (or buffered) while waiting for the reply: the watcher takes them
+            self.wake()
 
     def close_notification(self, receipt: Receipt) -> None:
         """Take a notification off the screen (its body was clicked)."""
