@@ -12,6 +12,7 @@ message: `kept` or `hidden`. Another is a delivery of its own (reason
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +53,9 @@ class Buttons:
         self.clock = clock
         self.rng = rng
         self.shown: dict[Receipt, Message] = {}
+        # Held while a nudge is shown and remembered: a press can come before
+        # its Notify call has even returned, and must wait to be recognised.
+        self.showing = threading.RLock()
 
     def remember(self, delivery: Delivery) -> None:
         """A nudge the daemon showed: its buttons will be answered."""
@@ -66,18 +70,19 @@ class Buttons:
     def show(self, kinds: Sequence[str]) -> Delivery:
         """One nudge now, with buttons, recorded as `now` records one."""
         loaded = self.loaded()
-        with State(self.state_path, STATE_WAIT_S) as state:
+        with self.showing, State(self.state_path, STATE_WAIT_S) as state:
             delivery = show_one(
                 loaded.library, loaded.config, kinds, state, loaded.notifier, self.clock(), self.rng, True
             )
-        self.remember(delivery)
+            self.remember(delivery)
         return delivery
 
     def on_bus(self) -> None:
         """The watcher's call when the bus has news: handle every event, each on its own."""
         for event in self.session.events():
             try:
-                self.handle(event)
+                with self.showing:
+                    self.handle(event)
             except KindnudgeError as exc:
                 log.error("could not do what was pressed on a nudge: %s", exc)
             except Exception:

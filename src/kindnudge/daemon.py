@@ -132,8 +132,8 @@ class Daemon:
         self.buttons = None
         if session:
             self.buttons = Buttons(state_path, session, lambda: self.current, clock, self.rng)
-        shown = self.buttons.remember if self.buttons else None
-        self.firing = Firing(state_path, self.rng, self._tell_user, self._at, shown)
+        shown, guard = (self.buttons.remember, self.buttons.showing) if self.buttons else (None, None)
+        self.firing = Firing(state_path, self.rng, self._tell_user, self._at, shown, guard)
 
     def show_now(self, kind: str | None = None) -> Delivery:
         """One nudge right now, as a firing shows it (with buttons), recorded as

@@ -10,8 +10,10 @@ why those slots were late.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from random import Random
@@ -54,12 +56,14 @@ class Firing:
         tell: Callable[[str, str], None],
         at: Callable[[datetime], str],
         shown: Callable[[Delivery], None] | None = None,
+        guard: AbstractContextManager | None = None,
     ) -> None:
         self.state_path = state_path
         self.rng = rng
         self.tell = tell  # (title, text): a notice to the user
         self.at = at  # a moment as the log says it
         self.shown = shown  # with buttons: told of each nudge shown, to answer them
+        self.guard = guard or contextlib.nullcontext()  # held while showing one and telling `shown`
         self.handled: datetime | None = None  # handled_until as last saved: the file may be deleted
         self.told_empty: set[str] = set()  # rules the user was told have nothing left to show
         self.untold: tuple[str, str] | None = None  # (rule, why), told once the firing is saved
@@ -156,9 +160,12 @@ class Firing:
     def _show(
         self, loaded: Loaded, slot: Slot, claimed: Claim, state: State, now: datetime, late_because: str
     ) -> None:
-        result = deliver(claimed, loaded.config, loaded.notifier, state, interactive=self.shown is not None)
-        if self.shown:
-            self.shown(result)
+        with self.guard:
+            result = deliver(
+                claimed, loaded.config, loaded.notifier, state, interactive=self.shown is not None
+            )
+            if self.shown:
+                self.shown(result)
         late = (now - slot.at).total_seconds()
         if result.error:
             log.error("delivery failed for %s, rule %s: %s", self.at(slot.at), slot.rule, result.error)
