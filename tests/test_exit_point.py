@@ -32,6 +32,7 @@ HARMLESS = {
     "resume": ["resume"],
     "status": ["status"],
     "history": ["history"],
+    "last": ["last"],
     "add": ["add", "A line of my own.", "--kind", "reframe"],
     "remove": ["remove", OWN_ID],  # after that `add`
     "favourite": ["favourite", "clarity"],

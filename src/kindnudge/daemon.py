@@ -22,14 +22,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from random import Random
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from kindnudge import channel, instance, journey, ownpack
+from kindnudge.buttons import Buttons
 from kindnudge.config import load_config
-from kindnudge.errors import KindnudgeError, Location, MachineError, machine_error
+from kindnudge.errors import DeliveryError, KindnudgeError, Location, MachineError, machine_error
 from kindnudge.firing import STATE_WAIT_S, Firing, Loaded
 from kindnudge.notify import Notification
 from kindnudge.nudge import Delivery, by_hand
@@ -37,6 +39,9 @@ from kindnudge.planner import Plan, Slot
 from kindnudge.state import State
 from kindnudge.timetext import when
 from kindnudge.watch import Watcher
+
+if TYPE_CHECKING:
+    from kindnudge.notify.session import Session
 
 log = logging.getLogger("kindnudge")
 
@@ -107,7 +112,10 @@ class Daemon:
         config_file: Path | None,
         clock: Callable[[], datetime],
         rng: Random | None = None,
+        session: Session | None = None,
     ) -> None:
+        """`session`: the one bus connection that `load`'s notifiers send through,
+        so that the daemon can listen for the buttons on what they show."""
         self.load = load
         self.state_path = state_path
         self.config_file = config_file
@@ -120,7 +128,12 @@ class Daemon:
         self.complaint: str | None = None  # the reload problem the user was last told about
         self._reloads = threading.Lock()  # guards the two flags below
         self._reloading = self._again = False
-        self.firing = Firing(state_path, self.rng, self._tell_user, self._at)
+        self.session = session
+        self.buttons = None
+        if session:
+            self.buttons = Buttons(state_path, session, lambda: self.current, clock, self.rng)
+        shown, guard = (self.buttons.remember, self.buttons.showing) if self.buttons else (None, None)
+        self.firing = Firing(state_path, self.rng, self._tell_user, self._at, shown, guard)
         self.listener: channel.Listener | None = None
 
     # -- what a firing does (also called directly by tests) -------------------
@@ -166,7 +179,8 @@ class Daemon:
             self.scheduler.start()
             self.watcher = Watcher(self._watched(), self.on_clock_jump, self.request_reload)
             self.watcher.start()
-            self._listen()
+            self._hear_buttons()
+            self._take_requests()
             release_free_memory()
             log.info(
                 "started (pid %d); %s; clock watch: %s", os.getpid(), self._next_text(), self.watcher.mode
@@ -177,6 +191,17 @@ class Daemon:
             return 0
         finally:
             lock.close()
+
+    def _hear_buttons(self) -> None:
+        """Hear the buttons from now on: the bus socket joins the watcher's select."""
+        if not (self.session and self.buttons):
+            return
+        self.session.wake = self.watcher.poke
+        self.watcher.listen(self.session.fileno, self.buttons.on_bus)
+        try:
+            self.session.open()
+        except DeliveryError as exc:  # no desktop yet: the first nudge connects
+            log.info("not connected to the session bus yet: %s", exc)
 
     def _schedule(self, plan: Plan) -> None:
         """(Re)place the one job; unlike reschedule_job, this works when
@@ -191,6 +216,8 @@ class Daemon:
         self.watcher.stop()
         if self.listener:
             self.listener.stop()
+        if self.session:
+            self.session.close()
         stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": False}, daemon=True)
         stopper.start()
         stopper.join(STOP_S)
@@ -202,7 +229,7 @@ class Daemon:
 
     # -- `kindnudge now`, handed over by the command -------------------------
 
-    def _listen(self) -> None:
+    def _take_requests(self) -> None:
         """Take `kindnudge now` requests; without the channel, nudges still come
         on schedule and `now` shows its own, so a problem here is logged, not fatal."""
         if not channel.available():
@@ -264,14 +291,21 @@ class Daemon:
         paused: Callable[[datetime], None],
     ) -> tuple[Delivery, journey.Day | None]:
         """The one place the daemon shows a nudge someone asked for: as a firing
-        shows one, through the daemon's own notifier. `kind` None: the config's kinds."""
+        shows one, through the daemon's own notifier, with buttons it answers.
+        `kind` None: the config's kinds."""
         kinds = [kind] if kind else list(loaded.config.kinds)
         notifier = None if dry_run else loaded.notifier
-        with State(self.state_path, STATE_WAIT_S) as state:
+        showing = self.buttons.showing if self.buttons else contextlib.nullcontext()
+        with showing, State(self.state_path, STATE_WAIT_S) as state:
             path = journey.from_text(state.get_text(journey.STATE_KEY)) if loaded.route else None
             on = journey.local_date(now, loaded.plan.tz)
             day = journey.day_on(path, loaded.route, on) if path and loaded.route else None
-            done = by_hand(loaded.library, loaded.config, kinds, state, notifier, now, self.rng, paused, day)
+            buttons = self.buttons is not None
+            done = by_hand(
+                loaded.library, loaded.config, kinds, state, notifier, now, self.rng, paused, day, buttons
+            )
+            if self.buttons and notifier is not None:
+                self.buttons.remember(done)
         return done, day
 
     def _mark_interrupted(self) -> None:

@@ -10,8 +10,10 @@ why those slots were late.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from random import Random
@@ -23,7 +25,7 @@ from kindnudge.config import Config
 from kindnudge.errors import KindnudgeError, MachineError
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain
-from kindnudge.nudge import Claim, NothingToShow, claim, deliver, rule_kinds
+from kindnudge.nudge import Claim, Delivery, NothingToShow, claim, deliver, rule_kinds
 from kindnudge.planner import Plan, Slot, kind_label
 from kindnudge.state import HANDLED_UNTIL, PAUSED_UNTIL, HistoryEntry, State
 
@@ -55,11 +57,15 @@ class Firing:
         rng: Random,
         tell: Callable[[str, str], None],
         at: Callable[[datetime], str],
+        shown: Callable[[Delivery], None] | None = None,
+        guard: AbstractContextManager | None = None,
     ) -> None:
         self.state_path = state_path
         self.rng = rng
         self.tell = tell  # (title, text): a notice to the user
         self.at = at  # a moment as the log says it
+        self.shown = shown  # with buttons: told of each nudge shown, to answer them
+        self.guard = guard or contextlib.nullcontext()  # held while showing one and telling `shown`
         self.handled: datetime | None = None  # handled_until as last saved: the file may be deleted
         self.told_empty: set[str] = set()  # rules the user was told have nothing left to show
         self.untold: tuple[str, str] | None = None  # (rule, why), told once the firing is saved
@@ -186,7 +192,12 @@ class Firing:
         self, loaded: Loaded, slot: Slot, claimed: Claim, state: State, now: datetime, late_because: str
     ) -> bool:
         """Show it; True when the desktop took it."""
-        result = deliver(claimed, loaded.config, loaded.notifier, state)
+        with self.guard:
+            result = deliver(
+                claimed, loaded.config, loaded.notifier, state, interactive=self.shown is not None
+            )
+            if self.shown:
+                self.shown(result)
         late = (now - slot.at).total_seconds()
         if result.error:
             log.error("delivery failed for %s, rule %s: %s", self.at(slot.at), slot.rule, result.error)

@@ -21,7 +21,13 @@ from kindnudge.picker import Pick, pick
 from kindnudge.state import PAUSED_UNTIL, HistoryEntry, State
 
 if TYPE_CHECKING:
-    from kindnudge.notify import Alongside, Chain, Notification
+    from kindnudge.notify import Alongside, Chain, Notification, Receipt
+
+# What a nudge offers where the server has actions: a click on the body
+# (`default`: without it, GNOME would run the desktop file's Exec), and three
+# buttons, as many as GNOME shows, with short labels.
+DEFAULT, KEEP, HIDE, ANOTHER = "default", "keep", "hide", "another"
+BUTTONS = ((KEEP, "\u2665 Keep"), (HIDE, "Hide"), (ANOTHER, "Another"))
 
 
 class NothingToShow(UsageError):
@@ -98,21 +104,31 @@ def draw(
     )
 
 
-def notification_for(message: Message, config: Config) -> Notification:
+def notification_for(
+    message: Message, config: Config, interactive: bool = False, replaces: int = 0
+) -> Notification:
+    """`interactive`: shown by the daemon, which stays to answer its buttons and
+    identifies as the application; a short-lived sender does neither."""
     from kindnudge.notify import Notification
+    from kindnudge.notify.notification import DESKTOP_ID
 
+    offered = ((DEFAULT, "Dismiss"), *(BUTTONS if config.buttons else ())) if interactive else ()
     return Notification(
         config.title_for(message.kind),
         message.text,
         config.timeout,
         icon=str(icon_file()),
         urgency=config.urgency,
+        actions=tuple(word for pair in offered for word in pair),
+        replaces=replaces,
+        desktop_entry=DESKTOP_ID if interactive else "",
     )
 
 
 class Delivery(NamedTuple):
     message: Message
     error: DeliveryError | None  # None: the desktop took it
+    receipt: Receipt | None = None  # where its buttons will be answered from, if anywhere
 
 
 class Claim(NamedTuple):
@@ -145,17 +161,27 @@ def claim(
     return Claim(message, row)
 
 
-def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: State) -> Delivery:
+def deliver(
+    claimed: Claim,
+    config: Config,
+    notifier: Chain | Alongside,
+    state: State,
+    interactive: bool = False,
+    replaces: int = 0,
+    reason: str | None = None,
+) -> Delivery:
     """Show a claimed message, then settle its row in one short transaction.
 
     Whatever is raised while showing it, the row does not stay `sending`: an
     error settles it `failed` and puts the message back in the bag (it will
-    still come); an interruption (Ctrl+C) settles it `interrupted`.
+    still come); an interruption (Ctrl+C) settles it `interrupted`. `reason`:
+    what a delivered row says instead of the backend (Another's "another").
     """
     message = claimed.message
     error: DeliveryError | None = None
+    sent = None
     try:
-        sent = notifier.send(notification_for(message, config))
+        sent = notifier.send(notification_for(message, config, interactive, replaces))
         earlier = sent.failures
     except DeliveryError as exc:
         error, earlier = exc, []
@@ -173,8 +199,8 @@ def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: 
             state.unsee(message.kind, message.id)
         else:  # one row per slot: what failed before a fallback delivered goes in its reason
             after = f" after {'; '.join(earlier)}" if earlier else ""
-            state.settle(claimed.row, "delivered", f"by {sent.backend}{after}")
-    return Delivery(message, error)
+            state.settle(claimed.row, "delivered", reason or f"by {sent.backend}{after}")
+    return Delivery(message, error, sent.receipt if sent and not error else None)
 
 
 def by_hand(
@@ -187,12 +213,14 @@ def by_hand(
     rng: Random,
     paused: Callable[[datetime], None],
     day: Day | None = None,
+    interactive: bool = False,
 ) -> Delivery:
     """`kindnudge now`, in whichever process shows it (the command itself, or
     the daemon it asked). No `notifier`: a dry run, which only draws, so the
     message stays in the bag. A pause is overridden, since the person asked;
     `paused(until)` is told so before the nudge is shown. On a journey, `day`
-    is today's: the nudge comes from its stage, as a firing's would."""
+    is today's: the nudge comes from its stage, as a firing's would.
+    `interactive`: with buttons, for a daemon that answers them."""
     if notifier is None:
         return Delivery(draw(library, kinds, state, rng, config.favourite_weight, day).message, None)
     until = state.get_moment(PAUSED_UNTIL)
@@ -200,4 +228,4 @@ def by_hand(
         claimed = claim(library, config, kinds, state, now, rng, day=day)
     if until and until > now:
         paused(until)
-    return deliver(claimed, config, notifier, state)
+    return deliver(claimed, config, notifier, state, interactive)

@@ -33,7 +33,9 @@ _HISTORY = """(
     message_id TEXT,
     text TEXT,
     status TEXT NOT NULL
-        CHECK (status IN ('sending', 'delivered', 'failed', 'skipped', 'interrupted', 'erased')),
+        CHECK (status IN (
+            'sending', 'delivered', 'failed', 'skipped', 'interrupted', 'erased', 'kept', 'hidden'
+        )),
     reason TEXT
 )"""
 _SCHEMA = f"""
@@ -53,14 +55,15 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 """
-SCHEMA_VERSION = 3
-# Version 3 allows the status 'erased' (the row `forget` leaves): SQLite can't
-# change a CHECK in place, so the history table is copied into a new one.
-_HISTORY_V3 = f"""
-CREATE TABLE history_v3 {_HISTORY};
-INSERT INTO history_v3 SELECT id, at, due, rule, kind, message_id, text, status, reason FROM history;
+SCHEMA_VERSION = 4
+# Version 3 allowed the status 'erased' (the row `forget` leaves), version 4
+# 'kept' and 'hidden' (a button pressed on a nudge). SQLite can't change a
+# CHECK in place, so an older history table is copied into a new one.
+_HISTORY_REBUILT = f"""
+CREATE TABLE history_new {_HISTORY};
+INSERT INTO history_new SELECT id, at, due, rule, kind, message_id, text, status, reason FROM history;
 DROP TABLE history;
-ALTER TABLE history_v3 RENAME TO history;
+ALTER TABLE history_new RENAME TO history;
 CREATE INDEX history_kind_status ON history (kind, status, id);
 """
 HANDLED_UNTIL = "handled_until"  # the moment the daemon last settled what came due
@@ -108,7 +111,8 @@ class HistoryEntry(NamedTuple):
     kind: str
     message_id: str | None  # None when skipped: nothing was drawn
     text: str | None
-    status: str  # sending, then delivered or failed; or skipped; interrupted after a crash; erased: forget
+    status: str  # sending, then delivered or failed; or skipped; interrupted after a crash; erased: forget;
+    # kept, hidden: a button pressed on a nudge
     reason: str | None
     due: datetime | None = None  # the planned moment, for scheduled nudges
 
@@ -398,7 +402,7 @@ def _ready(db: sqlite3.Connection) -> bool:
     db.execute("PRAGMA synchronous=FULL")
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version < SCHEMA_VERSION:
-        migrate = _HISTORY_V3 if version else ""  # a new file has the new table already
+        migrate = _HISTORY_REBUILT if version else ""  # a new file has the new table already
         db.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} {migrate} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
         )

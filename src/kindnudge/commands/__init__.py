@@ -264,6 +264,13 @@ COMMANDS = (
         _history,
     ),
     Command(
+        "last",
+        "the nudge shown most recently",
+        "Show the nudge shown most recently: when, title, text and its id.",
+        messages.cmd_last,
+        lambda p: _json(p, "object"),
+    ),
+    Command(
         "add",
         "add a message of your own",
         "Add a message of your own to my-messages.yaml.",

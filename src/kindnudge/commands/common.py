@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from kindnudge.errors import Location
     from kindnudge.journey import Day, Journey, Route
     from kindnudge.library import Library
-    from kindnudge.notify import Alongside, Chain
+    from kindnudge.notify import Alongside, Chain, Notifier
     from kindnudge.planner import Plan, Slot
     from kindnudge.state import HistoryEntry, State
 
@@ -73,11 +73,12 @@ def config_or_problem(args: argparse.Namespace, packs: bool = False) -> tuple[Co
         return built_in(), exc
 
 
-def notifier_for(config: Config) -> Chain | Alongside:
-    """The desktop backends (and push, if set) that this config asks for."""
+def notifier_for(config: Config, dbus: Notifier | None = None) -> Chain | Alongside:
+    """The desktop backends (and push, if set) that this config asks for;
+    `dbus`: the daemon's long-lived connection, for the dbus backend."""
     from kindnudge import notify
 
-    return notify.choose(config.backend, config.push_urls, config.push_mode)
+    return notify.choose(config.backend, config.push_urls, config.push_mode, dbus)
 
 
 @contextmanager

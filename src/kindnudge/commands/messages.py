@@ -59,7 +59,7 @@ def cmd_now(args: argparse.Namespace) -> int:
     print(f"{config.title_for(done.message.kind)}\n{done.message.text}")
     if day and args.dry_run:
         print(f"(from your path: {day.line()})")
-    if notifier is not None and config.backend != "console":
+    if notifier is not None and config.backend != "console" and config.buttons:
         why = f"the running kindnudge {asked['declined']}" if asked else "kindnudge is not running"
         print(
             f"Shown without buttons, as {why}; while `kindnudge run` runs, `now` asks it,"
@@ -75,6 +75,38 @@ def _journey_day(state: State, config: Config) -> Day | None:
 
     journey = saved_journey(state)
     return day_on(journey, route(), local_date(utc_now(), config.zone())) if journey else None
+
+
+def cmd_last(args: argparse.Namespace) -> int:
+    """The nudge shown most recently, so that one seen in passing can be read
+    again (and `favourite last`, `hide last` name it)."""
+    from kindnudge.commands.common import config_or_problem
+
+    config, problem = config_or_problem(args)  # the title: a broken config still shows it
+    last = []
+    if paths.state_db().exists():  # asking creates no state of its own
+        with open_state() as state:
+            last = state.history(1, "delivered")
+    found = last[0] if last else None
+    title = config.title_for(found.kind) if found else None
+    if args.json:
+        import json
+
+        fields = found and {
+            "at": found.at.isoformat(),
+            "title": title,
+            "text": found.text,
+            "id": found.message_id,
+            "kind": found.kind,
+        }
+        print(json.dumps(fields, ensure_ascii=False, indent=2))
+    elif not found:
+        print("nothing has been shown yet")
+    else:
+        print(f"{when(found.at, config)}  {title}\n{found.text}\n(id {found.message_id})")
+    if problem:
+        raise problem
+    return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:

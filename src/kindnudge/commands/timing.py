@@ -81,13 +81,17 @@ def _day_of(journey: Journey | None, at: datetime, config: Config) -> Day | None
 def cmd_run(args: argparse.Namespace) -> int:
     from kindnudge.daemon import Daemon, Loaded
     from kindnudge.logfile import setup_logging
+    from kindnudge.notify.session import Session
+
+    session = Session()  # one bus connection for every nudge, and to hear their buttons
 
     def everything() -> Loaded:
         config, library = load(args)
-        return Loaded(config, library, plan(config), notifier_for(config), route())
+        return Loaded(config, library, plan(config), notifier_for(config, session), route())
 
     setup_logging(paths.state_dir() / "kindnudge.log")
-    return Daemon(everything, paths.state_db(), paths.config_file(args.config)[0], utc_now).run()
+    config_file = paths.config_file(args.config)[0]
+    return Daemon(everything, paths.state_db(), config_file, utc_now, session=session).run()
 
 
 _LONGEST_PAUSE_DAYS = 365  # longer is surely a typo; `kindnudge run` can be left off instead
@@ -302,5 +306,10 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _rule_of(entry: HistoryEntry) -> str:
-    """The rule a nudge came by; one asked for with `now` came by hand."""
-    return entry.rule or ("-" if entry.status == "erased" else "by hand")
+    """The rule a nudge came by; one asked for with `now` came by hand, and
+    what a button on a nudge did, by button."""
+    if entry.rule:
+        return entry.rule
+    if entry.status in ("kept", "hidden") or (entry.status, entry.reason) == ("delivered", "another"):
+        return "by button"
+    return "-" if entry.status == "erased" else "by hand"
