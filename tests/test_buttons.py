@@ -103,6 +103,12 @@ def test_keep_and_hide_on_the_notification_mark_it_and_say_so_in_history(
         delivered["kind"],
     )
     assert pressed["text"] == (delivered["text"] if key == "keep" else None)
+    said = desktop.received(2)[-1]["body"]  # in the nudge's place: the press was heard
+    assert said == (
+        "\u2665 Kept. This one will come more often."
+        if key == "keep"
+        else "Hidden. You won't see that one again."
+    )
     assert daemon.stop() < 1.0
 
 
@@ -191,11 +197,13 @@ def test_a_server_without_actions_gets_none_and_presses_on_other_ids_are_ignored
         daemon.wait_for(f"kept {delivered['id']}")  # the presses before it were handled, in order
         assert daemon.stop() < 1.0
         assert run("now", env={"LD_PRELOAD": ""}).returncode == 0  # a short-lived sender
-        _notify, by_hand = calls.read_text().splitlines()
+        _notify, confirmed, by_hand = calls.read_text().splitlines()
     finally:
         stub.kill()
         stub.wait()
     assert "desktop-entry" not in eval(by_hand)[6], "GNOME would withdraw it when `now` exits"
+    _app, replaces, _icon, _title, body, actions, _hints, _timeout = eval(confirmed)
+    assert (replaces, body, actions) == (7, "\u2665 Kept. This one will come more often.", [])
     app, replaces, _icon, _title, _body, actions, hints, _timeout = eval(notify)
     assert (app, replaces, actions) == ("kindnudge", 0, [])
     assert hints["desktop-entry"] == ("s", "io.github.kindnudge.Kindnudge")
@@ -279,6 +287,18 @@ def test_a_restarted_server_gets_the_next_nudge_and_its_buttons_work(
     assert marks()[second["id"]] == "favourite"
     assert first["id"] == second["id"] or marks()[first["id"]] is None
     assert "the notification service changed" in daemon.log_text()
+
+
+def test_another_on_a_journey_stays_in_today_s_stage(menu_desktop, config_file, fake_clock, daemons):
+    desktop, menu = menu_desktop
+    assert run("journey", "start").returncode == 0
+    stage_of = {m["text"]: m["stage"] for m in json.loads(run("list", "--json").stdout)}
+    daemon, _due = fire_once(config_file, fake_clock, daemons)
+    for n in range(2, 6):
+        menu.press("another")
+        desktop.received(n)
+        daemon.wait_for("another: ", times=n - 1)
+    assert {stage_of[got["body"]] for got in desktop.received(5)} == {"first-days"}
 
 
 def test_now_handed_to_the_daemon_comes_with_buttons_that_work(menu_desktop, config_file, daemons):

@@ -190,6 +190,10 @@ def test_journey_through_the_command_day_by_day(fake_clock, config_file, tmp_pat
         "Your 14-day path has begun. Today is day 1 of 14: getting through the first days." in started.stdout
     )
     assert "therapist or a support group" in started.stdout
+    assert "earlier" not in started.stdout
+    again = run("journey", "start", "--days", "14", env=fake_clock.env).stdout
+    assert again.startswith("Your earlier 14-day path, from ")
+    assert again.splitlines()[0].endswith(", is replaced by this one.")
     fake_clock.set(3 * 86400)
     today = json.loads(run("journey", "--json", env=fake_clock.env).stdout)
     assert (today["day"], today["days"], today["stage"]) == (4, 14, "not-your-fault")  # days 1, 2-3, 4-5, ...

@@ -14,14 +14,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from random import Random
 from typing import TYPE_CHECKING
 
-from kindnudge.errors import KindnudgeError
+from kindnudge import journey
+from kindnudge.errors import DeliveryError, KindnudgeError
 from kindnudge.firing import STATE_WAIT_S, Loaded
+from kindnudge.notify.notification import Notification
 from kindnudge.nudge import ANOTHER, DEFAULT, HIDE, KEEP, Delivery, claim, deliver
+from kindnudge.paths import icon_file
 from kindnudge.state import HistoryEntry, State
 
 if TYPE_CHECKING:
@@ -36,6 +39,11 @@ _PRESSED = {
     KEEP: ("kept", "you pressed \u2665 Keep: it will come more often"),
     HIDE: ("hidden", "you pressed Hide: it will not be shown again"),
 }
+_SAID = {  # on screen, in the nudge's place, for CONFIRM_FOR
+    KEEP: "\u2665 Kept. This one will come more often.",
+    HIDE: "Hidden. You won't see that one again.",
+}
+CONFIRM_FOR = timedelta(seconds=4)
 
 
 class Buttons:
@@ -94,6 +102,7 @@ class Buttons:
         elif event.key in _PRESSED:
             self._mark(event.key, message)
             self.shown.pop(event.receipt, None)
+            self._confirm(event.receipt, message, _SAID[event.key])
         elif event.key == ANOTHER:
             self._another(event.receipt, message)
         else:
@@ -108,11 +117,26 @@ class Buttons:
             state.record(HistoryEntry(self.clock(), None, message.kind, message.id, text, status, reason))
         log.info("%s %s: %s", status, message.id, reason)
 
+    def _confirm(self, receipt: Receipt, message: Message, said: str) -> None:
+        """Show that the press was heard, in the nudge's place, for a few seconds:
+        some servers leave a notification up after a button (dunst's menu), and a
+        hidden line should leave the screen at once."""
+        loaded = self.loaded()
+        title = loaded.config.title_for(message.kind)
+        try:
+            loaded.notifier.send(
+                Notification(title, said, CONFIRM_FOR, icon=str(icon_file()), replaces=receipt.id)
+            )
+        except DeliveryError as exc:  # the press is saved; only the word of it is lost
+            log.info("could not say that the press was heard: %s", exc)
+
     def _another(self, receipt: Receipt, message: Message) -> None:
         loaded = self.loaded()
         with State(self.state_path, STATE_WAIT_S) as state:
-            with state.transaction():
-                claimed = claim(loaded.library, loaded.config, [message.kind], state, self.clock(), self.rng)
+            now = self.clock()
+            day = journey.day_at(state.get_text(journey.STATE_KEY), loaded.route, now, loaded.plan.tz)
+            with state.transaction():  # from today's stage on a journey, as the nudge it replaces
+                claimed = claim(loaded.library, loaded.config, [message.kind], state, now, self.rng, day=day)
             delivery = deliver(
                 claimed, loaded.config, loaded.notifier, state, True, receipt.id, reason=ANOTHER
             )

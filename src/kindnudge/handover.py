@@ -117,9 +117,7 @@ class Handover:
         notifier = None if dry_run else loaded.notifier
         showing = self.buttons.showing if self.buttons else contextlib.nullcontext()
         with showing, State(self.state_path, STATE_WAIT_S) as state:
-            path = journey.from_text(state.get_text(journey.STATE_KEY)) if loaded.route else None
-            on = journey.local_date(now, loaded.plan.tz)
-            day = journey.day_on(path, loaded.route, on) if path and loaded.route else None
+            day = journey.day_at(state.get_text(journey.STATE_KEY), loaded.route, now, loaded.plan.tz)
             interactive = self.buttons is not None
             done = by_hand(
                 loaded.library, loaded.config, kinds, state, notifier, now, self.rng, paused, day, interactive

@@ -121,6 +121,13 @@ def day_on(journey: Journey, route: Route, on: date) -> Day | None:
     return Day(number, journey.days, index, route)
 
 
+def day_at(saved: str | None, route: Route | None, moment: datetime, zone: ZoneInfo) -> Day | None:
+    """The day at `moment` of the journey saved in the state (its text under
+    STATE_KEY); None off a journey, past its end, or with no path loaded."""
+    path = from_text(saved) if route else None
+    return day_on(path, route, local_date(moment, zone)) if path and route else None
+
+
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
     """Days follow the calendar in the schedule's zone, DST days included."""
     return moment.astimezone(zone).date()

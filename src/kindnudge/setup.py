@@ -266,21 +266,23 @@ def journey_question(now: Offered) -> tuple[str, str, Callable[[str], str]]:
         )
         return prompt, now.journey, _choice(_JOURNEY_WORDS, "fewer, any, path or stop")
     prompt = f"Would you like a {weeks} path through the article, or messages in any order? (path/any)"
-    words = {k: v for k, v in _JOURNEY_WORDS.items() if v in ("path", "any")}
-    return prompt, now.journey, _choice(words, "path or any (fewer and stop are for after a path)")
+    words = {k: v for k, v in _JOURNEY_WORDS.items() if v in ("path", "any")} | _YES_NO
+    return prompt, now.journey, _choice(words, "path (yes) or any (no)")
 
 
 _JOURNEY_WORDS = {
     "path": "path", "p": "path", "journey": "path", "any": "any", "a": "any", "any order": "any",
     "shuffle": "any", "fewer": "fewer", "f": "fewer", "stop": "stop", "none": "stop",
 }  # fmt: skip
+_YES_NO = {"yes": "path", "y": "path", "yes please": "path", "no": "any", "n": "any", "no thanks": "any"}
 
 
 def _choice(options: dict[str, str], words: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
-        if text.lower() not in options:
+        said = " ".join(text.lower().replace(",", " ").replace("!", " ").split())
+        if said not in options:
             raise ValueError(f"please answer {words}")
-        return options[text.lower()]
+        return options[said]
 
     return parse
 

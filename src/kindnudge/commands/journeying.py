@@ -78,6 +78,8 @@ def _start(args: argparse.Namespace, path: Route, today: date) -> int:
     if args.action == "restart":
         print(f"You are on {line.line()}. Each day's nudges come from that day's stage again.")
         return 0
+    if saved is not None:  # said, so that a path left behind is never a surprise
+        print(f"Your earlier {saved.days}-day path, from {saved.started:%a %d %b}, is replaced by this one.")
     print(f"Your {days}-day path has begun. Today is {line.line()}.")
     print("Each day's nudges come from that day's stage; `kindnudge journey` shows where you are.")
     print(f"\n{jr.ADVICE}")
