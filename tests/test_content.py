@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import pytest
 
@@ -42,7 +43,22 @@ STAGES = (
 WRITING_TASK = re.compile(r"\b(write|writing|written|letter|journal|list|note)s?\b", re.IGNORECASE)
 FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|we|us|our|ours)\b", re.IGNORECASE)
 # Words that would name the reader's situation to anyone glancing at the screen.
-BLUNT = re.compile(r"\b(ex|ex's|breakup|break-up|dumped|divorce)\b", re.IGNORECASE)
+SITUATION = re.compile(
+    r"\b(ex|ex's|breakup|break-up|dumped|divorce|push\w*(\s+\w+)?\s+away)\b",
+    re.IGNORECASE,
+)
+# The README names the only messages that open with their situation, and why:
+# the article's own two lines, kept whole because the words are the point.
+OPEN_WITH_THE_SITUATION = {"redirection", "closure-you-give-yourself"}
+FIRST_WORDS = 6  # "first six words", as the README says
+README = Path(__file__).resolve().parents[1] / "README.md"
+# Each line of the article's "when you may need to reflect" list says outright that it is no fault.
+REASSURES = re.compile(r"\bnot (a )?(fault|failing|blame)\b|nothing to punish", re.IGNORECASE)
+# Telling the reader what they feel, or what they did, instead of allowing that they might.
+TELLS_THE_FEELING = re.compile(
+    r"(^|[.?!:]\s+)(you (loved|feel|felt|are feeling|were)\b|your pain\b|of course\b|what happened is\b)",
+    re.IGNORECASE,
+)
 # Words too harsh to meet cold, and words that would sound like a diagnosis.
 HARSH = re.compile(
     r"\b(unlovable|worthless|pathetic|stupid|foolish|needy|clingy|abus\w*|manipulat\w*|diagnos\w*|disorder|medication)\b",
@@ -85,8 +101,24 @@ def test_message_cites_a_real_heading_has_a_stage_and_fits_a_notification(messag
 @pytest.mark.parametrize("message", LIBRARY.messages, ids=lambda m: m.id)
 def test_message_reads_kindly_to_anyone_near_the_screen(message):
     assert not FIRST_PERSON.search(message.text), "first person"
-    assert not BLUNT.search(" ".join(message.text.split()[:4])), "names the situation in its first words"
     assert not HARSH.search(message.text)
+
+
+def test_only_the_two_messages_the_readme_names_open_with_the_situation():
+    opening = [m.id for m in LIBRARY.messages if SITUATION.search(" ".join(m.text.split()[:FIRST_WORDS]))]
+    assert set(opening) == OPEN_WITH_THE_SITUATION
+    readme = " ".join(README.read_text(encoding="utf-8").split())
+    assert "only two name your situation in their first six words" in readme
+    for message_id in OPEN_WITH_THE_SITUATION:
+        assert " ".join(LIBRARY.get(message_id).text.split()[:FIRST_WORDS]) in readme
+
+
+FIRST_DAYS = [m for m in LIBRARY.messages if m.stage == "first-days"]
+
+
+@pytest.mark.parametrize("message", FIRST_DAYS, ids=lambda m: m.id)
+def test_first_days_messages_allow_a_feeling_instead_of_naming_it(message):
+    assert not TELLS_THE_FEELING.search(message.text)
 
 
 def test_ids_are_unique():
@@ -105,6 +137,10 @@ def test_the_articles_reframes_and_talk_of_a_return_wait_for_the_last_stages():
     reframing = STAGES.index("reframing")
     assert [m.id for m in LIBRARY.messages if m.section in late and STAGES.index(m.stage) < reframing] == []
     assert LIBRARY.get("freedom").stage == "moving-forward"
+    return_section = "Can Someone Who Pushed You Away Ever Come Back?"
+    come_back = [m for m in LIBRARY.messages if m.section == return_section]
+    assert {m.id for m in come_back} >= {"your-boundaries", "growth-not-words"}
+    assert {m.stage for m in come_back} == {"moving-forward"}
 
 
 def test_at_most_a_third_of_self_care_prompts_are_writing_tasks():
@@ -159,7 +195,8 @@ def test_the_articles_ideas_are_there(kind, section, words):
 
 @pytest.mark.parametrize(
     "words",
-    # The article's "when you may need to reflect" list, each said without blame.
+    # The article's "when you may need to reflect" list, each said as a human
+    # response, never as a fault.
     ["needs went unnoticed", "frustration or pressure", "conversations kept getting put off", "both sides"],
 )
 def test_the_reflective_side_of_was_it_my_fault_is_there(words):
@@ -168,8 +205,22 @@ def test_the_reflective_side_of_was_it_my_fault_is_there(words):
         and m.section == "Was It My Fault?"
         and m.stage == "not-your-fault"
         and words in m.text
+        and REASSURES.search(m.text)
         for m in LIBRARY.messages
     ), words
+
+
+def test_nothing_in_the_not_your_fault_stage_says_what_to_do_next_time():
+    advice = re.compile(r"\bnext time\b|^you (may|might) have\b", re.IGNORECASE)
+    assert [m.id for m in LIBRARY.messages if m.stage == "not-your-fault" and advice.search(m.text)] == []
+
+
+def test_contact_prompts_lead_with_no_rush_and_say_plainly_what_to_mute():
+    (when_it_may_help,) = [m for m in LIBRARY.of_kind("self-care") if "respectful and steady" in m.text]
+    assert when_it_may_help.text.startswith("There's no rush")
+    assert "no contact" not in when_it_may_help.text
+    (breadcrumbs,) = [m for m in LIBRARY.of_kind("self-care") if "breadcrumb" in m.text]
+    assert breadcrumbs.text.startswith("Mute or unfollow one thing today that keeps pulling you back")
 
 
 @pytest.mark.parametrize(
