@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from random import Random
@@ -286,3 +287,19 @@ def test_the_daemon_asks_once_on_the_last_day_then_keeps_to_the_answer(tmp_path)
     assert [e.status for e in latest] == ["skipped", "delivered"]
     assert latest[0].reason.startswith("after your path you chose fewer nudges, one a day")
     assert told == ["The last day of your path"] and len(screen.shown) == 3
+
+
+def test_the_readme_s_stage_table_follows_the_path_and_quotes_its_messages():
+    """Each row: a stage in the path's order, its days of 21, and a message of that stage."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    row = re.compile(r"\| `[a-z-]+` \| \d+-\d+ \|")
+    rows = [line.split(" | ") for line in readme.splitlines() if row.match(line)]
+    listed = json.loads(run("list", "--json").stdout)
+    stage_of = {m["text"]: m["stage"] for m in listed}
+    assert [row[0].strip("| `") for row in rows] == [
+        "first-days", "understanding", "not-your-fault", "the-urge-to-reach-out",
+        "caring-for-yourself", "reframing", "moving-forward",
+    ]  # fmt: skip
+    for row in rows:
+        quoted = row[3].rstrip(" |").strip('"')
+        assert stage_of.get(quoted) == row[0].strip("| `"), quoted
