@@ -68,15 +68,26 @@ def idle(command: list[str], env: dict[str, str], seconds: float) -> dict:
 
 
 def bench_idle(folder: Path, seconds: float) -> dict:
-    env = {**os.environ, "XDG_STATE_HOME": str(folder / "state"), "XDG_CONFIG_HOME": str(folder / "cfg")}
+    """On a desktop, so that `kindnudge run` idles with its session-bus
+    connection open, listening for buttons."""
+    desktop = Desktop(folder / "idle-desktop").start()
+    env = {
+        **os.environ,
+        **desktop.env,
+        "XDG_STATE_HOME": str(folder / "state"),
+        "XDG_CONFIG_HOME": str(folder / "cfg"),
+    }
     config = folder / "idle.yaml"
     later = datetime.now(UTC) + timedelta(hours=12)
     config.write_text(f"timezone: UTC\nquiet_hours: []\nschedule:\n  - at: '{later:%H:%M}'\n")
-    return {
-        "kindnudge run": idle([KINDNUDGE, "run"], {**env, "KINDNUDGE_CONFIG": str(config)}, seconds),
-        "bare BlockingScheduler, one job": idle([PYTHON, "-c", BARE_SCHEDULER], env, seconds),
-        "python time.sleep": idle([PYTHON, "-c", "import time; time.sleep(10**6)"], env, seconds),
-    }
+    try:
+        return {
+            "kindnudge run": idle([KINDNUDGE, "run"], {**env, "KINDNUDGE_CONFIG": str(config)}, seconds),
+            "bare BlockingScheduler, one job": idle([PYTHON, "-c", BARE_SCHEDULER], env, seconds),
+            "python time.sleep": idle([PYTHON, "-c", "import time; time.sleep(10**6)"], env, seconds),
+        }
+    finally:
+        desktop.stop()
 
 
 def bench_firing(folder: Path, firings: int, backend: str) -> dict:
@@ -131,6 +142,7 @@ def bench_firing(folder: Path, firings: int, backend: str) -> dict:
         "lateness_max_s": max(late),
         "lateness_p95_s": statistics.quantiles(late, n=20)[-1] if len(late) >= 2 else max(late),
         "lateness_minus_hook_median_s": statistics.median(late) - hook,
+        "lateness_median_vs_notify_send": statistics.median(late) / hook,
         "daemon_rss_kib_after_firings": rss_after,
     }
 
@@ -151,17 +163,52 @@ def after_setup(folder: Path) -> dict[str, str]:
     return env
 
 
+def running_daemon(folder: Path) -> tuple[subprocess.Popen, dict[str, str]]:
+    """`kindnudge run` after `setup`, showing on the console (the delivery itself
+    is the firing part's), and the environment in which `now` reaches it."""
+    env = after_setup(folder / "handed")
+    runtime = folder / "handed" / "runtime"
+    runtime.mkdir(mode=0o700)
+    env["XDG_RUNTIME_DIR"] = str(runtime)
+    config = Path(env["XDG_CONFIG_HOME"]) / "kindnudge" / "config.yaml"
+    config.write_text(config.read_text() + "\nnotification:\n  backend: console\n")
+    daemon = subprocess.Popen(
+        [PYTHON, KINDNUDGE, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 10
+    while not (runtime / "kindnudge" / "daemon.sock").exists():
+        if time.monotonic() > deadline or daemon.poll() is not None:
+            raise RuntimeError("kindnudge run did not start listening")
+        time.sleep(0.05)
+    return daemon, env
+
+
 def bench_cli(folder: Path, repeats: int = 15) -> dict:
     """The installed `kindnudge` script, run by the venv's own interpreter."""
     fresh = installed_like(folder, XDG_STATE_HOME=str(folder / "cstate"), XDG_CONFIG_HOME=str(folder / "cfg"))
     setup = after_setup(folder)
+    daemon, handed = running_daemon(folder)
     commands = {  # name: (command, environment)
         "bare interpreter start": ([PYTHON, "-c", "pass"], fresh),
         "kindnudge --version": ([PYTHON, KINDNUDGE, "--version"], fresh),
         "kindnudge now --dry-run, no config": ([PYTHON, KINDNUDGE, "now", "--dry-run"], fresh),
         "kindnudge now --dry-run, after setup": ([PYTHON, KINDNUDGE, "now", "--dry-run"], setup),
         "kindnudge next -n 10, after setup": ([PYTHON, KINDNUDGE, "next", "-n", "10"], setup),
+        HANDED: ([PYTHON, KINDNUDGE, "now", "--dry-run"], handed),
+        "kindnudge now, shown by the daemon": ([PYTHON, KINDNUDGE, "now"], handed),
     }
+    try:
+        return _timed(commands, folder, repeats)
+    finally:
+        daemon.terminate()
+        daemon.wait(5)
+        log = (Path(handed["XDG_STATE_HOME"]) / "kindnudge" / "kindnudge.log").read_text()
+        assert log.count("asked for by `kindnudge now`") >= 2 * (repeats + 1), (
+            "every `now` went to the daemon"
+        )
+
+
+def _timed(commands: dict[str, tuple[list[str], dict[str, str]]], folder: Path, repeats: int) -> dict:
     times: dict[str, list[float]] = {name: [] for name in commands}
     for command, env in commands.values():  # warm-up: bytecode and the caches get written
         subprocess.run(command, env=env, cwd=folder, stdout=subprocess.DEVNULL, check=True)
@@ -246,13 +293,21 @@ def bench_scale(folder: Path) -> dict:
 
 
 NOW = "kindnudge now --dry-run"
+HANDED = "kindnudge now --dry-run, handed to the daemon"
 TARGETS = [  # (what, part, measured value from that part's results, limit)
     ("idle RSS vs bare scheduler", "idle", lambda r: r["rss_ratio_vs_bare_scheduler"], 1.25),
     ("idle wake-ups per hour", "idle", lambda r: r["kindnudge run"]["wakeups_per_hour"], 60),
     ("firing lateness max, s (dbus)", "firing", lambda r: r["dbus"]["lateness_max_s"], 1.0),
+    (
+        "firing median vs bare notify-send (dbus)",
+        "firing",
+        lambda r: r["dbus"]["lateness_median_vs_notify_send"],
+        1.0,
+    ),
     ("--version vs bare interpreter", "cli", lambda r: r["kindnudge --version"]["ratio"], 2.0),
     ("now --dry-run vs bare, no config", "cli", lambda r: r[f"{NOW}, no config"]["ratio"], 4.0),
     ("now --dry-run vs bare, after setup", "cli", lambda r: r[f"{NOW}, after setup"]["ratio"], 4.0),
+    ("now handed to the daemon vs bare", "cli", lambda r: r[HANDED]["ratio"], 2.0),
     ("100k pack load (checked before), s", "scale", lambda r: r["pack_100k_load_s"], 0.5),
     ("1M history query, s", "scale", lambda r: r["history_1m_query_s"], 0.05),
 ]

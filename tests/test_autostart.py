@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plistlib
+import shlex
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,9 @@ def test_xdg_autostart_entry_is_valid_idempotent_and_removable(home):
     desktop_file = home / "config" / "autostart" / "kindnudge.desktop"
     assert run("autostart", "status").stdout == "autostart: off\n"
     first = run("autostart", "enable")
-    assert first.stdout == f"enabled: {desktop_file}\n"
+    assert (
+        first.stdout == f"enabled: {desktop_file}\nadded kindnudge to your applications: {app_file(home)}\n"
+    )
     assert run("autostart", "enable").stdout == f"already enabled: {desktop_file}\n"
     text = desktop_file.read_text()
     python = next(line for line in text.splitlines() if line.startswith("Exec=")).split()[0][5:]
@@ -34,6 +37,48 @@ def test_xdg_autostart_entry_is_valid_idempotent_and_removable(home):
     assert run("autostart", "status").stdout == f"autostart: on ({desktop_file})\n"
     assert run("autostart", "disable").stdout == f"disabled: removed {desktop_file}\n"
     assert list((home / "config" / "autostart").iterdir()) == []
+
+
+def app_file(home: Path) -> Path:
+    return home / "data" / "applications" / "io.github.kindnudge.Kindnudge.desktop"
+
+
+def test_the_application_entry_is_valid_shows_a_nudge_and_is_not_named_after_the_app_name(home):
+    """GNOME Shell matches a sender to an application by its desktop-entry hint,
+    or by app_name + ".desktop"; only the daemon sends the hint (see autostart.app_entry)."""
+    from kindnudge.notify import APP_NAME
+
+    app = app_file(home)
+    assert run("autostart", "enable", "--systemd").stdout.endswith(
+        f"\nadded kindnudge to your applications: {app}\n"
+    ), "with either way of starting at login"
+    assert app.name != f"{APP_NAME}.desktop"
+    assert shutil.which("desktop-file-validate"), "tests/run.sh installs desktop-file-utils"
+    check = subprocess.run(["desktop-file-validate", app], capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout == "", check.stdout
+    text = app.read_text()
+    assert "\nX-GNOME-UsesNotifications=true\n" in text and "\nName=kindnudge\n" in text
+    exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))[5:]
+    opened = subprocess.run([*shlex.split(exec_line), "--dry-run"], capture_output=True, text=True)
+    assert opened.returncode == 0 and len(opened.stdout.splitlines()) == 2, "opening it shows a nudge"
+    assert "added" not in run("autostart", "enable", "--systemd").stdout, "said once"
+
+    assert run("autostart", "disable", "--systemd").returncode == 0
+    assert app.read_text() == text, "disable is about login; kindnudge stays among the applications"
+    app.unlink()
+    saved = run("setup", "--yes", "--no-test")
+    assert f"\nadded kindnudge to your applications: {app}\n" in saved.stdout
+    assert app.read_text() == text
+
+
+def test_an_application_entry_kindnudge_did_not_write_is_left_alone(home):
+    app = app_file(home)
+    app.parent.mkdir(parents=True)
+    app.write_text("[Desktop Entry]\nName=mine\n")
+    result = run("autostart", "enable")
+    assert result.returncode == 0
+    assert result.stdout.endswith(f"\nleft {app} alone: kindnudge did not write it\n")
+    assert app.read_text() == "[Desktop Entry]\nName=mine\n"
 
 
 def test_systemd_unit_is_valid_and_bound_to_the_graphical_session(home):

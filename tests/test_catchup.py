@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, time, timedelta, timezone
 from random import Random
 from zoneinfo import ZoneInfo
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kindnudge import paths
-from kindnudge.catchup import decide
+from kindnudge.catchup import Decision, decide
 from kindnudge.config import load_config
 from kindnudge.daemon import Daemon, Loaded
 from kindnudge.errors import DeliveryError
@@ -76,13 +77,20 @@ class RecordingNotifier:
 
 @pytest.fixture
 def daemon(tmp_path):
-    path = tmp_path / "c.yaml"
-    path.write_text(
-        "timezone: Europe/Berlin\nquiet_hours: ['22:00', '07:00']\ncatch_up: 2h\nschedule:\n"
+    return berlin_daemon(
+        tmp_path,
+        "timezone: Europe/Berlin\nquiet_hours: ['22:00', '02:00']\ncatch_up: 2h\nschedule:\n"
         "  - {name: morning, at: '09:00', kind: reframe}\n"
+        "  - {name: night, at: '02:30', kind: self-care}\n"
         "  - {name: spread, random: 3, between: ['10:00', '21:00'], min_gap: 90m, kind: self-care}\n"
-        "  - {name: weekend, cron: '30 10 * * sat,sun'}\n"
+        "  - {name: weekend, cron: '30 10 * * sat,sun'}\n",
     )
+
+
+def berlin_daemon(tmp_path, text: str) -> Daemon:
+    """A daemon on this config, its clock in `clock_box["now"]` (from 1 March 2026)."""
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
     config = load_config(path, required=True)
     plan = Plan(config.schedule, ZoneInfo("Europe/Berlin"), config.quiet_hours)
     notifier = RecordingNotifier()
@@ -110,16 +118,29 @@ def test_thirty_days_woken_as_the_scheduler_would(daemon):
     with State(paths.state_db()) as state:
         entries = list(reversed(state.history(10_000)))
     assert {e.status for e in entries} == {"delivered"}
-    planned = daemon.current.plan.between(start, end)
-    assert [e.due for e in entries] == [s.at for s in planned]
+    # Worked by hand: Berlin is UTC+1 until 01:00 UTC on Sunday 29 March, UTC+2 after.
+    # 02:30 doesn't exist that night: it comes at 03:30 CEST, which is 01:30 UTC again.
+    expected = []
+    for day in range(1, 31):
+        offset = 1 if day < 29 else 2
+        night = 1 if day <= 29 else 0  # 02:30 at UTC+1, or 03:30 at UTC+2 on the 29th: 01:30 UTC
+        expected.append((datetime(2026, 3, day, night, 30, tzinfo=UTC), "night"))
+        expected.append((datetime(2026, 3, day, 9 - offset, tzinfo=UTC), "morning"))
+        if day in (1, 7, 8, 14, 15, 21, 22, 28, 29):  # the weekends of March 2026
+            expected.append((datetime(2026, 3, day, 10 - offset, 30, tzinfo=UTC), "weekend"))
+    assert [(e.due, e.rule) for e in entries if e.rule != "spread"] == sorted(expected)
     zone = ZoneInfo("Europe/Berlin")
     per_day: dict = {}
     for e in entries:
         local = e.at.astimezone(zone)
-        assert time(7) <= local.time() < time(22)
-        per_day[local.date()] = per_day.get(local.date(), 0) + 1
-    for day, count in per_day.items():
-        assert count == (5 if day.weekday() >= 5 else 4), day
+        assert time(2) <= local.time() < time(22)
+        per_day.setdefault(local.date(), []).append(e)
+    assert sorted(per_day) == [datetime(2026, 3, day).date() for day in range(1, 31)]
+    for day, done in per_day.items():
+        spread = [e.due for e in done if e.rule == "spread"]
+        assert len(spread) == 3 and all(b - a >= timedelta(minutes=90) for a, b in itertools.pairwise(spread))
+        assert all(time(10) <= d.astimezone(zone).time() < time(21) for d in spread), day
+        assert len(done) == (6 if day.weekday() >= 5 else 5), day
     for kind in ("reframe", "self-care"):
         ids = [e.message_id for e in entries if e.kind == kind]
         cycle = len(daemon.current.library.of_kind(kind))
@@ -154,6 +175,53 @@ def test_a_failed_delivery_is_recorded_and_not_counted_as_seen(daemon):
         )
         assert state.seen("reframe") == set()
         assert state.get_moment(HANDLED_UNTIL) == daemon.clock_box["now"]
+
+
+def test_quiet_hours_at_wake_up_are_the_schedule_zone_s():
+    """Berlin in winter is UTC+1: waking at 22:15 there (21:15 UTC) is quiet; at
+    07:30 (06:30 UTC) it is not, though both would be the other way in UTC."""
+    berlin, quiet = ZoneInfo("Europe/Berlin"), (time(22), time(7))
+    missed = Slot(datetime(2026, 1, 5, 21, 30, tzinfo=berlin), "evening", ("reframe",))
+    woke = datetime(2026, 1, 5, 21, 15, tzinfo=UTC)
+    decision = decide([missed], woke, timedelta(hours=2), quiet, None)
+    assert decision.skip == ((missed, "missed, and it is quiet hours now"),)
+    early = Slot(datetime(2026, 1, 6, 6, 45, tzinfo=berlin), "early", ("reframe",))
+    woke = datetime(2026, 1, 6, 6, 30, tzinfo=UTC)
+    assert decide([early], woke, timedelta(hours=2), quiet, None) == Decision(show=early)
+
+
+@pytest.mark.parametrize(("late_s", "shown"), [(59, True), (60, True), (61, False)])
+def test_catch_up_zero_through_the_daemon_still_shows_a_nudge_up_to_60_s_late(tmp_path, late_s, shown):
+    daemon = berlin_daemon(
+        tmp_path, "timezone: Europe/Berlin\ncatch_up: 0\nschedule:\n  - {name: morning, at: '09:00'}\n"
+    )
+    daemon.clock_box["now"] = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    daemon.settle()
+    nine = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    daemon.clock_box["now"] = nine + timedelta(seconds=late_s)
+    daemon.settle()
+    with State(paths.state_db()) as state:
+        (entry,) = state.history(5)
+    assert entry.due == nine and len(daemon.notifier.sent) == int(shown)
+    if shown:
+        assert entry.status == "delivered"
+    else:
+        assert (entry.status, entry.reason) == ("skipped", "missed by 1m, more than catch_up allows")
+
+
+def test_a_pause_ends_by_itself_and_the_next_nudge_comes(daemon):
+    daemon.clock_box["now"] = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    daemon.settle()
+    until = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with State(paths.state_db()) as state, state.transaction():
+        state.set_moment(PAUSED_UNTIL, until)  # as `pause` does; no `resume` follows
+    (after,) = daemon.current.plan.upcoming(until, 1)
+    daemon.clock_box["now"] = after.at + timedelta(seconds=1)
+    daemon.settle()
+    with State(paths.state_db()) as state:
+        entries = list(reversed(state.history(10)))
+    assert [(e.rule, e.status) for e in entries] == [("morning", "skipped"), (after.rule, "delivered")]
+    assert entries[0].reason == "paused" and len(daemon.notifier.sent) == 1
 
 
 def test_a_pause_set_from_the_cli_is_honoured(daemon):

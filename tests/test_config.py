@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import time, timedelta
 
 import pytest
@@ -129,11 +130,15 @@ def test_check_refuses_a_timeout_the_desktop_cannot_take(config_file):
     )
 
 
-def test_every_default_is_valid_input(tmp_path):
-    """The declared defaults go through the same parsers as user input."""
-    config = load_config(tmp_path / "absent.yaml", required=False)
-    assert all(setting.doc for setting in SETTINGS)
-    assert config.title_for("reframe")
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.key)
+def test_every_default_is_valid_input(setting, tmp_path):
+    """Each default, written in a config by hand, passes that setting's parser
+    and means exactly what having no file means."""
+    assert setting.doc
+    section, _, key = setting.key.rpartition(".")
+    written = {section: {key: setting.default}} if section else {key: setting.default}
+    config = load(tmp_path / "config.yaml", json.dumps(written))  # JSON is YAML
+    assert config._replace(source=None) == load_config(tmp_path / "absent.yaml", required=False)
 
 
 def test_check_on_broken_config_is_one_line_and_exit_2(config_file):

@@ -30,7 +30,7 @@ from kindnudge.library import load_all
 from kindnudge.notify import Chain
 from kindnudge.planner import Plan
 from kindnudge.schedule import Rule
-from kindnudge.state import HANDLED_UNTIL, State
+from kindnudge.state import HANDLED_UNTIL, HistoryEntry, State
 from kindnudge.watch import Watcher
 
 from conftest import run
@@ -451,3 +451,18 @@ def test_sigterm_during_a_long_reload_stops_it_within_a_second(config_file, daem
     time.sleep(0.3)  # real time: the reload is now reading the pack
     assert "config reloaded" not in daemon.log_text()
     assert daemon.stop() < 1.0
+
+
+def test_a_nudge_left_sending_by_a_killed_daemon_is_interrupted_at_the_next_start(config_file, daemons):
+    """What kill -9 mid-delivery leaves behind (the reliability suite makes it for
+    real): the next `run` settles that row as interrupted, and says so."""
+    schedule(config_file, next_minute(60))
+    due = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    with State(paths.state_db()) as state, state.transaction():
+        state.record(HistoryEntry(due, "morning", "reframe", "clarity", "Clarity.", "sending", None, due))
+    daemon = daemons()  # returns once started: the mark comes before
+    assert "a nudge was being shown when kindnudge stopped; marked it interrupted" in daemon.log.read_text()
+    daemon.stop()
+    (entry,) = history()
+    assert (entry["status"], entry["id"], entry["due"]) == ("interrupted", "clarity", due.isoformat())
+    assert entry["reason"] == "kindnudge stopped while showing this; it may have appeared"

@@ -24,12 +24,13 @@ def test_every_setting_is_in_the_config_reference(setting):
 
 
 def test_the_history_row_names_every_state_a_nudge_can_end_in():
-    """`sending` passes (or becomes `interrupted`); `erased` is forget's own line."""
+    """`sending` passes (or becomes `interrupted`); `erased` is forget's own line;
+    `kept` and `hidden` are what a button on a nudge did."""
     from kindnudge.state import _HISTORY
 
     states = set(re.findall(r"'(\w+)'", _HISTORY)) - {"sending", "erased"}
     (row,) = [line for line in README.splitlines() if line.startswith("| `kindnudge history")]
-    assert states == {"delivered", "failed", "skipped", "interrupted"}
+    assert states == {"delivered", "failed", "skipped", "interrupted", "kept", "hidden"}
     assert all(state in row for state in states)
     assert "it may have appeared" in row
 

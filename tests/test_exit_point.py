@@ -32,12 +32,14 @@ HARMLESS = {
     "resume": ["resume"],
     "status": ["status"],
     "history": ["history"],
+    "last": ["last"],
     "add": ["add", "A line of my own.", "--kind", "reframe"],
     "remove": ["remove", OWN_ID],  # after that `add`
     "favourite": ["favourite", "clarity"],
     "hide": ["hide", "clarity"],
     "autostart": ["autostart", "status"],
     "config": ["config", "path"],
+    "journey": ["journey"],
     "forget": ["forget", "--yes"],
 }
 OUTPUTS = ("closed", "full", "broken pipe")

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kindnudge.state import SCHEMA_VERSION
+
 from conftest import KINDNUDGE, run
 
 # Today's (version 2) tables, as main writes them: a file from before `forget` existed.
@@ -150,6 +152,6 @@ def test_a_state_file_from_before_forget_is_carried_over(home):
     assert forget("--yes").returncode == 0
     assert [e["status"] for e in history()] == ["erased"]
     with sqlite3.connect(db) as new:
-        assert new.execute("PRAGMA user_version").fetchone() == (3,)
+        assert new.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert new.execute("SELECT * FROM marks").fetchall() == [("freedom", "hidden")]
     new.close()

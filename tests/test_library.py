@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kindnudge import paths
@@ -107,6 +109,14 @@ def test_checked_packs_are_cached_and_an_edit_is_seen_at_once(tmp_path):
     first = load_all(paths.builtin_packs_dir(), [(pack, None)], cache)
     assert len(list(cache.glob("pack-*.json"))) == 3  # two built-in packs and this one
     assert load_all(paths.builtin_packs_dir(), [(pack, None)], cache) == first
+    (entry,) = [e for e in cache.glob("pack-*.json") if "take up space" in e.read_text()]
+    entry.write_text(entry.read_text().replace("take up space", "be cached"))
+    assert mine_1() == "You are allowed to be cached."  # read from the cache, not the pack
+    before = pack.stat()  # an edit of the same size, dated back to the same mtime
+    pack.write_text(GOOD.replace("take up space", "take up SPACE"))
+    os.utime(pack, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (pack.stat().st_size, pack.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert mine_1() == "You are allowed to take up SPACE."
     pack.write_text(GOOD.replace("take up space", "rest"))
     assert mine_1() == "You are allowed to rest."
     for cached in cache.glob("pack-*.json"):

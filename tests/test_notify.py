@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from importlib.machinery import EXTENSION_SUFFIXES
@@ -24,7 +25,7 @@ from kindnudge import paths
 from kindnudge.config import load_config
 from kindnudge.errors import DeliveryError
 from kindnudge.library import load_all
-from kindnudge.notify import Chain, Notification, Unreachable, backend
+from kindnudge.notify import Chain, Notification, Unreachable, backend, choose
 from kindnudge.notify.windows import fit
 from kindnudge.nudge import claim, deliver
 from kindnudge.state import State
@@ -248,7 +249,8 @@ def test_a_server_answering_id_0_has_shown_it_once(stub_server, config_file, nam
     config_file.write_text(f"notification:\n  backend: {name}\n")
     calls = stub_server("zero")
     result = run("now", "--kind", "reframe")
-    assert (result.returncode, result.stderr) == (0, "")
+    assert result.returncode == 0
+    assert result.stderr.startswith("Shown without buttons") and result.stderr.count("\n") == 1, "no error"
     assert calls().count("Notify") == 1, "a fallback after a reply shows the nudge twice"
     (entry,) = json.loads(run("history", "--json").stdout)
     assert (entry["status"], entry["reason"]) == ("delivered", "by dbus")
@@ -321,6 +323,49 @@ def test_check_says_which_backend_and_why(desktop):
 def test_windows_balloon_text_is_fitted(text, limit, expected):
     assert fit(text, limit) == expected
     assert len(fit(text, limit).encode("utf-16-le")) // 2 <= limit
+
+
+@pytest.mark.parametrize(
+    ("platform", "order"),
+    [("darwin", ["osascript", "plyer"]), ("win32", ["windows"]), ("linux", ["dbus", "plyer"]),
+     ("freebsd14", ["plyer"])],
+)  # fmt: skip
+def test_auto_first_tries_what_the_system_can_prove(monkeypatch, platform, order):
+    monkeypatch.setattr(sys, "platform", platform)
+    assert [b.name for b in choose("auto").backends] == order
+
+
+class Balloon(types.ModuleType):
+    """Stands in for plyer (`from plyer import notification`): records each call,
+    or raises what plyer's Windows code raises."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        super().__init__("plyer")
+        self.notification, self.calls, self.fail = self, [], fail
+
+    def notify(self, **kwargs) -> None:
+        if self.fail:
+            raise self.fail
+        self.calls.append(kwargs)
+
+
+def test_the_windows_balloon_gets_an_ico_fitted_text_and_a_timeout_it_can_show(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setitem(sys.modules, "plyer", balloon := Balloon())
+    windows = backend("windows")
+    windows.send(Notification("a" * 70, "Rest.", timedelta(seconds=20), icon="C:/kn/icons/kindnudge.png"))
+    windows.send(Notification("Title", "Rest.", timedelta(0)))  # the balloon has no "until dismissed"
+    first, second = balloon.calls
+    assert first == {"title": "a" * 63 + "\u2026", "message": "Rest.", "app_name": "kindnudge",
+                     "app_icon": "C:/kn/icons/kindnudge.ico", "timeout": 20}  # fmt: skip
+    assert (second["app_icon"], second["timeout"]) == ("", 10)  # plyer's own default
+
+
+def test_a_windows_balloon_failure_is_one_delivery_error(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setitem(sys.modules, "plyer", Balloon(ValueError("string too long")))
+    with pytest.raises(DeliveryError, match=r"^the Windows balloon failed: ValueError\('string too long'\)$"):
+        backend("windows").send(Notification("Title", "Rest.", timedelta(seconds=20)))
 
 
 @pytest.mark.parametrize(("name", "system"), [("windows", "Windows"), ("osascript", "macOS")])

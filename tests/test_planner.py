@@ -108,6 +108,37 @@ def test_random_window_across_midnight():
     )
 
 
+@needs_systemd
+@pytest.mark.parametrize("day", [date(2026, 3, 29), date(2026, 10, 25)], ids=["spring", "autumn"])
+def test_random_draws_across_a_dst_change_keep_min_gap_in_real_time(day):
+    """01:00-04:00 in Berlin lasts two hours in spring and four in autumn: every
+    one of 300 rules draws its four moments inside it, 30 real minutes apart."""
+    tz = ZoneInfo("Europe/Berlin")
+    # The window's real edges, from the oracle: when the clock shows 01:00 and 04:00 that day.
+    base = datetime.combine(day, time(), tz)
+    (opens,) = systemd_calendar(f"{day} 01:00:00 Europe/Berlin", base, 1)
+    (closes,) = systemd_calendar(f"{day} 04:00:00 Europe/Berlin", base, 1)
+    assert closes - opens == timedelta(hours=2 if day.month == 3 else 4)
+    for n in range(300):
+        rule = random_rule(count=4, start="01:00", end="04:00", gap=30, name=f"r{n}")
+        slots = Plan((rule,), tz, None).day(day)
+        moments = [s.at.astimezone(UTC) for s in slots]
+        assert len(moments) == 4, (n, moments)
+        assert opens <= moments[0] and moments[-1] < closes, (n, moments)
+        assert all(b - a >= timedelta(minutes=30) for a, b in itertools.pairwise(moments)), (n, moments)
+
+
+def test_a_random_window_inside_the_spring_gap_still_draws_after_it():
+    """02:00-03:00 never shows on the clock that night: like a fixed 02:30, its draws
+    come as far after the gap's start as they were meant to be in it."""
+    tz = ZoneInfo("Europe/Berlin")
+    slots = Plan((random_rule(count=2, start="02:00", end="03:00", gap=20),), tz, None).day(date(2026, 3, 29))
+    assert len(slots) == 2
+    after_gap = datetime(2026, 3, 29, 3, tzinfo=tz), datetime(2026, 3, 29, 4, tzinfo=tz)
+    assert all(after_gap[0] <= s.at < after_gap[1] for s in slots)
+    assert slots[1].at.astimezone(UTC) - slots[0].at.astimezone(UTC) >= timedelta(minutes=20)
+
+
 def test_quiet_hours_skip_times_inside_them():
     tz = ZoneInfo("Europe/Berlin")
     quiet = (time(22), time(7))

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import pexpect
 import pytest
+
+from kindnudge.config import load_config
+from kindnudge.schedule import RandomTimes, Rule
 
 from conftest import KINDNUDGE, run
 
@@ -50,6 +56,9 @@ def test_first_run_conversation_with_wrong_answers(desktop, config_file, home):
     answer(child, "(or none) [22:00-07:00]: ", "22:00")
     child.expect_exact("give two times with a dash between them")
     answer(child, "(or none) [22:00-07:00]: ", "21:30-07:30")
+    answer(child, "or messages in any order? (path/any) [any]: ", "maybe")
+    child.expect_exact("please answer path or any")
+    answer(child, "(path/any) [any]: ", "any")
     child.expect_exact("Your next 5 nudges:")
     child.expect_exact("Sent a test notification")
     answer(child, "Start kindnudge by itself when you log in? [Y/n] ", "y")
@@ -109,6 +118,7 @@ def test_answers_as_people_type_them_are_understood_and_written_one_way(desktop,
     answer(child, "[daily]: ", "Weekdays")
     answer(child, "or both [both]: ", "self care")
     answer(child, "(or none) [22:00-07:00]: ", "10.30pm to 7am")
+    answer(child, "(path/any) [any]: ", "")
     child.expect_exact("Your next 5 nudges:")
     child.expect_exact("Kept your other rules as they were: soon.")
     answer(child, "Start kindnudge by itself when you log in? [Y/n] ", "n")
@@ -124,12 +134,12 @@ def test_answers_as_people_type_them_are_understood_and_written_one_way(desktop,
 
 FIRST_RUNS = {  # answers given on a first run, and what a second run then offers for each
     "fixed": (
-        ["fixed", "8:30, 21:00", "Weekdays", "self care", "22:30-07:00"],
-        ["[fixed]: ", "[08:30, 21:00]: ", "[weekdays]: ", "[self-care]: ", "[22:30-07:00]: "],
+        ["fixed", "8:30, 21:00", "Weekdays", "self care", "22:30-07:00", "path"],
+        ["[fixed]: ", "[08:30, 21:00]: ", "[weekdays]: ", "[self-care]: ", "[22:30-07:00]: ", "[path]: "],
     ),
     "random": (
-        ["random", "4", "9am-6pm", "mon, wed and fri", "reframe", "none"],
-        ["[random]: ", "[4]: ", "[09:00-18:00]: ", "[mon, wed, fri]: ", "[reframe]: ", "[none]: "],
+        ["random", "4", "9am-6pm", "mon, wed and fri", "reframe", "none", "any"],
+        ["[random]: ", "[4]: ", "[09:00-18:00]: ", "[mon, wed, fri]: ", "[reframe]: ", "[none]: ", "[any]: "],
     ),
 }
 
@@ -232,7 +242,7 @@ def test_stopping_midway_changes_nothing(config_file, launch):
 def test_ctrl_d_or_c_at_the_last_question_saves_nothing(home, config_file, key):
     config_file.write_text("catch_up: 1h\n")
     child = wizard("--no-test")
-    for prompt in ("[fixed]: ", "[09:00, 20:00]: ", "[daily]: ", "[both]: ", "[22:00-07:00]: "):
+    for prompt in ("[fixed]: ", "[09:00, 20:00]: ", "[daily]: ", "[both]: ", "[22:00-07:00]: ", "[any]: "):
         answer(child, prompt, "")
     child.expect_exact("Start kindnudge by itself when you log in? [Y/n] ")
     child.sendcontrol(key)
@@ -245,7 +255,7 @@ def test_ctrl_d_or_c_at_the_last_question_saves_nothing(home, config_file, key):
     assert [p.name for p in config_file.parent.iterdir()] == ["config.yaml"]
 
 
-ANSWERS = ["random", "4", "10:00-21:00", "weekdays", "reframe", "none", "y"]
+ANSWERS = ["random", "4", "10:00-21:00", "weekdays", "reframe", "none", "any", "y"]
 
 
 @pytest.mark.parametrize("given", range(len(ANSWERS) + 1))
@@ -283,7 +293,21 @@ def test_setup_with_no_input_at_all_stops_cleanly(config_file, stdin):
 def test_yes_with_autostart(home, config_file):
     result = run("setup", "--random", "2", "--between", "09:00-12:00", "--yes", "--no-test", "--autostart")
     assert result.returncode == 0, result.stderr
-    assert (home / "config" / "autostart" / "kindnudge.desktop").exists()
+    (rule,) = load_config(config_file, required=True).schedule
+    assert rule == Rule("my nudges", ("reframe", "self-care"),
+                        random=RandomTimes(2, time(9), time(12), timedelta(minutes=30)))  # fmt: skip
+    days = {}
+    for slot in json.loads(run("next", "-n", "6", "--json").stdout):
+        at = datetime.fromisoformat(slot["at"])
+        assert time(9) <= at.time() < time(12) and slot["rule"] == "my nudges"
+        days[at.date()] = days.get(at.date(), 0) + 1
+    assert sorted(days.values())[1:] == [2, 2], days  # two a day (the first day may be half over)
+    entry = (home / "config" / "autostart" / "kindnudge.desktop").read_text()
+    assert re.search(rf"\nExec={re.escape(str(Path(KINDNUDGE).parent))}/python3? -m kindnudge run\n", entry)
+    assert (
+        "\nIf the hurt feels too heavy to carry, the article suggests a therapist or a support group"
+        in result.stdout
+    )
     assert result.stdout.endswith(
         "\nAll set. From your next login it starts by itself. To start it now: kindnudge run\n"
     )
@@ -312,7 +336,7 @@ def test_options_that_would_never_show_a_nudge_are_refused(options, said, config
 
 
 def test_the_conversation_asks_again_for_quiet_hours_that_hide_every_nudge(config_file):
-    answers = ["fixed", "08:00", "daily", "both", "07:00-09:00", "22:00-07:00", "n"]
+    answers = ["fixed", "08:00", "daily", "both", "07:00-09:00", "22:00-07:00", "any", "n"]
     result = subprocess.run(
         [KINDNUDGE, "setup", "--no-test"], input="".join(f"{a}\n" for a in answers),
         capture_output=True, text=True, timeout=30,
@@ -332,3 +356,34 @@ def test_quiet_hours_that_silence_a_rule_setup_kept_are_warned_of(config_file):
     result = run("setup", "--yes", "--no-test", "--times", "20:00", "--quiet", "07:30-08:30")
     assert result.returncode == 0, result.stderr
     assert "warning: rule 'morning' always falls inside quiet_hours" in result.stdout
+
+
+def test_setup_offers_the_journey_in_one_question_and_then_what_follows_it(config_file, fake_clock):
+    """Answered `path`: a 3-week path begins, with the article's advice; once
+    it is complete, the same question asks what comes next."""
+    child = pexpect.spawn(
+        KINDNUDGE, ["setup", "--no-test"], env={**os.environ, **fake_clock.env, "COLUMNS": "120"},
+        encoding="utf-8", timeout=15, dimensions=(40, 120),
+    )  # fmt: skip
+    for prompt in ("[fixed]: ", "[09:00, 20:00]: ", "[daily]: ", "[both]: ", "[22:00-07:00]: "):
+        answer(child, prompt, "")
+    answer(
+        child,
+        "Would you like a 3-week path through the article, or messages in any order? (path/any) [any]: ",
+        "path",
+    )
+    answer(child, "Start kindnudge by itself when you log in? [Y/n] ", "n")
+    child.expect_exact("Your 21-day path has begun: day 1 of 21: getting through the first days.")
+    child.expect_exact(
+        "the article suggests a therapist or a support group: a safe space to work through it."
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert json.loads(run("journey", "--json", env=fake_clock.env).stdout)["day"] == 1
+    fake_clock.set(22 * 86400)
+    refused = run("setup", "--yes", "--no-test", "--journey", "sideways", env=fake_clock.env)
+    assert refused.returncode == 2 and "please answer fewer, any, path or stop" in refused.stderr
+    chosen = run("setup", "--yes", "--no-test", "--journey", "fewer", env=fake_clock.env)
+    assert "After your path: fewer nudges (one a day)." in chosen.stdout
+    assert json.loads(run("journey", "--json", env=fake_clock.env).stdout)["after"] == "fewer"

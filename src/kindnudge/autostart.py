@@ -19,8 +19,10 @@ from pathlib import Path, PureWindowsPath
 from typing import NamedTuple
 
 from kindnudge.errors import UsageError
+from kindnudge.paths import replace_atomically
 
 MARKER = "kindnudge-autostart"
+DESKTOP_ID = "io.github.kindnudge.Kindnudge"  # the desktop file's name; the daemon's desktop-entry hint
 LAUNCHD_LABEL = "org.kindnudge.daemon"
 
 
@@ -58,6 +60,55 @@ def xdg_entry(config_home: Path, python: str, icon: Path) -> Entry:
         f"X-Kindnudge={MARKER}\n"
     )
     return Entry(config_home / "autostart" / "kindnudge.desktop", text)
+
+
+def app_entry(data_home: Path, python: str, icon: Path) -> Entry:
+    """kindnudge among your applications, so that GNOME and KDE can name it in
+    their notification settings; opening it shows a nudge (`now`).
+
+    Its id is not the app_name `kindnudge`: GNOME Shell recognises a sender as
+    this application by the `desktop-entry` hint or by app_name + ".desktop",
+    and removes a recognised sender's notifications when it leaves the bus. Only
+    the daemon sends the hint, so a short-lived sender (a `now` on its own,
+    setup's test) is never recognised, and its nudge stays on screen.
+    """
+    exec_line = " ".join(_quote_exec(a) for a in [python, "-m", "kindnudge", "now"]).replace("%", "%%")
+    text = (
+        "[Desktop Entry]\n"
+        "Type=Application\n"
+        "Name=kindnudge\n"
+        "Comment=Show a gentle nudge now\n"
+        f"Exec={exec_line}\n"
+        f"Icon={icon}\n"
+        "Terminal=false\n"
+        "StartupNotify=false\n"
+        "Categories=Utility;\n"
+        "X-GNOME-UsesNotifications=true\n"
+        f"X-Kindnudge={MARKER}\n"
+    )
+    return Entry(data_home / "applications" / f"{DESKTOP_ID}.desktop", text)
+
+
+def app_entry_for(platform: str, python: str, icon: Path) -> Entry | None:
+    """The application entry where desktops read one (XDG: Linux and the BSDs)."""
+    if platform in ("darwin", "win32"):
+        return None
+    data_home = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(data_home) if os.path.isabs(data_home) else Path.home() / ".local" / "share"
+    return app_entry(base, python, icon)
+
+
+def add_app(entry: Entry | None) -> str | None:
+    """Write the application entry; a line to print when it is new or changed.
+    A file of that name that kindnudge did not write is left as it is."""
+    if entry is None:
+        return None
+    if entry.path.exists() and not _ours(entry.path):
+        return f"left {entry.path} alone: kindnudge did not write it"
+    if entry.path.exists() and entry.path.read_text(encoding="utf-8") == entry.text:
+        return None
+    replace_atomically(entry.path, entry.text)
+    return f"added kindnudge to your applications: {entry.path}"
 
 
 def systemd_entry(config_home: Path, python: str) -> Entry:

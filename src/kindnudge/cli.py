@@ -6,7 +6,8 @@ state), 1 for any other OSError or SQLite error, 130 for Ctrl+C, and 70 for
 our own bug, whose traceback goes to the log. No traceback reaches the
 terminal, not even when the output is closed, full, or a pipe whose reader
 has left. `--version` answers before anything else is imported, so it costs
-little more than starting Python.
+little more than starting Python; so does a plain `now` that the running
+daemon takes (channel.quick_now).
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def _dispatch(args: list[str]) -> int:
 
         print(f"kindnudge {__version__}")
         return 0
+    if "now" in args:  # handed to a running daemon, it needs neither the parser nor the config
+        from kindnudge.channel import quick_now
+
+        status = quick_now(args)
+        if status is not None:
+            return status
     from kindnudge.commands import build_parser
 
     parsed = build_parser(args).parse_args(args)

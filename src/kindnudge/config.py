@@ -52,6 +52,7 @@ class Config(NamedTuple):
     kinds: tuple[str, ...]
     packs: tuple[PackRef, ...]
     favourite_weight: int
+    buttons: bool = True
 
     def title_for(self, kind: str) -> str:
         return self.titles[kind]
@@ -166,6 +167,12 @@ def _choice(choices: tuple[str, ...], what: str) -> Parser:
     return parse
 
 
+def parse_switch(value: Any, where: Location, _base: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"expected true or false, got {describe(value)}", where)
+    return value
+
+
 def parse_urls(value: Any, where: Location, _base: Path) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -252,6 +259,12 @@ SETTINGS: tuple[Setting, ...] = (
         "normal",
         _choice(URGENCIES, "urgency"),
         "low or normal; kindnudge never asks for critical.",
+    ),
+    Setting(
+        "notification.buttons",
+        True,
+        parse_switch,
+        "Keep, Hide and Another buttons on each nudge, where the desktop offers buttons. false: none.",
     ),
     Setting(
         "push.urls",
@@ -364,6 +377,7 @@ def _build(data: dict, where: Location, source: Path | None, base: Path) -> Conf
         kinds=values["content.kinds"],
         packs=values["content.packs"],
         favourite_weight=values["content.favourite_weight"],
+        buttons=values["notification.buttons"],
     )
 
 

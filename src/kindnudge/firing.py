@@ -10,19 +10,22 @@ why those slots were late.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from random import Random
 from typing import NamedTuple
 
+from kindnudge import journey
 from kindnudge.catchup import Decision, decide
 from kindnudge.config import Config
 from kindnudge.errors import KindnudgeError, MachineError
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain
-from kindnudge.nudge import Claim, NothingToShow, claim, deliver, rule_kinds
+from kindnudge.nudge import Claim, Delivery, NothingToShow, claim, deliver, rule_kinds
 from kindnudge.planner import Plan, Slot, kind_label
 from kindnudge.state import HANDLED_UNTIL, PAUSED_UNTIL, HistoryEntry, State
 
@@ -38,6 +41,7 @@ class Loaded(NamedTuple):
     library: Library
     plan: Plan
     notifier: Chain | Alongside
+    route: journey.Route | None = None  # the journey's path; None: no journey can be followed
 
 
 Promised = Callable[[datetime | None, datetime], list[Slot]]
@@ -53,11 +57,15 @@ class Firing:
         rng: Random,
         tell: Callable[[str, str], None],
         at: Callable[[datetime], str],
+        shown: Callable[[Delivery], None] | None = None,
+        guard: AbstractContextManager | None = None,
     ) -> None:
         self.state_path = state_path
         self.rng = rng
         self.tell = tell  # (title, text): a notice to the user
         self.at = at  # a moment as the log says it
+        self.shown = shown  # with buttons: told of each nudge shown, to answer them
+        self.guard = guard or contextlib.nullcontext()  # held while showing one and telling `shown`
         self.handled: datetime | None = None  # handled_until as last saved: the file may be deleted
         self.told_empty: set[str] = set()  # rules the user was told have nothing left to show
         self.untold: tuple[str, str] | None = None  # (rule, why), told once the firing is saved
@@ -104,19 +112,32 @@ class Firing:
                     log.warning("skipped %s, rule %s: %s", self.at(slot.at), slot.rule, reason)
                     state.record(_row(slot, now, "skipped", reason))
                 claimed = self._claim(loaded, decision.show, state, now) if decision.show else None
+                asking = self._end_question(loaded, state, now) if claimed else None
                 state.set_moment(HANDLED_UNTIL, now)
             self.handled = now
             late_because, self.held_up = self._held_up_note(), None
             promised(None, now)
             if claimed:
-                self._show(loaded, decision.show, claimed, state, now, late_because)
+                shown = self._show(loaded, decision.show, claimed, state, now, late_because)
+                if shown and asking:
+                    self._ask_at_the_end(asking, state)
             self._tell_nothing_to_show()
 
     def _claim(self, loaded: Loaded, slot: Slot, state: State, now: datetime) -> Claim | None:
-        """Draw a message for `slot`; if none can be drawn, the slot's row says why."""
+        """Draw a message for `slot` (from its journey day's stage, on a journey);
+        if none can be drawn, or the journey holds it back, the slot's row says why."""
         kinds = rule_kinds(slot.kinds, loaded.config)
+        path = journey.from_text(state.get_text(journey.STATE_KEY)) if loaded.route else None
+        on = journey.local_date(slot.at, loaded.plan.tz)
+        held = journey.held_back(path, on, journey.first_of_day(loaded.plan, slot.at)) if path else None
+        if held:
+            state.record(_row(slot, now, "skipped", held))
+            return None
+        day = journey.day_on(path, loaded.route, on) if path and loaded.route else None
         try:
-            claimed = claim(loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at)
+            claimed = claim(
+                loaded.library, loaded.config, kinds, state, now, self.rng, slot.rule, slot.at, day
+            )
         except NothingToShow as exc:
             self._nothing_to_show(slot, f"nothing left to show for rule {slot.rule}: {exc}", state, now)
         except KindnudgeError as exc:
@@ -129,6 +150,22 @@ class Firing:
             self.told_empty.discard(slot.rule)  # if it empties again, that is news again
             return claimed
         return None
+
+    def _end_question(self, loaded: Loaded, state: State, now: datetime) -> tuple[str, str] | None:
+        """The journey's end-of-path question, if it is due: it comes once, after
+        a nudge that was shown."""
+        path = journey.from_text(state.get_text(journey.STATE_KEY)) if loaded.route else None
+        return journey.end_question(path, journey.local_date(now, loaded.plan.tz)) if path else None
+
+    def _ask_at_the_end(self, asking: tuple[str, str], state: State) -> None:
+        """Ask, and remember it was asked. The hook for a notification button:
+        its answer goes through journey.choose, as `kindnudge journey next` does."""
+        with state.transaction():
+            path = journey.from_text(state.get_text(journey.STATE_KEY))
+            if not path or path.asked:
+                return
+            state.set_text(journey.STATE_KEY, journey.to_text(path._replace(asked=True)))
+        self.tell(*asking)
 
     def _nothing_to_show(self, slot: Slot, reason: str, state: State, now: datetime) -> None:
         """Record the slot skipped; the user is told after the transaction."""
@@ -153,8 +190,14 @@ class Firing:
 
     def _show(
         self, loaded: Loaded, slot: Slot, claimed: Claim, state: State, now: datetime, late_because: str
-    ) -> None:
-        result = deliver(claimed, loaded.config, loaded.notifier, state)
+    ) -> bool:
+        """Show it; True when the desktop took it."""
+        with self.guard:
+            result = deliver(
+                claimed, loaded.config, loaded.notifier, state, interactive=self.shown is not None
+            )
+            if self.shown:
+                self.shown(result)
         late = (now - slot.at).total_seconds()
         if result.error:
             log.error("delivery failed for %s, rule %s: %s", self.at(slot.at), slot.rule, result.error)
@@ -167,6 +210,7 @@ class Firing:
                 late,
                 late_because,
             )
+        return not result.error
 
 
 def _failure(exc: Exception) -> str:

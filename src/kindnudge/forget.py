@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from kindnudge import ownpack
 from kindnudge.errors import machine_error
+from kindnudge.journey import STATE_KEY as JOURNEY
 from kindnudge.state import PAUSED_UNTIL, HistoryEntry, State
 
 LOG = "kindnudge.log"  # and its rotated copies, kindnudge.log.1 to .3
@@ -37,7 +38,7 @@ def forget(
     marks = ("favourite", *(() if keep_hidden else ("hidden",))) if everything else ()
     how = "kindnudge forget --all" if everything else "kindnudge forget"
     with state.transaction():
-        rows = state.erase(marks, (PAUSED_UNTIL,) if everything else ())
+        rows = state.erase(marks, (PAUSED_UNTIL, JOURNEY) if everything else ())
         state.record(HistoryEntry(now, None, "any", None, None, "erased", f"you erased your history ({how})"))
     state.compact()
     _logs(state.path.parent)

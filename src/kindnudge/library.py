@@ -219,7 +219,8 @@ def _collect(packs: Iterable[tuple[Path, bool]], cache: Path | None) -> Library:
 
 
 def builtin_packs(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.yaml"))
+    """The packs in `folder`; journey.yaml beside them is the journey's path, not a pack."""
+    return sorted(p for p in folder.glob("*.yaml") if p.name != "journey.yaml")
 
 
 def load_all(

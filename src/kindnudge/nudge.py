@@ -7,20 +7,27 @@ fails it goes back into the bag, and the failure is kept in history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from random import Random
 from typing import TYPE_CHECKING, NamedTuple
 
 from kindnudge.config import Config
 from kindnudge.errors import DeliveryError, UsageError
+from kindnudge.journey import Day, pool
 from kindnudge.library import Library, Message
 from kindnudge.paths import icon_file
 from kindnudge.picker import Pick, pick
-from kindnudge.state import HistoryEntry, State
+from kindnudge.state import PAUSED_UNTIL, HistoryEntry, State
 
 if TYPE_CHECKING:
-    from kindnudge.notify import Alongside, Chain, Notification
+    from kindnudge.notify import Alongside, Chain, Notification, Receipt
+
+# What a nudge offers where the server has actions: a click on the body
+# (`default`: without it, GNOME would run the desktop file's Exec), and three
+# buttons, as many as GNOME shows, with short labels.
+DEFAULT, KEEP, HIDE, ANOTHER = "default", "keep", "hide", "another"
+BUTTONS = ((KEEP, "\u2665 Keep"), (HIDE, "Hide"), (ANOTHER, "Another"))
 
 
 class NothingToShow(UsageError):
@@ -68,16 +75,25 @@ def why_nothing(library: Library, kinds: Sequence[str], marks: dict[str, str]) -
 
 
 def draw(
-    library: Library, kinds: Sequence[str], state: State, rng: Random, favourite_weight: int = 1
+    library: Library,
+    kinds: Sequence[str],
+    state: State,
+    rng: Random,
+    favourite_weight: int = 1,
+    day: Day | None = None,
 ) -> Pick:
     """The next message from the bag of one of `kinds`, without consuming it.
 
     Only kinds with a message left to show are drawn from, so hiding every
     self-care message leaves the reframes of a rule for both. Hidden messages
-    never come; favourites come `favourite_weight` times as often.
+    never come; favourites come `favourite_weight` times as often. On a
+    journey's `day`, only that day's stage is drawn from (journey.pool), and
+    its messages come round again once all have come.
     """
     marks = state.marks()
     candidates = visible(library, kinds, marks)
+    if day:
+        candidates = {kind: pool(messages, day)[0] for kind, messages in candidates.items()}
     kinds_left = [kind for kind in kinds if candidates[kind]]
     if not kinds_left:
         raise NothingToShow(why_nothing(library, kinds, marks))
@@ -88,21 +104,31 @@ def draw(
     )
 
 
-def notification_for(message: Message, config: Config) -> Notification:
+def notification_for(
+    message: Message, config: Config, interactive: bool = False, replaces: int = 0
+) -> Notification:
+    """`interactive`: shown by the daemon, which stays to answer its buttons and
+    identifies as the application; a short-lived sender does neither."""
     from kindnudge.notify import Notification
+    from kindnudge.notify.notification import DESKTOP_ID
 
+    offered = ((DEFAULT, "Dismiss"), *(BUTTONS if config.buttons else ())) if interactive else ()
     return Notification(
         config.title_for(message.kind),
         message.text,
         config.timeout,
         icon=str(icon_file()),
         urgency=config.urgency,
+        actions=tuple(word for pair in offered for word in pair),
+        replaces=replaces,
+        desktop_entry=DESKTOP_ID if interactive else "",
     )
 
 
 class Delivery(NamedTuple):
     message: Message
     error: DeliveryError | None  # None: the desktop took it
+    receipt: Receipt | None = None  # where its buttons will be answered from, if anywhere
 
 
 class Claim(NamedTuple):
@@ -121,30 +147,41 @@ def claim(
     rng: Random,
     rule: str | None = None,
     due: datetime | None = None,
+    day: Day | None = None,
 ) -> Claim:
     """Draw the next message, count it as seen and record it as `sending`.
 
     Call inside `state.transaction()`. Committing this before the message is
     shown means a crash mid-delivery can neither repeat it nor lose its record.
     """
-    drawn = draw(library, kinds, state, rng, config.favourite_weight)
+    drawn = draw(library, kinds, state, rng, config.favourite_weight, day)
     message = drawn.message
     row = state.record(HistoryEntry(now, rule, message.kind, message.id, message.text, "sending", None, due))
     state.mark_seen(message.kind, message.id, drawn.refill)
     return Claim(message, row)
 
 
-def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: State) -> Delivery:
+def deliver(
+    claimed: Claim,
+    config: Config,
+    notifier: Chain | Alongside,
+    state: State,
+    interactive: bool = False,
+    replaces: int = 0,
+    reason: str | None = None,
+) -> Delivery:
     """Show a claimed message, then settle its row in one short transaction.
 
     Whatever is raised while showing it, the row does not stay `sending`: an
     error settles it `failed` and puts the message back in the bag (it will
-    still come); an interruption (Ctrl+C) settles it `interrupted`.
+    still come); an interruption (Ctrl+C) settles it `interrupted`. `reason`:
+    what a delivered row says instead of the backend (Another's "another").
     """
     message = claimed.message
     error: DeliveryError | None = None
+    sent = None
     try:
-        sent = notifier.send(notification_for(message, config))
+        sent = notifier.send(notification_for(message, config, interactive, replaces))
         earlier = sent.failures
     except DeliveryError as exc:
         error, earlier = exc, []
@@ -162,5 +199,33 @@ def deliver(claimed: Claim, config: Config, notifier: Chain | Alongside, state: 
             state.unsee(message.kind, message.id)
         else:  # one row per slot: what failed before a fallback delivered goes in its reason
             after = f" after {'; '.join(earlier)}" if earlier else ""
-            state.settle(claimed.row, "delivered", f"by {sent.backend}{after}")
-    return Delivery(message, error)
+            state.settle(claimed.row, "delivered", reason or f"by {sent.backend}{after}")
+    return Delivery(message, error, sent.receipt if sent and not error else None)
+
+
+def by_hand(
+    library: Library,
+    config: Config,
+    kinds: Sequence[str],
+    state: State,
+    notifier: Chain | Alongside | None,
+    now: datetime,
+    rng: Random,
+    paused: Callable[[datetime], None],
+    day: Day | None = None,
+    interactive: bool = False,
+) -> Delivery:
+    """`kindnudge now`, in whichever process shows it (the command itself, or
+    the daemon it asked). No `notifier`: a dry run, which only draws, so the
+    message stays in the bag. A pause is overridden, since the person asked;
+    `paused(until)` is told so before the nudge is shown. On a journey, `day`
+    is today's: the nudge comes from its stage, as a firing's would.
+    `interactive`: with buttons, for a daemon that answers them."""
+    if notifier is None:
+        return Delivery(draw(library, kinds, state, rng, config.favourite_weight, day).message, None)
+    until = state.get_moment(PAUSED_UNTIL)
+    with state.transaction():
+        claimed = claim(library, config, kinds, state, now, rng, day=day)
+    if until and until > now:
+        paused(until)
+    return deliver(claimed, config, notifier, state, interactive)

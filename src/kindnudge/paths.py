@@ -11,12 +11,11 @@ import contextlib
 import errno
 import os
 import stat
-import sys
 from pathlib import Path
 
 from kindnudge.errors import ConfigError, Location
+from kindnudge.xdg import APP, xdg_base
 
-APP = "kindnudge"
 CONFIG_ENV = "KINDNUDGE_CONFIG"
 
 
@@ -25,11 +24,9 @@ def _user_dir(xdg: str, fallback: str, kind: str) -> Path:
     $XDG_..._HOME, else the folder under your home) written out, because
     importing platformdirs for it cost 4 ms of every command; platformdirs for
     anything else, and for a home that isn't an absolute path."""
-    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
-        value = os.environ.get(xdg, "")
-        base = value if os.path.isabs(value) else os.path.expanduser(fallback)
-        if os.path.isabs(base):
-            return Path(base) / APP
+    base = xdg_base(xdg, fallback)
+    if base:
+        return Path(base) / APP
     import platformdirs
 
     return getattr(platformdirs, f"user_{kind}_path")(APP, appauthor=False)

@@ -55,18 +55,38 @@ def resolve(wall: datetime, tz: ZoneInfo) -> datetime:
     return wall.replace(tzinfo=tz, fold=0).astimezone(timezone.utc).astimezone(tz)
 
 
-def random_offsets(spec: RandomTimes, seed: str) -> list[timedelta]:
-    """`count` minutes in the window, `min_gap` apart, fixed by `seed`.
+def random_offsets(count: int, window: timedelta, min_gap: timedelta, seed: str) -> list[timedelta]:
+    """`count` minutes in `window`, `min_gap` apart, fixed by `seed`.
 
     Draw sorted points in the window shrunk by the gaps, then spread them out
     again: every valid arrangement is equally likely.
     """
     rng = Random(seed)  # a str seed goes through SHA-512: the same on every run and machine
     minute = timedelta(minutes=1)
-    gap = spec.min_gap // minute
-    slack = spec.window // minute - (spec.count - 1) * gap - 1
-    points = sorted(rng.randint(0, slack) for _ in range(spec.count))
+    gap = min_gap // minute
+    slack = window // minute - (count - 1) * gap - 1
+    points = sorted(rng.randint(0, slack) for _ in range(count))
     return [(point + i * gap) * minute for i, point in enumerate(points)]
+
+
+def random_moments(name: str, spec: RandomTimes, day: date, tz: ZoneInfo) -> list[datetime]:
+    """A random rule's moments on `day`, `min_gap` apart in real time.
+
+    A spring-forward gap makes the window shorter than written: the draws are
+    made in the time that really passes in it, so none land on the same real
+    minutes as a time the gap moved. Otherwise they are wall times (an autumn
+    overlap only spreads them further apart, and none lands in its second pass).
+    """
+    start = datetime.combine(day, spec.start)
+    seed = f"{name}|{spec}|{day.isoformat()}"
+    opens = resolve(start, tz).astimezone(timezone.utc)
+    window = resolve(start + spec.window, tz).astimezone(timezone.utc) - opens
+    if timedelta(minutes=spec.count) <= window < spec.window:
+        gap = min(spec.min_gap, window // spec.count)  # shrunk as when the config is read
+        return [(opens + offset).astimezone(tz) for offset in random_offsets(spec.count, window, gap, seed)]
+    # A window inside the gap moves after it, as a fixed 02:30 does.
+    offsets = random_offsets(spec.count, spec.window, spec.min_gap, seed)
+    return [resolve(start + offset, tz) for offset in offsets]
 
 
 def rule_days(rule: Rule, since: date) -> Iterator[date]:
@@ -82,17 +102,17 @@ def rule_days(rule: Rule, since: date) -> Iterator[date]:
             day += timedelta(days=1)
 
 
-def wall_times(rule: Rule, day: date) -> list[datetime]:
-    """The naive local times a rule asks for on `day` (possibly past midnight)."""
+def moments(rule: Rule, day: date, tz: ZoneInfo) -> list[datetime]:
+    """The moments a rule asks for on `day` (possibly past midnight), by the DST policy."""
     if rule.cron:
-        return [datetime.combine(day, t) for t in rule.cron.times()] if rule.cron.matches(day) else []
-    if day.weekday() not in rule.days:
-        return []
-    if rule.random:
-        start = datetime.combine(day, rule.random.start)
-        seed = f"{rule.name}|{rule.random}|{day.isoformat()}"
-        return [start + offset for offset in random_offsets(rule.random, seed)]
-    return [datetime.combine(day, t) for t in rule.at]
+        walls = [datetime.combine(day, t) for t in rule.cron.times()] if rule.cron.matches(day) else []
+    elif day.weekday() not in rule.days:
+        walls = []
+    elif rule.random:
+        return random_moments(rule.name, rule.random, day, tz)
+    else:
+        walls = [datetime.combine(day, t) for t in rule.at]
+    return [resolve(wall, tz) for wall in walls]
 
 
 class Plan(NamedTuple):
@@ -104,8 +124,7 @@ class Plan(NamedTuple):
         """Slots the rules draw for `day`, in order, one per moment, none in quiet hours."""
         slots: dict[datetime, Slot] = {}
         for rule in self.rules:
-            for wall in wall_times(rule, day):
-                at = resolve(wall, self.tz)
+            for at in moments(rule, day, self.tz):
                 if at not in slots and not in_quiet_hours(at.timetz().replace(tzinfo=None), self.quiet):
                     slots[at] = Slot(at, rule.name, rule.kinds)
         return [slots[at] for at in sorted(slots)]

@@ -41,6 +41,9 @@ class Offered:
     days: str = "daily"
     kinds: str = "both"
     quiet: str = "22:00-07:00"
+    journey: str = "any"  # path (on one), any, or after a finished path: fewer or stop too
+    path_done: bool = False  # a path is complete: the question asks what comes next
+    path_days: int = 21
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Answers:
     days: str = "daily"
     kinds: list[str] | None = None
     quiet: list[str] | None = None  # [] for none
+    journey: str | None = None  # path, any, fewer or stop (see Offered.journey); None: as it is
 
 
 def split_list(text: str) -> list[str]:
@@ -247,7 +251,29 @@ class Conversation:
         answers.quiet = self.question(
             "Quiet hours, when nothing is ever shown? (or none)", now.quiet, _quiet_for(answers)
         )
+        answers.journey = self.question(*journey_question(now))
         return answers
+
+
+def journey_question(now: Offered) -> tuple[str, str, Callable[[str], str]]:
+    """The one question about a journey: whether to follow the article's path,
+    or, once a path is complete, what comes next."""
+    weeks = f"{now.path_days // 7}-week" if now.path_days % 7 == 0 else f"{now.path_days}-day"
+    if now.path_done:
+        prompt = (
+            f"Your {weeks} path is complete. What next: fewer nudges (one a day), all of them in any order,"
+            " the path again, or none? (fewer/any/path/stop)"
+        )
+        return prompt, now.journey, _choice(_JOURNEY_WORDS, "fewer, any, path or stop")
+    prompt = f"Would you like a {weeks} path through the article, or messages in any order? (path/any)"
+    words = {k: v for k, v in _JOURNEY_WORDS.items() if v in ("path", "any")}
+    return prompt, now.journey, _choice(words, "path or any (fewer and stop are for after a path)")
+
+
+_JOURNEY_WORDS = {
+    "path": "path", "p": "path", "journey": "path", "any": "any", "a": "any", "any order": "any",
+    "shuffle": "any", "fewer": "fewer", "f": "fewer", "stop": "stop", "none": "stop",
+}  # fmt: skip
 
 
 def _choice(options: dict[str, str], words: str) -> Callable[[str], str]:
@@ -347,7 +373,8 @@ def _quiet_for(answers: Answers) -> Callable[[str], list[str]]:
 
 
 def from_options(now: Offered, times: str | None, random: int | None, between: str | None,
-                 days: str | None, kinds: str | None, quiet: str | None) -> Answers:  # fmt: skip
+                 days: str | None, kinds: str | None, quiet: str | None,
+                 journey: str | None = None) -> Answers:  # fmt: skip
     """The non-interactive form: an option left out keeps the answer `now`, as
     Enter does in the conversation. Any mistake is a one-line usage error."""
     try:
@@ -362,6 +389,7 @@ def from_options(now: Offered, times: str | None, random: int | None, between: s
         answers.days = _days(answers)(days or now.days)
         answers.kinds = _kinds(kinds or now.kinds)
         answers.quiet = _quiet_for(answers)(quiet or now.quiet)
+        answers.journey = journey_question(now)[2](journey) if journey else None
         check_rule(answers)
     except (ValueError, ConfigError) as exc:
         raise UsageError(exc.message if isinstance(exc, ConfigError) else str(exc)) from None

@@ -33,7 +33,9 @@ _HISTORY = """(
     message_id TEXT,
     text TEXT,
     status TEXT NOT NULL
-        CHECK (status IN ('sending', 'delivered', 'failed', 'skipped', 'interrupted', 'erased')),
+        CHECK (status IN (
+            'sending', 'delivered', 'failed', 'skipped', 'interrupted', 'erased', 'kept', 'hidden'
+        )),
     reason TEXT
 )"""
 _SCHEMA = f"""
@@ -53,14 +55,15 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 """
-SCHEMA_VERSION = 3
-# Version 3 allows the status 'erased' (the row `forget` leaves): SQLite can't
-# change a CHECK in place, so the history table is copied into a new one.
-_HISTORY_V3 = f"""
-CREATE TABLE history_v3 {_HISTORY};
-INSERT INTO history_v3 SELECT id, at, due, rule, kind, message_id, text, status, reason FROM history;
+SCHEMA_VERSION = 4
+# Version 3 allowed the status 'erased' (the row `forget` leaves), version 4
+# 'kept' and 'hidden' (a button pressed on a nudge). SQLite can't change a
+# CHECK in place, so an older history table is copied into a new one.
+_HISTORY_REBUILT = f"""
+CREATE TABLE history_new {_HISTORY};
+INSERT INTO history_new SELECT id, at, due, rule, kind, message_id, text, status, reason FROM history;
 DROP TABLE history;
-ALTER TABLE history_v3 RENAME TO history;
+ALTER TABLE history_new RENAME TO history;
 CREATE INDEX history_kind_status ON history (kind, status, id);
 """
 HANDLED_UNTIL = "handled_until"  # the moment the daemon last settled what came due
@@ -108,7 +111,8 @@ class HistoryEntry(NamedTuple):
     kind: str
     message_id: str | None  # None when skipped: nothing was drawn
     text: str | None
-    status: str  # sending, then delivered or failed; or skipped; interrupted after a crash; erased: forget
+    status: str  # sending, then delivered or failed; or skipped; interrupted after a crash; erased: forget;
+    # kept, hidden: a button pressed on a nudge
     reason: str | None
     due: datetime | None = None  # the planned moment, for scheduled nudges
 
@@ -227,14 +231,25 @@ class State:
         return [HistoryEntry(at, *r[1:7], _moment(r[7])) for r in rows if (at := _moment(r[0]))]
 
     def get_moment(self, key: str) -> datetime | None:
-        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
-        return _moment(rows[0][0]) if rows else None
+        return _moment(self.get_text(key))
 
-    def set_moment(self, key: str, value: datetime | None) -> None:
+    def get_text(self, key: str) -> str | None:
+        """A small saved value (a journey, say); None when there is none."""
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_text(self, key: str, value: str | None) -> None:
         if value is None:
             self._write("DELETE FROM meta WHERE key = ?", (key,))
         else:
-            self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value.isoformat()))
+            self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def set_moment(self, key: str, value: datetime | None) -> None:
+        self.set_text(key, value.isoformat() if value else None)
+
+    def clear_seen(self) -> None:
+        """Empty the shuffle bag: every message may come again (a journey starts afresh)."""
+        self._write("DELETE FROM bag_seen")
 
     # -- forgetting ---------------------------------------------------------------
 
@@ -387,7 +402,7 @@ def _ready(db: sqlite3.Connection) -> bool:
     db.execute("PRAGMA synchronous=FULL")
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version < SCHEMA_VERSION:
-        migrate = _HISTORY_V3 if version else ""  # a new file has the new table already
+        migrate = _HISTORY_REBUILT if version else ""  # a new file has the new table already
         db.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} {migrate} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
         )

@@ -13,6 +13,9 @@ something happens (no polling):
 
 Elsewhere, or when KINDNUDGE_HEARTBEAT=SECONDS is set, a heartbeat compares
 wall-clock and monotonic progress instead, and the watched files' stat.
+
+Either way the same select() also waits on the daemon's session-bus socket
+(`listen`), so hearing a button pressed costs no wake-up of its own.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ _IN_EVENTS = _IN_CLOSE_WRITE | _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE | _IN_
 _IN_NAME_CHANGES = _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE | _IN_DELETE
 _IN_GONE = 0x400 | 0x800 | 0x8000  # delete-self, move-self, ignored: that watch is over
 _IN_Q_OVERFLOW = 0x4000
-_STOP, _REARM = b"x", b"r"
+_STOP, _REARM, _POKE = b"x", b"r", b"p"
 
 # mtime and inode (a replaced file is a new one); None when missing. Not the size:
 # a file rewritten in place is empty for a moment, and that is no change to report.
@@ -84,6 +87,9 @@ class Watcher:
         self._thread = threading.Thread(target=self._run, name="kindnudge-watch", daemon=True)
         self._libc: ctypes.CDLL | None = None
         self._folders: dict[int, Watched] = {}
+        self._bus: Callable[[], int | None] = lambda: None
+        self._on_bus: Callable[[], None] = lambda: None
+        self._listened: int | None = None
         self.mode = "heartbeat"
 
     def start(self) -> None:
@@ -105,13 +111,37 @@ class Watcher:
         self.files = tuple(files)
         os.write(self._wake_w, _REARM)
 
+    def listen(self, fileno: Callable[[], int | None], on_ready: Callable[[], None]) -> None:
+        """Also wait on the socket `fileno()` names (None: none now), and call
+        `on_ready()` from this thread when it is readable or on `poke()`."""
+        self._bus, self._on_bus = fileno, on_ready
+        self.poke()
+
+    def poke(self) -> None:
+        """Call `on_ready` soon, and look at `fileno()` again (it may be another socket)."""
+        os.write(self._wake_w, _POKE)
+
     def stop(self) -> None:
         os.write(self._wake_w, _STOP)
         self._thread.join(2)
 
-    def _woken(self) -> bool:
-        """Drain the wake-up pipe; True when asked to stop."""
-        return _STOP in os.read(self._wake_r, 4096)
+    def _woken(self) -> bytes:
+        """Drain the wake-up pipe: what was asked for."""
+        return os.read(self._wake_r, 4096)
+
+    def _with_bus(self, handles: list[int]) -> list[int]:
+        self._listened = fd = self._bus()
+        return handles if fd is None else [*handles, fd]
+
+    def _select(self, handles: list[int], timeout: float | None = None) -> list[int]:
+        """select(); a bus socket closed meanwhile (it is dropped before it is
+        closed) counts as nothing ready, and the next round asks for it again."""
+        try:
+            return select.select(handles, [], [], timeout)[0]
+        except (OSError, ValueError):
+            if self._listened is None or self._bus() == self._listened:
+                raise
+            return []
 
     # -- Linux: kernel events -------------------------------------------------
 
@@ -224,20 +254,20 @@ class Watcher:
     def _run_events(self) -> None:
         handles = [self._wake_r, self._timer, self._inotify]
         while True:
-            ready, _, _ = select.select(handles, [], [])
+            listening = self._with_bus(handles)
+            ready = self._select(listening)
             changed = rearm = False
             if self._wake_r in ready:
-                if self._woken():
+                asked = self._woken()
+                if _STOP in asked:
                     return
-                rearm = True
+                rearm = _REARM in asked
+                if _POKE in asked:
+                    self._safely(self._on_bus)
+            if len(listening) > len(handles) and listening[-1] in ready:
+                self._safely(self._on_bus)
             if self._timer in ready:
-                try:
-                    os.read(self._timer, 8)
-                except OSError as exc:
-                    if exc.errno != errno.ECANCELED:
-                        raise
-                self._arm(self._timer)
-                self._safely(self.on_clock_jump)
+                self._clock_moved()
             if self._inotify in ready:
                 changed, moved = self._read_events()
                 rearm |= moved
@@ -246,16 +276,36 @@ class Watcher:
             if changed:
                 self._safely(self.on_change)
 
+    def _clock_moved(self) -> None:
+        """The timer woke select(): the kernel cancelled it (the read fails with
+        ECANCELED) because the clock was set or the machine resumed, or it
+        expired. Arm it again, or the next change would go unseen and select()
+        would spin on a readable handle; then say the clock moved."""
+        try:
+            os.read(self._timer, 8)
+        except OSError as exc:
+            if exc.errno != errno.ECANCELED:
+                raise
+        self._arm(self._timer)
+        self._safely(self.on_clock_jump)
+
     # -- Fallback: heartbeat --------------------------------------------------
 
     def _run_heartbeat(self) -> None:
         offset = time.time() - time.monotonic()
         seen = self._signatures()
+        beat = time.monotonic() + self._interval
         while True:
-            if select.select([self._wake_r], [], [], self._interval)[0]:
-                if self._woken():
+            listening = self._with_bus([self._wake_r])
+            ready = self._select(listening, max(beat - time.monotonic(), 0))
+            if ready:
+                asked = self._woken() if self._wake_r in ready else b""
+                if _STOP in asked:
                     return
+                if _POKE in asked or (len(listening) > 1 and listening[-1] in ready):
+                    self._safely(self._on_bus)
                 continue  # new files to watch: the next beat compares them
+            beat = time.monotonic() + self._interval
             now_offset = time.time() - time.monotonic()
             if abs(now_offset - offset) > DRIFT_S:
                 offset = now_offset

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import IO, NamedTuple, NoReturn
 
 from kindnudge import __version__, paths
-from kindnudge.commands import messages, setting_up, timing
+from kindnudge.commands import journeying, messages, setting_up, timing
 from kindnudge.errors import one_line
 
 KIND_CHOICES = ("reframe", "self-care")
@@ -84,6 +84,11 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", action="store_true", help="don't ask: use these options; keep the rest as it is")
     p.add_argument("--autostart", action="store_true", help="also start kindnudge when you log in")
     p.add_argument("--no-test", action="store_true", help="don't send a test notification")
+    p.add_argument(
+        "--journey",
+        metavar="path|any",
+        help="a path through the article day by day, or messages in any order; after a path, fewer or stop",
+    )
 
 
 def _now(p: argparse.ArgumentParser) -> None:
@@ -164,6 +169,22 @@ def _forget(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", action="store_true", help="don't ask; with --all, the hidden marks go too")
 
 
+def _journey(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=("start", "restart", "stop", "next"),
+        help="start a path, go to another day of it, leave it, or choose what comes after it",
+    )
+    p.add_argument(
+        "choice", nargs="?", metavar="fewer|shuffle|stop", help="with next: what comes after the path"
+    )
+    p.add_argument("--days", type=int, metavar="N", help="with start: how many days, 14 to 42 (default 21)")
+    p.add_argument("--from-day", type=int, metavar="N", help="with start: begin on this day of the path")
+    p.add_argument("--day", type=int, metavar="N", help="with restart: the day to go to, e.g. 3")
+    _json(p, "object: day, days, stage, started")
+
+
 def _none(_p: argparse.ArgumentParser) -> None:
     pass
 
@@ -206,6 +227,14 @@ COMMANDS = (
         _next,
     ),
     Command(
+        "journey",
+        "a path through the article, day by day",
+        "Where you are on your journey; start, restart --day N or stop it, or choose what follows it."
+        " On a journey each day's nudges come from that day's stage.",
+        journeying.cmd_journey,
+        _journey,
+    ),
+    Command(
         "run",
         "run in the foreground and show nudges on schedule",
         "Run the scheduler in the foreground (autostart launches this). "
@@ -233,6 +262,13 @@ COMMANDS = (
         "List past nudges, newest first.",
         timing.cmd_history,
         _history,
+    ),
+    Command(
+        "last",
+        "the nudge shown most recently",
+        "Show the nudge shown most recently: when, title, text and its id.",
+        messages.cmd_last,
+        lambda p: _json(p, "object"),
     ),
     Command(
         "add",

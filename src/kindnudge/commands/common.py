@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 
     from kindnudge.config import Config
     from kindnudge.errors import Location
+    from kindnudge.journey import Day, Journey, Route
     from kindnudge.library import Library
-    from kindnudge.notify import Alongside, Chain
-    from kindnudge.planner import Plan
+    from kindnudge.notify import Alongside, Chain, Notifier
+    from kindnudge.planner import Plan, Slot
     from kindnudge.state import HistoryEntry, State
 
 # How long a command waits for another program holding the state before saying so.
@@ -72,11 +73,12 @@ def config_or_problem(args: argparse.Namespace, packs: bool = False) -> tuple[Co
         return built_in(), exc
 
 
-def notifier_for(config: Config) -> Chain | Alongside:
-    """The desktop backends (and push, if set) that this config asks for."""
+def notifier_for(config: Config, dbus: Notifier | None = None) -> Chain | Alongside:
+    """The desktop backends (and push, if set) that this config asks for;
+    `dbus`: the daemon's long-lived connection, for the dbus backend."""
     from kindnudge import notify
 
-    return notify.choose(config.backend, config.push_urls, config.push_mode)
+    return notify.choose(config.backend, config.push_urls, config.push_mode, dbus)
 
 
 @contextmanager
@@ -107,6 +109,53 @@ def resolve_id(text: str, library: Library, state: State, marked: bool = False) 
     if not library.get(text) and not (marked and text in state.marks()):
         raise UsageError(gone)
     return text
+
+
+def route() -> Route:
+    """The journey's path, as the built-in journey.yaml lays it out."""
+    from kindnudge.journey import FILE, load_route
+
+    return load_route(paths.builtin_packs_dir() / FILE, paths.cache_dir())
+
+
+def saved_journey(state: State) -> Journey | None:
+    from kindnudge.journey import STATE_KEY, from_text
+
+    return from_text(state.get_text(STATE_KEY))
+
+
+def journey_day(config: Config, at: datetime | None = None) -> tuple[Journey | None, Day | None]:
+    """The saved journey, if any, and its day at `at` (default: now); reads
+    the state file only if there is one, and the path only on a journey."""
+    from kindnudge.journey import day_on, local_date
+
+    if not paths.state_db().exists():
+        return None, None
+    with open_state() as state:
+        journey = saved_journey(state)
+    if journey is None:
+        return None, None
+    return journey, day_on(journey, route(), local_date(at or utc_now(), config.zone()))
+
+
+def upcoming(config: Config, start: datetime, count: int, journey: Journey | None) -> list[Slot]:
+    """The next `count` slots the daemon will show, leaving out those a finished
+    journey holds back (`fewer`: the day's first only; `stop`: none)."""
+    from kindnudge.journey import first_of_day, held_back, local_date
+
+    schedule = plan(config)
+    if journey is None or journey.after not in ("fewer", "stop"):
+        return schedule.upcoming(start, count)
+    slots: list[Slot] = []
+    for slot in schedule.after(start):
+        on = local_date(slot.at, schedule.tz)
+        if journey.after == "stop" and journey.finished(on):
+            break
+        if not held_back(journey, on, first_of_day(schedule, slot.at)):
+            slots.append(slot)
+        if len(slots) >= count:
+            break
+    return slots
 
 
 def plan(config: Config) -> Plan:

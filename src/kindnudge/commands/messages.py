@@ -13,6 +13,8 @@ from kindnudge.commands.common import (
     open_state,
     plan,
     resolve_id,
+    route,
+    saved_journey,
     user_packs,
     utc_now,
     when,
@@ -20,33 +22,90 @@ from kindnudge.commands.common import (
 from kindnudge.errors import DeliveryError, KindnudgeError
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from pathlib import Path
+
+    from kindnudge.config import Config
+    from kindnudge.journey import Day
+    from kindnudge.library import Library
+    from kindnudge.state import State
 
 
 def cmd_now(args: argparse.Namespace) -> int:
+    """Handed to the running daemon when it reads the same config: only the
+    process that sent a notification receives its buttons. Shown here only
+    when no daemon answers."""
     import random
 
-    from kindnudge.nudge import claim, deliver, draw
-    from kindnudge.state import PAUSED_UNTIL
+    from kindnudge import channel
+    from kindnudge.nudge import by_hand
 
+    asked = channel.ask_now(str(paths.config_file(args.config)[0].absolute()), args.kind, args.dry_run)
+    if asked is not None and "declined" not in asked:
+        return channel.report(asked)
     config, library = load(args)
     kinds = [args.kind] if args.kind else list(config.kinds)
-    rng = random.Random()
+    notifier = None if args.dry_run else notifier_for(config)
+
+    def paused(until: datetime) -> None:
+        print(f"Paused until {when(until, config, now)}; showing one anyway because you asked.", flush=True)
+
     with open_state() as state:
-        if args.dry_run:
-            message = draw(library, kinds, state, rng, config.favourite_weight).message
-        else:
-            notifier = notifier_for(config)
-            now, paused = utc_now(), state.get_moment(PAUSED_UNTIL)
-            with state.transaction():
-                claimed = claim(library, config, kinds, state, now, rng)
-            if paused and paused > now:
-                print(f"Paused until {when(paused, config, now)}; showing one anyway because you asked.")
-            delivery = deliver(claimed, config, notifier, state)
-            if delivery.error:
-                raise delivery.error
-            message = delivery.message
-    print(f"{config.title_for(message.kind)}\n{message.text}")
+        now = utc_now()
+        day = _journey_day(state, config)
+        done = by_hand(library, config, kinds, state, notifier, now, random.Random(), paused, day)
+    if done.error:
+        raise done.error
+    print(f"{config.title_for(done.message.kind)}\n{done.message.text}")
+    if day and args.dry_run:
+        print(f"(from your path: {day.line()})")
+    if notifier is not None and config.backend != "console" and config.buttons:
+        why = f"the running kindnudge {asked['declined']}" if asked else "kindnudge is not running"
+        print(
+            f"Shown without buttons, as {why}; while `kindnudge run` runs, `now` asks it,"
+            " and the nudge comes with ♥ Keep, Hide and Another.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _journey_day(state: State, config: Config) -> Day | None:
+    """Today's day on the journey, if on one: `now` draws from its stage too."""
+    from kindnudge.journey import day_on, local_date
+
+    journey = saved_journey(state)
+    return day_on(journey, route(), local_date(utc_now(), config.zone())) if journey else None
+
+
+def cmd_last(args: argparse.Namespace) -> int:
+    """The nudge shown most recently, so that one seen in passing can be read
+    again (and `favourite last`, `hide last` name it)."""
+    from kindnudge.commands.common import config_or_problem
+
+    config, problem = config_or_problem(args)  # the title: a broken config still shows it
+    last = []
+    if paths.state_db().exists():  # asking creates no state of its own
+        with open_state() as state:
+            last = state.history(1, "delivered")
+    found = last[0] if last else None
+    title = config.title_for(found.kind) if found else None
+    if args.json:
+        import json
+
+        fields = found and {
+            "at": found.at.isoformat(),
+            "title": title,
+            "text": found.text,
+            "id": found.message_id,
+            "kind": found.kind,
+        }
+        print(json.dumps(fields, ensure_ascii=False, indent=2))
+    elif not found:
+        print("nothing has been shown yet")
+    else:
+        print(f"{when(found.at, config)}  {title}\n{found.text}\n(id {found.message_id})")
+    if problem:
+        raise problem
     return 0
 
 
@@ -82,12 +141,31 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     width = max((len(row["id"]) for row in rows), default=2)  # an id is at most 64 characters
     print(f"{'ID':{width}} {'KIND':9} {'MARK':9} TEXT")
-    for row in rows:
-        text = row["text"] or "(no longer among your messages)"
-        if row["mark"] == "hidden" and not only:
-            text = "(its text is not shown: `kindnudge list --hidden` shows it)"
-        print(f"{row['id']:{width}} {row['kind'] or '-':9} {row['mark'] or '':9} {text}")
+    for heading, group in _by_stage(rows) if not only else [(None, rows)]:
+        if heading:
+            print(heading)
+        for row in group:
+            text = row["text"] or "(no longer among your messages)"
+            if row["mark"] == "hidden" and not only:
+                text = "(its text is not shown: `kindnudge list --hidden` shows it)"
+            print(f"{row['id']:{width}} {row['kind'] or '-':9} {row['mark'] or '':9} {text}")
     return 0
+
+
+def _by_stage(rows: list[dict]) -> list[tuple[str | None, list[dict]]]:
+    """Rows under a heading per journey stage, in the path's order: a STAGE
+    column would be as wide as its longest name and push the text off the
+    screen. Without any stage, one group and no heading, as before."""
+    if not any(row["stage"] for row in rows):
+        return [(None, rows)]
+    stages = route().stages
+    groups = [(f"-- stage {i}: {s.name} ({s.about})", [r for r in rows if r["stage"] == s.name])
+              for i, s in enumerate(stages, 1)]  # fmt: skip
+    known = {s.name for s in stages}
+    other = [r for r in rows if r["stage"] and r["stage"] not in known]
+    anywhere = [r for r in rows if not r["stage"]]
+    groups += [("-- other stages (not on the path, so any day)", other), ("-- any stage", anywhere)]
+    return [(heading, group) for heading, group in groups if group]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -113,6 +191,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         never = why_never(kind, config, f"your own {kind} {'message' if len(own) == 1 else 'messages'}")
         if own and never:
             print(f"warning: {never}")
+    for line in _journey_warnings(library, config):
+        print(f"warning: {line}")
     source = config.source or f"built-in defaults (no file at {paths.config_file(args.config)[0]})"
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
     print(f"config: {source}: ok")
@@ -125,6 +205,23 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"backend {config.backend}: nothing can show a notification right now: {exc}"
         ) from None
     return 0
+
+
+def _journey_warnings(library: Library, config: Config) -> list[str]:
+    """Stages whose packs lack a kind (their days draw it from another stage),
+    and stages no path knows (those messages fit any day). What you hid is
+    your choice, not a gap to warn of."""
+    from kindnudge.journey import gaps
+
+    path = route()
+    known = {s.name for s in path.stages}
+    odd = [
+        f"message '{m.id}' ({m.pack}) has stage '{m.stage}', which is not on the journey's path"
+        f" ({', '.join(known)}); on a journey it may come on any day"
+        for m in library.messages
+        if m.stage and m.stage not in known
+    ]
+    return gaps(path, library.messages, config.kinds) + odd
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -8,14 +8,24 @@ import sys
 from typing import TYPE_CHECKING
 
 from kindnudge import paths
-from kindnudge.commands.common import load, load_file, notifier_for, open_state, plan, utc_now, whens
+from kindnudge.commands.common import (
+    config_or_problem,
+    load,
+    load_file,
+    notifier_for,
+    open_state,
+    plan,
+    utc_now,
+    whens,
+)
 from kindnudge.errors import KindnudgeError, Stopped
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from zoneinfo import ZoneInfo
 
     from kindnudge.config import Config
-    from kindnudge.setup import Draft
+    from kindnudge.setup import Draft, Offered
 
 
 def cmd_autostart(args: argparse.Namespace) -> int:
@@ -26,7 +36,19 @@ def cmd_autostart(args: argparse.Namespace) -> int:
         args.action
     ]
     print(action(entry))
+    if args.action == "enable":
+        _add_app()
     return 0
+
+
+def _add_app() -> None:
+    """List kindnudge among the applications (autostart.app_entry says why);
+    `autostart disable` leaves it, as it is about login, not about the app."""
+    from kindnudge import autostart
+
+    added = autostart.add_app(autostart.app_entry_for(sys.platform, sys.executable, paths.icon_file()))
+    if added:
+        print(added)
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -54,12 +76,13 @@ def cmd_setup(args: argparse.Namespace) -> int:
     path = paths.config_file(args.config)[0]
     existing = setup.existing_data(path)
     now = setup.offered(existing)
+    _offer_journey(now, config_or_problem(args)[0].zone())
     if args.yes:
-        given = (args.times, args.random, args.between, args.days, args.kinds, args.quiet)
+        given = (args.times, args.random, args.between, args.days, args.kinds, args.quiet, args.journey)
         answers = setup.from_options(now, *given)
         draft = setup.Draft(path, setup.merged(existing, answers))
         _preview(draft.config, args.no_test)
-        return _save(draft, args.autostart)
+        return _save(draft, args.autostart, answers.journey)
     _conversation()
     try:
         answers = setup.Conversation(_ask, print, now).run()
@@ -71,7 +94,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
         hint = "" if _at_a_terminal() else "; to set up without questions, use --yes (see --help)"
         interrupted = isinstance(exc, KeyboardInterrupt)
         raise Stopped(f"stopped; nothing was changed{hint}", 130 if interrupted else 1) from None
-    return _save(draft, login.strip().lower() in ("", "y", "yes"))
+    return _save(draft, login.strip().lower() in ("", "y", "yes"), answers.journey)
 
 
 def _preview(config: Config, no_test: bool) -> None:
@@ -102,15 +125,67 @@ def _preview(config: Config, no_test: bool) -> None:
         print(f"\nThe test notification could not be shown: {exc}")
 
 
-def _save(draft: Draft, autostart: bool) -> int:
+def _save(draft: Draft, autostart: bool, journey: str | None) -> int:
     from kindnudge import autostart as login
+    from kindnudge.journey import ADVICE
 
     draft.save()
     print(f"\nSaved your settings to {draft.path}")
     if autostart:
         print(login.enable(login.entry_for(sys.platform, False, sys.executable, paths.icon_file())))
+    _add_app()
+    said = _follow(journey, draft.config) if journey else None
+    if said:
+        print(said)
+    print(f"\n{ADVICE}")
     print(f"\nAll set. {_how_it_starts(autostart, draft.path)}")
     return 0
+
+
+def _offer_journey(now: Offered, zone: ZoneInfo) -> None:
+    """What the journey question offers: the journey as it is now."""
+    from kindnudge.commands.common import route, saved_journey
+    from kindnudge.journey import local_date
+
+    now.path_days = route().days
+    if not paths.state_db().exists():
+        return
+    with open_state() as state:
+        journey = saved_journey(state)
+    if journey is None:
+        return
+    now.path_done = journey.finished(local_date(utc_now(), zone))
+    after = {"fewer": "fewer", "stop": "stop"}.get(journey.after or "", "any")
+    now.journey = after if now.path_done else "path"
+
+
+def _follow(answer: str, config: Config) -> str | None:
+    """Start, keep, leave or close the journey as answered; what to say of it."""
+    from kindnudge import journey as jr
+    from kindnudge.commands.common import route, saved_journey
+
+    path = route()
+    today = jr.local_date(utc_now(), config.zone())
+    with open_state() as state, state.transaction():
+        saved = saved_journey(state)
+        done = saved is not None and saved.finished(today)
+        if answer == "path" and saved and not done:
+            day = jr.day_on(saved, path, today)
+            return f"Your path goes on: {day.line()}." if day else None
+        if answer == "path":
+            saved = jr.start(today, path.days)
+            state.clear_seen()
+            state.set_text(jr.STATE_KEY, jr.to_text(saved))
+            day = jr.day_on(saved, path, today)
+            return f"Your {path.days}-day path has begun: {day.line()}." if day else None
+        if saved is None:
+            return None
+        if not done:
+            state.set_text(jr.STATE_KEY, None)
+            return "Left your path: nudges come from all the messages, in any order."
+        choice = {"any": "shuffle"}.get(answer, answer)
+        state.set_text(jr.STATE_KEY, jr.to_text(jr.choose(saved, choice)))
+        return f"After your path: {jr.CHOICES[choice].lower()}."
 
 
 def _conversation() -> None:

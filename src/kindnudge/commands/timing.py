@@ -9,11 +9,15 @@ from kindnudge import paths
 from kindnudge.commands.common import (
     config_or_problem,
     entry_json,
+    journey_day,
     load,
     moment,
     notifier_for,
     open_state,
     plan,
+    route,
+    saved_journey,
+    upcoming,
     utc_now,
     when,
     whens,
@@ -24,9 +28,10 @@ from kindnudge.errors import UsageError
 REPAIR_SHOWN_DAYS = 7
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from kindnudge.config import Config
+    from kindnudge.journey import Day, Journey
     from kindnudge.state import HistoryEntry
 
 
@@ -35,30 +40,58 @@ def cmd_next(args: argparse.Namespace) -> int:
 
     config, _library = load(args)
     start = moment(args.from_, config) if args.from_ else utc_now()
-    slots = plan(config).upcoming(start, args.n)
+    journey, _today = journey_day(config)
+    slots = upcoming(config, start, args.n, journey)
+    days = [_day_of(journey, slot.at, config) for slot in slots]
     if args.json:
         import json
 
-        rows = [{"at": s.at.isoformat(), "rule": s.rule, "kind": kind_label(s.kinds)} for s in slots]
+        rows = [
+            {"at": s.at.isoformat(), "rule": s.rule, "kind": kind_label(s.kinds)}
+            | (
+                {"day": d.number, "stage": d.stage.name}
+                if d
+                else {"day": None, "stage": None}
+                if journey
+                else {}
+            )
+            for s, d in zip(slots, days, strict=True)
+        ]
         print(json.dumps(rows, indent=2))
         return 0
     if not slots:
-        print("nothing is scheduled; add a rule under schedule: in your config")
-    for slot, at in zip(slots, whens([s.at for s in slots], config), strict=True):
-        print(f"{at}  {kind_label(slot.kinds):9}  {slot.rule}")
+        stopped = journey and journey.after == "stop"
+        print(
+            "nothing: you chose to stop the nudges after your path; `kindnudge journey` changes that"
+            if stopped
+            else "nothing is scheduled; add a rule under schedule: in your config"
+        )
+    for slot, at, day in zip(slots, whens([s.at for s in slots], config), days, strict=True):
+        on_path = f"  day {day.number} of {day.days}: {day.stage.name}" if day else ""
+        print(f"{at}  {kind_label(slot.kinds):9}  {slot.rule}{on_path}")
     return 0
+
+
+def _day_of(journey: Journey | None, at: datetime, config: Config) -> Day | None:
+    from kindnudge.journey import day_on, local_date
+
+    return day_on(journey, route(), local_date(at, config.zone())) if journey else None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from kindnudge.daemon import Daemon, Loaded
     from kindnudge.logfile import setup_logging
+    from kindnudge.notify.session import Session
+
+    session = Session()  # one bus connection for every nudge, and to hear their buttons
 
     def everything() -> Loaded:
         config, library = load(args)
-        return Loaded(config, library, plan(config), notifier_for(config))
+        return Loaded(config, library, plan(config), notifier_for(config, session), route())
 
     setup_logging(paths.state_dir() / "kindnudge.log")
-    return Daemon(everything, paths.state_db(), paths.config_file(args.config)[0], utc_now).run()
+    config_file = paths.config_file(args.config)[0]
+    return Daemon(everything, paths.state_db(), config_file, utc_now, session=session).run()
 
 
 _LONGEST_PAUSE_DAYS = 365  # longer is surely a typo; `kindnudge run` can be left off instead
@@ -162,13 +195,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     now = utc_now()
     pid = instance.running_pid(instance.lock_path(paths.state_db()))
     with open_state() as state:
+        journey = saved_journey(state)
         paused = state.get_moment(PAUSED_UNTIL)
         paused = paused if paused and paused > now else None
         delivered = state.history(1, "delivered")
         failed = state.history(1, "failed")
         repair = state.last_repair()
     repair = repair if repair and (now - repair[0]).days < REPAIR_SHOWN_DAYS else None
-    following = [] if problem else plan(config).upcoming(max(now, paused or now), 1)
+    following = [] if problem else upcoming(config, max(now, paused or now), 1, journey)
+    today = _day_of(journey, now, config) if journey and not problem else None
     report = {
         "running": pid is not None,
         "pid": pid,
@@ -183,6 +218,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         "paused_until": paused.isoformat() if paused else None,
         "backend": None if problem else config.backend,
         "last_error": entry_json(failed[0]) if failed else None,
+        "journey": {
+            "day": journey.number(today_date(now, config)),
+            "days": journey.days,
+            "stage": today.stage.name if today else None,
+            "started": journey.started.isoformat(),
+        }
+        if journey
+        else None,
         "state_repaired": {"at": repair[0].isoformat(), "note": repair[1]} if repair else None,
         "config_error": str(problem) if problem else None,
     }
@@ -212,11 +255,26 @@ def cmd_status(args: argparse.Namespace) -> int:
             if error
             else "last delivery error: none"
         )
+        print(f"journey: {_journey_line(journey, today)}")
         if repair:
             print(f"state file repaired: {when(repair[0], config, now)}: {repair[1]}")
     if problem:
         raise problem
     return 0
+
+
+def today_date(now: datetime, config: Config) -> date:
+    from kindnudge.journey import local_date
+
+    return local_date(now, config.zone())
+
+
+def _journey_line(journey: Journey | None, today: Day | None) -> str:
+    if journey is None:
+        return "none (`kindnudge journey start` begins a path through the article)"
+    if today is None:
+        return f"your {journey.days}-day path is complete; `kindnudge journey` says what comes next"
+    return today.line()
 
 
 def _backend(config: Config) -> str:
@@ -248,5 +306,10 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _rule_of(entry: HistoryEntry) -> str:
-    """The rule a nudge came by; one asked for with `now` came by hand."""
-    return entry.rule or ("-" if entry.status == "erased" else "by hand")
+    """The rule a nudge came by; one asked for with `now` came by hand, and
+    what a button on a nudge did, by button."""
+    if entry.rule:
+        return entry.rule
+    if entry.status in ("kept", "hidden") or (entry.status, entry.reason) == ("delivered", "another"):
+        return "by button"
+    return "-" if entry.status == "erased" else "by hand"

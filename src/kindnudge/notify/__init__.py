@@ -13,7 +13,15 @@ import logging
 import sys
 
 from kindnudge.errors import DeliveryError
-from kindnudge.notify.notification import APP_NAME, Notification, Notifier, Sent, Unreachable, milliseconds
+from kindnudge.notify.notification import (
+    APP_NAME,
+    Notification,
+    Notifier,
+    Receipt,
+    Sent,
+    Unreachable,
+    milliseconds,
+)
 
 __all__ = [
     "APP_NAME",
@@ -21,6 +29,7 @@ __all__ = [
     "Chain",
     "Notification",
     "Notifier",
+    "Receipt",
     "Sent",
     "Unreachable",
     "choose",
@@ -31,11 +40,11 @@ log = logging.getLogger("kindnudge")
 log.addHandler(logging.NullHandler())  # the CLI's one-line errors stay one line
 
 
-def attempt(backend: Notifier, notification: Notification) -> None:
+def attempt(backend: Notifier, notification: Notification) -> Receipt | None:
     """`backend.send`, with anything unexpected it raises made a DeliveryError:
     a claimed nudge must always be settled, whatever a library throws."""
     try:
-        backend.send(notification)
+        return backend.send(notification)
     except DeliveryError:
         raise
     except Exception as exc:
@@ -71,7 +80,7 @@ class Chain:
         reasons: dict[str, str] = {}
         for backend in self.backends:
             try:
-                attempt(backend, notification)
+                receipt = attempt(backend, notification)
             except DeliveryError as exc:
                 reasons[backend.name] = str(exc)
                 log.warning("%s could not deliver: %s", backend.name, exc)
@@ -79,7 +88,8 @@ class Chain:
                     continue
                 break
             else:
-                return Sent(backend.name, tuple(f"{name}: {why}" for name, why in reasons.items()))
+                failures = tuple(f"{name}: {why}" for name, why in reasons.items())
+                return Sent(backend.name, failures, receipt if isinstance(receipt, Receipt) else None)
         if len(set(reasons.values())) == 1:  # the same cause, e.g. no server at all
             raise DeliveryError(f"{next(iter(reasons.values()))}; tried {' and '.join(reasons)}")
         raise DeliveryError("; ".join(f"{name}: {why}" for name, why in reasons.items()))
@@ -98,8 +108,10 @@ class Chain:
         raise DeliveryError("no backend can deliver: " + "; ".join(notes))
 
 
-def platform_order(platform: str = sys.platform) -> list[str]:
-    """`auto`: the backend that can prove delivery first, then plyer."""
+def platform_order(platform: str | None = None) -> list[str]:
+    """`auto`: the backend that can prove delivery first, then plyer. The
+    platform is looked up when asked, so a test can stand in for another."""
+    platform = platform or sys.platform
     if platform.startswith("linux"):
         return ["dbus", "plyer"]
     if platform == "darwin":
@@ -109,7 +121,10 @@ def platform_order(platform: str = sys.platform) -> list[str]:
     return ["plyer"]
 
 
-def backend(name: str) -> Notifier:
+def backend(name: str, dbus: Notifier | None = None) -> Notifier:
+    """The backend called `name`; `dbus`: the daemon's own connection, used for "dbus"."""
+    if name == "dbus" and dbus is not None:
+        return dbus
     if name == "dbus":
         from kindnudge.notify.dbus import DBusNotifier
 
@@ -139,11 +154,12 @@ class Alongside:
         self.name = f"{desktop.name} and {push.name}"
 
     def send(self, notification: Notification) -> Sent:
-        delivered, failures = [], []
+        delivered, failures, receipt = [], [], None
         try:
             sent = self.desktop.send(notification)
             delivered.append(sent.backend)
             failures += sent.failures
+            receipt = sent.receipt
         except DeliveryError as exc:
             failures.append(str(exc))
         try:
@@ -153,15 +169,18 @@ class Alongside:
             failures.append(f"{self.push.name}: {exc}")
         if not delivered:
             raise DeliveryError("; ".join(failures))
-        return Sent(" and ".join(delivered), tuple(failures))
+        return Sent(" and ".join(delivered), tuple(failures), receipt)
 
     def describe(self) -> str:
         return f"{self.desktop.describe()}; and {explain(self.push)}"
 
 
-def choose(name: str, push_urls: tuple[str, ...] = (), push_mode: str = "alongside") -> Chain | Alongside:
-    """The notifier for these settings: a desktop chain, plus push if configured."""
-    desktop = Chain([backend(n) for n in (platform_order() if name == "auto" else [name])])
+def choose(
+    name: str, push_urls: tuple[str, ...] = (), push_mode: str = "alongside", dbus: Notifier | None = None
+) -> Chain | Alongside:
+    """The notifier for these settings: a desktop chain, plus push if configured.
+    `dbus`: a long-lived connection to use for the dbus backend (the daemon's)."""
+    desktop = Chain([backend(n, dbus) for n in (platform_order() if name == "auto" else [name])])
     if not push_urls:
         return desktop
     from kindnudge.notify.push import PushNotifier

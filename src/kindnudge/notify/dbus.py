@@ -24,6 +24,7 @@ OBJECT_PATH = "/org/freedesktop/Notifications"
 TIMEOUT_S = 3.0
 START_TIMEOUT_S = 10.0  # a server the bus starts on demand may take this long to be ready
 URGENCY = {"low": 0, "normal": 1}  # the spec's byte values
+NOTIFY_SIGNATURE = "susssasa{sv}i"
 
 
 def session_address() -> str:
@@ -47,24 +48,14 @@ NO_SERVER = (
 
 
 @contextmanager
-def _bus() -> Iterator[Callable[..., tuple]]:
-    """`ask(message, timeout)` on the session bus, returning the reply's body.
-
-    Whatever jeepney raises, on connecting or on a call, becomes a DeliveryError
-    saying what went wrong, so no failure escapes as something unexpected.
-    """
-    from jeepney import DBusErrorResponse, MessageType
+def plain_errors() -> Iterator[None]:
+    """Whatever jeepney raises, on connecting or on a call, becomes a
+    DeliveryError saying what went wrong, so no failure escapes as something
+    unexpected."""
+    from jeepney import DBusErrorResponse
 
     try:
-        with _connect() as conn:
-
-            def ask(message: Any, timeout: float = TIMEOUT_S) -> tuple:
-                reply = conn.send_and_get_reply(message, timeout=timeout)
-                if reply.header.message_type is MessageType.error:
-                    raise DBusErrorResponse(reply)
-                return reply.body
-
-            yield ask
+        yield
     except DeliveryError:
         raise
     except TimeoutError:
@@ -77,19 +68,41 @@ def _bus() -> Iterator[Callable[..., tuple]]:
         raise DeliveryError(f"D-Bus cannot carry this notification: {type(exc).__name__}: {exc}") from None
 
 
+def reply_to(conn: Any, message: Any, timeout: float = TIMEOUT_S) -> Any:
+    """The reply to `message` (with its header: who sent it), or DBusErrorResponse."""
+    from jeepney import DBusErrorResponse, MessageType
+
+    reply = conn.send_and_get_reply(message, timeout=timeout)
+    if reply.header.message_type is MessageType.error:
+        raise DBusErrorResponse(reply)
+    return reply
+
+
+@contextmanager
+def _bus() -> Iterator[Callable[..., tuple]]:
+    """`ask(message, timeout)` on a new session bus connection, returning the reply's body."""
+    with plain_errors(), connect() as conn:
+        yield lambda message, timeout=TIMEOUT_S: reply_to(conn, message, timeout).body
+
+
 @contextmanager
 def _server() -> Iterator[Callable[..., tuple]]:
     """`call(method, signature, body)` on the notification server, which the bus
     starts first if it is not running but can be (D-Bus activation)."""
+    with _bus() as ask:
+        ensure_server(ask)
+        yield lambda method, signature=None, body=(): ask(method_call(method, signature, body))
+
+
+def ensure_server(ask: Callable[..., tuple]) -> None:
+    """Have the bus start the notification server if none runs but one can be started."""
     from jeepney.bus_messages import message_bus
 
-    with _bus() as ask:
-        if not ask(message_bus.NameHasOwner(BUS_NAME))[0]:
-            _start(ask)
-        yield lambda method, signature=None, body=(): ask(_method(method, signature, body))
+    if not ask(message_bus.NameHasOwner(BUS_NAME))[0]:
+        _start(ask)
 
 
-def _method(method: str, signature: str | None = None, body: tuple = ()) -> Any:
+def method_call(method: str, signature: str | None = None, body: tuple = ()) -> Any:
     """A call to the notification server's interface."""
     from jeepney import DBusAddress, new_method_call
 
@@ -154,7 +167,7 @@ def service_program() -> str:
     return ""
 
 
-def _connect() -> Any:
+def connect() -> Any:
     """An open session bus connection, or Unreachable naming the address and why."""
     from jeepney.auth import AuthenticationError
     from jeepney.io.blocking import open_dbus_connection
@@ -188,8 +201,29 @@ def capabilities() -> list[str]:
 
 
 def _capabilities(call: Callable[..., tuple]) -> list[str]:
-    body = call("GetCapabilities")
+    return capabilities_in(call("GetCapabilities"))
+
+
+def capabilities_in(body: tuple) -> list[str]:
+    """The reply to GetCapabilities, as a list (whatever a server put in it)."""
     return [str(c) for c in body[0]] if body and isinstance(body[0], list) else []
+
+
+def notify_body(notification: Notification, capabilities: list[str]) -> tuple:
+    """The arguments of Notify: actions only where the server has them."""
+    hints = {"urgency": ("y", URGENCY[notification.urgency])}
+    if notification.desktop_entry:
+        hints["desktop-entry"] = ("s", notification.desktop_entry)
+    return (
+        notification.app_name,
+        notification.replaces,
+        notification.icon,
+        notification.title,
+        for_markup(notification.body, capabilities),
+        list(notification.actions) if "actions" in capabilities else [],
+        hints,
+        milliseconds(notification.timeout),
+    )
 
 
 def status() -> str:
@@ -199,7 +233,7 @@ def status() -> str:
 
     with _bus() as ask:
         if ask(message_bus.NameHasOwner(BUS_NAME))[0]:
-            info = ask(_method("GetServerInformation"))  # name, vendor, version, spec version
+            info = ask(method_call("GetServerInformation"))  # name, vendor, version, spec version
             words = [str(info[i]) for i in (0, 2) if i < len(info) and info[i]]
             return f"served by {' '.join(words) or 'an unnamed server'}"
         if BUS_NAME in ask(message_bus.ListActivatableNames())[0]:
@@ -221,22 +255,7 @@ class DBusNotifier:
         whatever it carries: some servers answer id 0 and show it all the same,
         so calling that a failure would show the nudge twice."""
         with _server() as call:
-            body = for_markup(notification.body, _capabilities(call))
-            hints = {"urgency": ("y", URGENCY[notification.urgency])}
-            call(
-                "Notify",
-                "susssasa{sv}i",
-                (
-                    notification.app_name,
-                    0,
-                    notification.icon,
-                    notification.title,
-                    body,
-                    [],
-                    hints,
-                    milliseconds(notification.timeout),
-                ),
-            )
+            call("Notify", NOTIFY_SIGNATURE, notify_body(notification, _capabilities(call)))
 
     def describe(self) -> str:
         return f"dbus: {BUS_NAME}, {status()}"

@@ -12,6 +12,11 @@ from typing import NamedTuple, Protocol
 from kindnudge.errors import DeliveryError
 
 APP_NAME = "kindnudge"
+# The daemon's desktop file id, sent as the `desktop-entry` hint by the daemon
+# only: GNOME withdraws a recognised application's notifications when their
+# sender leaves the bus, so short-lived senders (`now`, setup's test) stay
+# unrecognised by keeping to APP_NAME, which names no desktop file.
+DESKTOP_ID = "io.github.kindnudge.Kindnudge"
 
 
 class Notification(NamedTuple):
@@ -21,6 +26,17 @@ class Notification(NamedTuple):
     app_name: str = APP_NAME
     icon: str = ""  # a file path
     urgency: str = "normal"  # or "low"
+    actions: tuple[str, ...] = ()  # key, label, key, label...: sent where the server has `actions`
+    replaces: int = 0  # the id of a notification this one takes the place of
+    desktop_entry: str = ""  # the `desktop-entry` hint; only the daemon sends it
+
+
+class Receipt(NamedTuple):
+    """Which notification a server shows: its unique bus name (a restarted server
+    reuses ids) and the id it answered. Id 0 can't be acted on."""
+
+    server: str
+    id: int
 
 
 class Unreachable(DeliveryError):
@@ -35,13 +51,15 @@ class Sent(NamedTuple):
 
     backend: str
     failures: tuple[str, ...] = ()
+    receipt: Receipt | None = None  # where buttons on it will be answered from, if anywhere
 
 
 class Notifier(Protocol):
     name: str
 
-    def send(self, notification: Notification) -> None:
-        """Deliver or raise DeliveryError; blocks for a few seconds at most."""
+    def send(self, notification: Notification) -> Receipt | None:
+        """Deliver or raise DeliveryError; blocks for a few seconds at most.
+        A Receipt when its server will answer buttons on it."""
 
     def describe(self) -> str:
         """How it would deliver right now (may raise DeliveryError)."""

@@ -1,0 +1,124 @@
+"""What the buttons on a nudge do: ♥ Keep, Hide, Another, and a click on its body.
+
+The daemon remembers which message each notification it showed carries, by
+(the server's unique bus name, id): a restarted server reuses ids. Anything
+else (id 0, an id never sent, a server since gone) is ignored. Each press is
+applied and recorded in one state transaction; per "one life for a history
+row", a press is a row of its own with no due moment, pointing at the
+message: `kept` or `hidden`. Another is a delivery of its own (reason
+"another") that takes the pressed notification's place.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from random import Random
+from typing import TYPE_CHECKING
+
+from kindnudge.errors import KindnudgeError
+from kindnudge.firing import STATE_WAIT_S, Loaded
+from kindnudge.nudge import ANOTHER, DEFAULT, HIDE, KEEP, Delivery, claim, deliver
+from kindnudge.state import HistoryEntry, State
+
+if TYPE_CHECKING:
+    from kindnudge.library import Message
+    from kindnudge.notify.notification import Receipt
+    from kindnudge.notify.session import Event, Session
+
+log = logging.getLogger("kindnudge")
+
+REMEMBERED = 100  # notifications whose buttons still count; servers keep far fewer on screen
+_PRESSED = {
+    KEEP: ("kept", "you pressed \u2665 Keep: it will come more often"),
+    HIDE: ("hidden", "you pressed Hide: it will not be shown again"),
+}
+
+
+class Buttons:
+    def __init__(
+        self,
+        state_path: Path,
+        session: Session,
+        loaded: Callable[[], Loaded],
+        clock: Callable[[], datetime],
+        rng: Random,
+    ) -> None:
+        self.state_path = state_path
+        self.session = session
+        self.loaded = loaded  # the config and messages in effect now
+        self.clock = clock
+        self.rng = rng
+        self.shown: dict[Receipt, Message] = {}
+        # Held while a nudge is shown and remembered: a press can come before
+        # its Notify call has even returned, and must wait to be recognised.
+        self.showing = threading.RLock()
+
+    def remember(self, delivery: Delivery) -> None:
+        """A nudge the daemon showed: its buttons will be answered."""
+        receipt = delivery.receipt
+        if delivery.error or receipt is None or not receipt.id:  # id 0 can't be told apart
+            return
+        self.shown.pop(receipt, None)
+        self.shown[receipt] = delivery.message
+        while len(self.shown) > REMEMBERED:
+            self.shown.pop(next(iter(self.shown)), None)
+
+    def on_bus(self) -> None:
+        """The watcher's call when the bus has news: handle every event, each on its own."""
+        for event in self.session.events():
+            try:
+                with self.showing:
+                    self.handle(event)
+            except KindnudgeError as exc:
+                log.error("could not do what was pressed on a nudge: %s", exc)
+            except Exception:
+                log.exception("could not do what was pressed on a nudge; kindnudge keeps running")
+
+    def handle(self, event: Event) -> None:
+        from kindnudge.notify.session import Action
+
+        message = self.shown.get(event.receipt)
+        if message is None:
+            log.debug("ignored %s: not a nudge this kindnudge showed", event)
+            return
+        if not isinstance(event, Action):  # closed: its buttons are gone
+            self.shown.pop(event.receipt, None)
+            return
+        if event.key == DEFAULT:
+            self.shown.pop(event.receipt, None)
+            self.session.close_notification(event.receipt)
+        elif event.key in _PRESSED:
+            self._mark(event.key, message)
+            self.shown.pop(event.receipt, None)
+        elif event.key == ANOTHER:
+            self._another(event.receipt, message)
+        else:
+            log.debug("ignored the unknown action %r on %s", event.key, message.id)
+
+    def _mark(self, key: str, message: Message) -> None:
+        status, reason = _PRESSED[key]
+        mark = "favourite" if key == KEEP else "hidden"
+        text = None if key == HIDE else message.text  # hidden so as not to be read again
+        with State(self.state_path, STATE_WAIT_S) as state, state.transaction():
+            state.set_mark(message.id, mark)
+            state.record(HistoryEntry(self.clock(), None, message.kind, message.id, text, status, reason))
+        log.info("%s %s: %s", status, message.id, reason)
+
+    def _another(self, receipt: Receipt, message: Message) -> None:
+        loaded = self.loaded()
+        with State(self.state_path, STATE_WAIT_S) as state:
+            with state.transaction():
+                claimed = claim(loaded.library, loaded.config, [message.kind], state, self.clock(), self.rng)
+            delivery = deliver(
+                claimed, loaded.config, loaded.notifier, state, True, receipt.id, reason=ANOTHER
+            )
+        if delivery.error:
+            log.error("another nudge in place of %s could not be shown: %s", message.id, delivery.error)
+            return
+        self.shown.pop(receipt, None)
+        self.remember(delivery)
+        log.info("another: %s in place of %s", delivery.message.id, message.id)

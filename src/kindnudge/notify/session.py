@@ -1,0 +1,219 @@
+"""The daemon's one session-bus connection: Notify without connecting and
+asking the server's capabilities every time, and the server's signals about
+what it showed (a button pressed, a notification closed).
+
+The daemon's watcher selects on `fileno()` and calls `events()` when the
+socket is readable, so listening costs no wake-up of its own. Sending and
+reading share the socket, so they take turns under one lock; signals read
+while waiting for a reply are kept, and `wake()` asks the watcher to collect
+them. A server that restarts (NameOwnerChanged) is asked its capabilities
+again; a bus that goes away is connected to afresh at the next delivery.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from kindnudge.notify.dbus import (
+    BUS_NAME,
+    NOTIFY_SIGNATURE,
+    TIMEOUT_S,
+    DBusNotifier,
+    capabilities_in,
+    connect,
+    ensure_server,
+    method_call,
+    notify_body,
+    plain_errors,
+    reply_to,
+)
+from kindnudge.notify.notification import Notification, Receipt
+
+log = logging.getLogger("kindnudge")
+
+BUSY_S = 0.2  # how long the watcher waits for a call under way before looking again
+
+
+class Action(NamedTuple):
+    """A button (or the body, `default`) was pressed on a notification we sent."""
+
+    receipt: Receipt
+    key: str
+
+
+class Closed(NamedTuple):
+    """A notification we sent is gone (expired, dismissed, or closed by a press)."""
+
+    receipt: Receipt
+
+
+Event = Action | Closed
+
+
+class Session:
+    """A Notifier ("dbus") that stays connected. Thread-safe."""
+
+    name = "dbus"
+
+    def __init__(self) -> None:
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self._signals: deque = deque()  # filled by jeepney's filters as messages are read
+        self._filters: list[Any] = []
+        self._events: list[Event] = []
+        self._capabilities: list[str] | None = None  # of the server now on the bus; None: ask
+        self.wake: Callable[[], None] = lambda: None  # the watcher: look at fileno() and events()
+
+    # -- the watcher's side -------------------------------------------------------
+
+    def fileno(self) -> int | None:
+        conn = self._conn
+        fd = conn.sock.fileno() if conn else -1
+        return fd if fd >= 0 else None
+
+    def events(self) -> list[Event]:
+        """What the server said since last asked, without waiting for more.
+        While a call waits for its reply, this gives up after BUSY_S, so the
+        watcher can still be stopped; what came meanwhile is taken next time."""
+        if not self._lock.acquire(timeout=BUSY_S):
+            self.wake()  # ask again: what is buffered meanwhile may never make the socket readable
+            return []
+        try:
+            if self._conn is not None:
+                try:
+                    self._read(self._conn)
+                except Exception as exc:  # EOF or a garbled stream: this connection is over
+                    log.info("the session bus connection ended (%s); connecting again at the next nudge", exc)
+                    self._drop()
+            events, self._events = self._events, []
+        finally:
+            self._lock.release()
+        return events
+
+    def open(self) -> None:
+        """Connect now, so the watcher listens from the start; a delivery tries again."""
+        with self._lock, plain_errors():
+            self._connection()
+
+    def close(self) -> None:
+        """At the end; a call still waiting for its reply is not waited for."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._drop()
+            finally:
+                self._lock.release()
+
+    # -- the Notifier's side ------------------------------------------------------
+
+    def send(self, notification: Notification) -> Receipt:
+        """Notify over the kept connection; the reply (an id, from the server's
+        unique name) is the proof of delivery, as for DBusNotifier."""
+        try:
+            with self._lock, plain_errors():
+                return self._notify(notification)
+        finally:  # signals read (or buffered) while waiting for the reply: the watcher takes them
+            self.wake()
+
+    def close_notification(self, receipt: Receipt) -> None:
+        """Take a notification off the screen (its body was clicked)."""
+        with self._lock:
+            conn = self._conn
+            if conn is None or receipt.server != self._owner(conn):
+                return  # that server is gone, and its notifications with it
+            with plain_errors():
+                reply_to(conn, method_call("CloseNotification", "u", (receipt.id,)))
+
+    def describe(self) -> str:
+        return DBusNotifier().describe()
+
+    # -- under the lock -----------------------------------------------------------
+
+    def _notify(self, notification: Notification) -> Receipt:
+        conn = self._connection()
+        try:
+            self._read(conn)  # a NameOwnerChanged (or the bus's end) may be waiting
+        except OSError:
+            self._drop()  # the bus went away: nothing was sent yet, so connect again
+            conn = self._connection()
+        try:
+            if self._capabilities is None:
+                ask = lambda message, timeout=TIMEOUT_S: reply_to(conn, message, timeout).body  # noqa: E731
+                ensure_server(ask)
+                self._capabilities = capabilities_in(ask(method_call("GetCapabilities")))
+            body = notify_body(notification, self._capabilities)
+            reply = reply_to(conn, method_call("Notify", NOTIFY_SIGNATURE, body))
+        except OSError as exc:
+            if not isinstance(exc, TimeoutError):  # a server that is slow to answer is no broken bus
+                self._drop()
+            raise
+        from jeepney import HeaderFields
+
+        server = str(reply.header.fields.get(HeaderFields.sender, ""))
+        ids = [value for value in reply.body if isinstance(value, int)]
+        return Receipt(server, ids[0] if ids else 0)
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            from jeepney import MatchRule
+            from jeepney.bus_messages import message_bus
+
+            conn = connect()
+            try:
+                owners = MatchRule(type="signal", sender="org.freedesktop.DBus", member="NameOwnerChanged")
+                owners.add_arg_condition(0, BUS_NAME)
+                ours = MatchRule(type="signal", interface=BUS_NAME)
+                for rule in (owners, ours):
+                    self._filters.append(conn.filter(rule, queue=self._signals))
+                    reply_to(conn, message_bus.AddMatch(rule))
+            except BaseException:
+                conn.close()
+                self._filters.clear()
+                raise
+            self._conn, self._capabilities = conn, None
+            self.wake()
+        return self._conn
+
+    def _drop(self) -> None:
+        conn, self._conn, self._capabilities = self._conn, None, None
+        self._filters.clear()
+        self._signals.clear()
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
+            self.wake()  # the socket the watcher waits on is gone
+
+    def _read(self, conn: Any) -> None:
+        """Take in whatever has arrived, without waiting: signals become events."""
+        while True:
+            try:
+                conn.recv_messages(timeout=0)
+            except TimeoutError:
+                break
+        while self._signals:
+            self._take(self._signals.popleft())
+
+    def _take(self, message: Any) -> None:
+        from jeepney import HeaderFields
+
+        fields, body = message.header.fields, message.body
+        member, sender = fields.get(HeaderFields.member), str(fields.get(HeaderFields.sender, ""))
+        if member == "NameOwnerChanged":
+            log.info("the notification service changed (now %s); asking it afresh", body[2] or "none")
+            self._capabilities = None
+        elif member == "ActionInvoked" and len(body) == 2:
+            self._events.append(Action(Receipt(sender, int(body[0])), str(body[1])))
+        elif member == "NotificationClosed" and body:
+            self._events.append(Closed(Receipt(sender, int(body[0]))))
+
+    def _owner(self, conn: Any) -> str:
+        from jeepney.bus_messages import message_bus
+
+        try:
+            return str(reply_to(conn, message_bus.GetNameOwner(BUS_NAME)).body[0])
+        except Exception:
+            return ""
