@@ -32,6 +32,8 @@ def pytest_configure(config: pytest.Config) -> None:
         p for p in (str(SITE), str(mutated_src), os.environ.get("PYTHONPATH")) if p
     )
     os.environ[HITS] = str(Path.cwd() / f".subprocess-hits-{os.getpid()}")
+    # The mutated modules are large (every mutant is compiled in): compiled once, not per process.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
