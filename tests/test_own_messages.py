@@ -300,7 +300,7 @@ def test_hidden_messages_never_come_and_last_means_the_last_one_shown(config_fil
 
 
 def test_a_favourite_comes_favourite_weight_times_as_often(config_file):
-    """`favourite` through the command, then 600 nudges drawn as `now` and the
+    """`favourite` through the command, then 3000 nudges drawn as `now` and the
     daemon draw them (claim), through the state file, with the config's weight."""
     from random import Random
 
@@ -312,13 +312,14 @@ def test_a_favourite_comes_favourite_weight_times_as_often(config_file):
     config, library = load_file(config_file, True)
     counts: dict[str, int] = {}
     with State(paths.state_db()) as state, state.transaction():  # one commit for all
-        for seed in range(600):
+        for seed in range(3000):
             claimed = claim(library, config, ["reframe"], state, datetime.now(timezone.utc), Random(seed))
             state.settle(claimed.row, "delivered", None)
             counts[claimed.message.id] = counts.get(claimed.message.id, 0) + 1
     others = [n for i, n in counts.items() if i != "clarity"]
     assert len(others) == len(listed("reframe")) - 1  # every other one came too
-    assert 1.7 < counts["clarity"] / (sum(others) / len(others)) < 2.3
+    ratio = counts["clarity"] / (sum(others) / len(others))
+    assert 1.7 < ratio < 2.3, ratio
 
 
 def test_favourite_and_undo(config_file):
