@@ -217,6 +217,7 @@ def test_a_database_held_by_another_program_is_busy_not_a_hang(home):
         holder.close()
 
 
+@pytest.mark.no_mutmut  # the limit would also catch the mutated modules' bytecode being written
 def test_a_file_size_limit_during_now_shows_nothing_and_consumes_nothing(desktop, home):
     lived_in(home)
     limited = subprocess.run(

@@ -28,13 +28,13 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from kindnudge import channel, instance, journey, ownpack
+from kindnudge import instance, ownpack
 from kindnudge.buttons import Buttons
 from kindnudge.config import load_config
-from kindnudge.errors import DeliveryError, KindnudgeError, Location, MachineError, machine_error
-from kindnudge.firing import STATE_WAIT_S, Firing, Loaded
+from kindnudge.errors import DeliveryError, KindnudgeError, Location, MachineError
+from kindnudge.firing import Firing, Loaded
+from kindnudge.handover import Handover
 from kindnudge.notify import Notification
-from kindnudge.nudge import Delivery, by_hand
 from kindnudge.planner import Plan, Slot
 from kindnudge.state import State
 from kindnudge.timetext import when
@@ -134,7 +134,15 @@ class Daemon:
             self.buttons = Buttons(state_path, session, lambda: self.current, clock, self.rng)
         shown, guard = (self.buttons.remember, self.buttons.showing) if self.buttons else (None, None)
         self.firing = Firing(state_path, self.rng, self._tell_user, self._at, shown, guard)
-        self.listener: channel.Listener | None = None
+        self.handover = Handover(
+            state_path,
+            config_file,
+            lambda: self.current,
+            clock,
+            self.rng,
+            self.buttons,
+            lambda: self.complaint,
+        )
 
     # -- what a firing does (also called directly by tests) -------------------
 
@@ -180,7 +188,7 @@ class Daemon:
             self.watcher = Watcher(self._watched(), self.on_clock_jump, self.request_reload)
             self.watcher.start()
             self._hear_buttons()
-            self._take_requests()
+            self.handover.start()
             release_free_memory()
             log.info(
                 "started (pid %d); %s; clock watch: %s", os.getpid(), self._next_text(), self.watcher.mode
@@ -214,8 +222,7 @@ class Daemon:
         service is not waited for (its row, claimed before showing, is marked
         interrupted at the next start)."""
         self.watcher.stop()
-        if self.listener:
-            self.listener.stop()
+        self.handover.stop()
         if self.session:
             self.session.close()
         stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": False}, daemon=True)
@@ -228,85 +235,6 @@ class Daemon:
                 log.error("could not mark the nudge being shown as interrupted: %s", exc)
 
     # -- `kindnudge now`, handed over by the command -------------------------
-
-    def _take_requests(self) -> None:
-        """Take `kindnudge now` requests; without the channel, nudges still come
-        on schedule and `now` shows its own, so a problem here is logged, not fatal."""
-        if not channel.available():
-            return
-        listener = channel.Listener(channel.socket_path(), self.asked)
-        try:
-            listener.start()
-        except OSError as exc:
-            log.error("not taking `kindnudge now` requests: %s", machine_error(exc, None, "listen"))
-            return
-        self.listener = listener
-        log.info("taking `kindnudge now` requests on %s", listener.path)
-
-    def asked(self, request: dict) -> dict:
-        """A `kindnudge now` request (checked by channel.parse_request): its reply."""
-        reads = os.path.realpath(self.config_file) if self.config_file else ""
-        if os.path.realpath(request["config"]) != reads:
-            return {"declined": f"reads {self.config_file}, not this config"}
-        loaded = self.current
-        now = self.clock()
-        notes = []
-
-        def paused(until: datetime) -> None:
-            when_ = when(until, loaded.config.zone(), now)
-            notes.append(f"Paused until {when_}; showing one anyway because you asked.")
-
-        try:
-            done, day = self._show_by_hand(loaded, request["kind"], request["dry_run"], now, paused)
-        except KindnudgeError as exc:
-            return {"shown": False, "error": str(exc), "exit": exc.exit_code}
-        if done.error:
-            log.error("`kindnudge now` asked for a nudge; delivery failed: %s", done.error)
-            return {"shown": False, "error": str(done.error), "exit": done.error.exit_code}
-        message = done.message
-        what = "drew (dry run)" if request["dry_run"] else "delivered"
-        log.info("%s %s, asked for by `kindnudge now`", what, message.id)
-        warning = None
-        if self.complaint:
-            warning = (
-                f"your config needs a look; the running kindnudge uses the previous one: {self.complaint}"
-            )
-        title = loaded.config.title_for(message.kind)
-        return {
-            "shown": True,
-            "title": title,
-            "text": message.text,
-            "id": message.id,
-            "notes": notes,
-            "after": [f"(from your path: {day.line()})"] if day and request["dry_run"] else [],
-            "warning": warning,
-        }
-
-    def _show_by_hand(
-        self,
-        loaded: Loaded,
-        kind: str | None,
-        dry_run: bool,
-        now: datetime,
-        paused: Callable[[datetime], None],
-    ) -> tuple[Delivery, journey.Day | None]:
-        """The one place the daemon shows a nudge someone asked for: as a firing
-        shows one, through the daemon's own notifier, with buttons it answers.
-        `kind` None: the config's kinds."""
-        kinds = [kind] if kind else list(loaded.config.kinds)
-        notifier = None if dry_run else loaded.notifier
-        showing = self.buttons.showing if self.buttons else contextlib.nullcontext()
-        with showing, State(self.state_path, STATE_WAIT_S) as state:
-            path = journey.from_text(state.get_text(journey.STATE_KEY)) if loaded.route else None
-            on = journey.local_date(now, loaded.plan.tz)
-            day = journey.day_on(path, loaded.route, on) if path and loaded.route else None
-            buttons = self.buttons is not None
-            done = by_hand(
-                loaded.library, loaded.config, kinds, state, notifier, now, self.rng, paused, day, buttons
-            )
-            if self.buttons and notifier is not None:
-                self.buttons.remember(done)
-        return done, day
 
     def _mark_interrupted(self) -> None:
         with State(self.state_path) as state:  # one statement: atomic, and asked again if repaired
