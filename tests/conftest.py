@@ -12,10 +12,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import mutation_plugin
+
 import faketime
 from desktop import Desktop
 
 KINDNUDGE = str(Path(sys.executable).with_name("kindnudge"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if mutation_plugin.under_mutmut():
+        config.pluginmanager.register(mutation_plugin)
 
 
 @pytest.fixture(autouse=True)

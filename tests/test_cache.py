@@ -33,6 +33,7 @@ def rewrite_keeping_size_and_mtime(path, old: str, new: str) -> None:
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
 
 
+@pytest.mark.no_mutmut
 def test_after_setup_a_command_starts_without_what_it_needn_t_import(home):
     for args in (["setup", "--yes", "--no-test"], ["add", "You are allowed to rest.", "--kind", "self-care"]):
         assert run(*args).returncode == 0

@@ -130,6 +130,7 @@ def test_the_test_script_refuses_dbus_x11(tmp_path):
     assert "dbus-x11 is installed" in result.stderr
 
 
+@pytest.mark.no_mutmut
 def test_code_is_ruff_clean():
     pytest.importorskip("ruff", reason="ruff comes with the [test] extra")
     result = subprocess.run(
