@@ -139,6 +139,59 @@ def test_a_random_window_inside_the_spring_gap_still_draws_after_it():
     assert slots[1].at.astimezone(UTC) - slots[0].at.astimezone(UTC) >= timedelta(minutes=20)
 
 
+def test_every_minute_of_a_random_window_can_be_drawn_first_to_last():
+    """[start, end): 09:00 to 09:04 all come up across rules, and nothing else does."""
+    tz = ZoneInfo("UTC")
+    drawn = set()
+    for n in range(200):
+        (slot,) = Plan(
+            (random_rule(count=1, start="09:00", end="09:05", gap=1, name=f"r{n}"),), tz, None
+        ).day(date(2026, 6, 1))
+        drawn.add(slot.at.strftime("%H:%M"))
+    assert drawn == {"09:00", "09:01", "09:02", "09:03", "09:04"}
+
+
+def test_a_spring_night_that_fits_the_draws_exactly_gives_each_its_own_minute():
+    """02:00-03:02 in Berlin on 29 March 2026 lasts two real minutes (03:00-03:02):
+    two draws take 03:00 and 03:01, not times after the window."""
+    tz = ZoneInfo("Europe/Berlin")
+    slots = Plan((random_rule(count=2, start="02:00", end="03:02", gap=30),), tz, None).day(date(2026, 3, 29))
+    assert [s.at for s in slots] == [
+        datetime(2026, 3, 29, 3, 0, tzinfo=tz),
+        datetime(2026, 3, 29, 3, 1, tzinfo=tz),
+    ]
+
+
+def test_a_spring_night_shrinks_the_gap_to_what_fits_and_draws_the_same_after_a_restart():
+    """Seven draws in 01:00-04:00 (25 minutes apart as written) get two real hours
+    that night: 17 minutes apart, inside them, and the same for a new Plan."""
+    tz = ZoneInfo("Europe/Berlin")
+    day = date(2026, 3, 29)
+    opens, closes = datetime(2026, 3, 29, 0, tzinfo=UTC), datetime(2026, 3, 29, 2, tzinfo=UTC)
+    for n in range(20):
+        rule = random_rule(count=7, start="01:00", end="04:00", gap=25, name=f"r{n}")
+        slots = Plan((rule,), tz, None).day(day)
+        moments = [s.at.astimezone(UTC) for s in slots]
+        assert len(moments) == 7 and opens <= moments[0] and moments[-1] < closes, (n, moments)
+        assert all(b - a >= timedelta(minutes=17) for a, b in itertools.pairwise(moments)), (n, moments)
+        assert Plan((rule,), tz, None).day(day) == slots
+
+
+def test_quiet_hours_judge_a_spring_night_draw_by_the_schedule_clock():
+    """Quiet 03:00-04:00 in Berlin silences the draws the clock shows at 03:xx that
+    night and keeps those at 01:xx, whatever zone the machine itself is in."""
+    tz = ZoneInfo("Europe/Berlin")
+    day = date(2026, 3, 29)
+    silenced = 0
+    for n in range(10):
+        rule = random_rule(count=4, start="01:00", end="04:00", gap=30, name=f"r{n}")
+        every = Plan((rule,), tz, None).day(day)
+        kept = Plan((rule,), tz, (time(3), time(4))).day(day)
+        assert kept == [s for s in every if s.at.astimezone(tz).hour == 1], n
+        silenced += len(every) - len(kept)
+    assert silenced > 0
+
+
 def test_quiet_hours_skip_times_inside_them():
     tz = ZoneInfo("Europe/Berlin")
     quiet = (time(22), time(7))
