@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import itertools
+import time as systime
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from kindnudge.cron import parse_cron
-from kindnudge.planner import Plan, rule_days
+from kindnudge.planner import Plan, rule_days, silenced_rules
 from kindnudge.schedule import DAY_NAMES, RandomTimes, Rule
 
 from oracles import needs_systemd, systemd_calendar
@@ -66,6 +67,19 @@ def test_ambiguous_time_fires_once_at_its_first_occurrence():
     plan = Plan((daily("01:30"),), tz, None)
     (slot,) = plan.between(datetime(2026, 11, 1, 0, tzinfo=tz), datetime(2026, 11, 2, 0, tzinfo=tz))
     assert slot.at.astimezone(UTC) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT, not EST
+
+
+@pytest.fixture
+def machine_zone(monkeypatch):
+    """Sets the zone of the machine itself (TZ) for this process, and puts it back after."""
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        systime.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    systime.tzset()
 
 
 def random_rule(count=3, start="10:00", end="21:00", gap=90, name="sprinkle") -> Rule:
@@ -239,6 +253,16 @@ def test_a_rare_rule_is_never_given_up_on_beside_a_silenced_one():
 def test_a_rule_always_in_quiet_hours_ends_the_plan():
     plan = Plan((daily("23:00"),), ZoneInfo("UTC"), (time(22), time(7)))
     assert plan.upcoming(datetime(2026, 1, 1, tzinfo=UTC), 3) == []
+
+
+def test_a_rule_always_quiet_in_the_schedule_zone_is_silenced_whatever_the_machine_zone(machine_zone):
+    """02:30 inside quiet hours 02:00-03:00 in UTC is silent every night. In Berlin it
+    would move to 03:30 one night a year, but the machine's zone has no say."""
+    machine_zone("Europe/Berlin")
+    plan = Plan(
+        (daily("02:30", name="night"), daily("09:00", name="day")), ZoneInfo("UTC"), (time(2), time(3))
+    )
+    assert silenced_rules(plan, datetime(2026, 1, 1, tzinfo=UTC)) == ["night"]
 
 
 def test_the_planner_visits_only_the_days_a_rule_names():
