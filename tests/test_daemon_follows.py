@@ -15,8 +15,8 @@ import pytest
 import tzlocal
 
 from kindnudge import paths
-from kindnudge.library import load_all
-from kindnudge.nudge import draw
+from kindnudge.library import Library, Message, load_all
+from kindnudge.nudge import draw, why_nothing
 from kindnudge.state import State
 
 from conftest import run
@@ -151,6 +151,22 @@ def test_a_rule_for_both_kinds_shows_reframes_when_every_self_care_is_hidden(hom
             draw(library, ["self-care", "reframe"], state, Random(seed)).message.kind for seed in range(30)
         }
     assert kinds == {"reframe"}
+
+
+def test_what_a_rule_for_both_kinds_is_told_when_every_message_is_hidden(home):
+    library = load_all(paths.builtin_packs_dir(), [])
+    marks = {m.id: "hidden" for m in library.messages}
+    assert why_nothing(library, ["self-care", "reframe"], marks) == (
+        "every self-care and reframe message is hidden; `kindnudge hide ID --undo` brings one back"
+    )
+
+
+def test_a_rule_for_a_kind_with_no_message_at_all_is_told_how_to_add_one():
+    library = Library((Message("s1", "self-care", "Drink some water.", None, "my-messages"),))
+    assert why_nothing(library, ["reframe"], {}) == (
+        'there are no reframe messages; add one with `kindnudge add "..." --kind reframe`'
+    )
+    assert why_nothing(library, ["self-care"], {}) is None
 
 
 def test_setup_of_another_config_does_not_claim_the_running_daemon_took_it(config_file, tmp_path, daemons):

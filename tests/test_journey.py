@@ -217,15 +217,20 @@ def test_journey_through_the_command_day_by_day(fake_clock, config_file, tmp_pat
     assert json.loads(run("journey", "--json").stdout)["day"] is None
 
 
-def test_now_dry_run_and_list_follow_the_stage(config_file, tmp_path):
+def test_now_dry_run_now_and_list_follow_the_stage(config_file, tmp_path):
     own = pack(tmp_path, {"first-days": 1, "moving-forward": 1}, kinds=("reframe",))
-    config_file.write_text(f"content:\n  packs: [{own}]\n")
+    config_file.write_text(f"content:\n  packs: [{own}]\nnotification:\n  backend: console\n")
     assert run("journey", "start").returncode == 0
     stage_of = {m["text"]: m["stage"] for m in json.loads(run("list", "--json").stdout)}
     for _ in range(3):
         _title, text, path = run("now", "--dry-run", "--kind", "reframe").stdout.splitlines()
         assert stage_of[text] in ("first-days", None) and text != "moving-forward 0"
         assert path == "(from your path: day 1 of 21: getting through the first days)"
+    for _ in range(4):  # shown for real: 11 of the 47 reframes are for day 1
+        assert run("now", "--kind", "reframe").returncode == 0
+    with State(paths.state_db()) as state:
+        shown = [e.text for e in state.history(10)]
+    assert len(shown) == 4 and all(stage_of[text] == "first-days" for text in shown), shown
     listing = run("list").stdout.splitlines()
     first = listing.index("-- stage 1: first-days (getting through the first days)")
     last = listing.index("-- stage 7: moving-forward (moving forward)")

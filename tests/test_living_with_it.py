@@ -188,3 +188,39 @@ def test_status_and_history_with_a_broken_config_still_say_what_they_know(config
     assert shown in result.stdout
     config_file.write_text("timezone: UTC\nnotification:\n  backend: console\n")
     assert status()["config_error"] is None
+
+
+class Screen:
+    name = "dbus"
+
+    def __init__(self) -> None:
+        self.shown = []
+
+    def send(self, notification):
+        self.shown.append(notification.body)
+
+
+@pytest.mark.parametrize(("after", "told"), [(timedelta(0), False), (-timedelta(microseconds=1), True)])
+def test_now_says_paused_only_while_the_pause_lasts(home, after, told):
+    """A pause covers the moments before its end (as the daemon skips them): at
+    its end, `now` shows the nudge without saying it overrides a pause."""
+    from random import Random
+
+    from kindnudge import paths
+    from kindnudge.config import load_config
+    from kindnudge.library import load_all
+    from kindnudge.notify import Chain
+    from kindnudge.nudge import by_hand
+    from kindnudge.state import PAUSED_UNTIL, State
+
+    config = load_config(paths.config_file(None)[0], required=False)
+    library = load_all(paths.builtin_packs_dir(), [])
+    until, screen, said = datetime(2026, 6, 1, 18, tzinfo=UTC), Screen(), []
+    with State(paths.state_db()) as state:
+        with state.transaction():
+            state.set_moment(PAUSED_UNTIL, until)
+        done = by_hand(
+            library, config, ["reframe"], state, Chain([screen]), until + after, Random(1), said.append
+        )
+    assert done.error is None and screen.shown == [done.message.text]
+    assert said == ([until] if told else [])

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import itertools
+import time as systime
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from kindnudge.cron import parse_cron
-from kindnudge.planner import Plan, rule_days
+from kindnudge.planner import Plan, rule_days, silenced_rules
 from kindnudge.schedule import DAY_NAMES, RandomTimes, Rule
 
 from oracles import needs_systemd, systemd_calendar
@@ -66,6 +67,19 @@ def test_ambiguous_time_fires_once_at_its_first_occurrence():
     plan = Plan((daily("01:30"),), tz, None)
     (slot,) = plan.between(datetime(2026, 11, 1, 0, tzinfo=tz), datetime(2026, 11, 2, 0, tzinfo=tz))
     assert slot.at.astimezone(UTC) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT, not EST
+
+
+@pytest.fixture
+def machine_zone(monkeypatch):
+    """Sets the zone of the machine itself (TZ) for this process, and puts it back after."""
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        systime.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    systime.tzset()
 
 
 def random_rule(count=3, start="10:00", end="21:00", gap=90, name="sprinkle") -> Rule:
@@ -139,6 +153,59 @@ def test_a_random_window_inside_the_spring_gap_still_draws_after_it():
     assert slots[1].at.astimezone(UTC) - slots[0].at.astimezone(UTC) >= timedelta(minutes=20)
 
 
+def test_every_minute_of_a_random_window_can_be_drawn_first_to_last():
+    """[start, end): 09:00 to 09:04 all come up across rules, and nothing else does."""
+    tz = ZoneInfo("UTC")
+    drawn = set()
+    for n in range(200):
+        (slot,) = Plan(
+            (random_rule(count=1, start="09:00", end="09:05", gap=1, name=f"r{n}"),), tz, None
+        ).day(date(2026, 6, 1))
+        drawn.add(slot.at.strftime("%H:%M"))
+    assert drawn == {"09:00", "09:01", "09:02", "09:03", "09:04"}
+
+
+def test_a_spring_night_that_fits_the_draws_exactly_gives_each_its_own_minute():
+    """02:00-03:02 in Berlin on 29 March 2026 lasts two real minutes (03:00-03:02):
+    two draws take 03:00 and 03:01, not times after the window."""
+    tz = ZoneInfo("Europe/Berlin")
+    slots = Plan((random_rule(count=2, start="02:00", end="03:02", gap=30),), tz, None).day(date(2026, 3, 29))
+    assert [s.at for s in slots] == [
+        datetime(2026, 3, 29, 3, 0, tzinfo=tz),
+        datetime(2026, 3, 29, 3, 1, tzinfo=tz),
+    ]
+
+
+def test_a_spring_night_shrinks_the_gap_to_what_fits_and_draws_the_same_after_a_restart():
+    """Seven draws in 01:00-04:00 (25 minutes apart as written) get two real hours
+    that night: 17 minutes apart, inside them, and the same for a new Plan."""
+    tz = ZoneInfo("Europe/Berlin")
+    day = date(2026, 3, 29)
+    opens, closes = datetime(2026, 3, 29, 0, tzinfo=UTC), datetime(2026, 3, 29, 2, tzinfo=UTC)
+    for n in range(20):
+        rule = random_rule(count=7, start="01:00", end="04:00", gap=25, name=f"r{n}")
+        slots = Plan((rule,), tz, None).day(day)
+        moments = [s.at.astimezone(UTC) for s in slots]
+        assert len(moments) == 7 and opens <= moments[0] and moments[-1] < closes, (n, moments)
+        assert all(b - a >= timedelta(minutes=17) for a, b in itertools.pairwise(moments)), (n, moments)
+        assert Plan((rule,), tz, None).day(day) == slots
+
+
+def test_quiet_hours_judge_a_spring_night_draw_by_the_schedule_clock():
+    """Quiet 03:00-04:00 in Berlin silences the draws the clock shows at 03:xx that
+    night and keeps those at 01:xx, whatever zone the machine itself is in."""
+    tz = ZoneInfo("Europe/Berlin")
+    day = date(2026, 3, 29)
+    silenced = 0
+    for n in range(10):
+        rule = random_rule(count=4, start="01:00", end="04:00", gap=30, name=f"r{n}")
+        every = Plan((rule,), tz, None).day(day)
+        kept = Plan((rule,), tz, (time(3), time(4))).day(day)
+        assert kept == [s for s in every if s.at.astimezone(tz).hour == 1], n
+        silenced += len(every) - len(kept)
+    assert silenced > 0
+
+
 def test_quiet_hours_skip_times_inside_them():
     tz = ZoneInfo("Europe/Berlin")
     quiet = (time(22), time(7))
@@ -186,6 +253,16 @@ def test_a_rare_rule_is_never_given_up_on_beside_a_silenced_one():
 def test_a_rule_always_in_quiet_hours_ends_the_plan():
     plan = Plan((daily("23:00"),), ZoneInfo("UTC"), (time(22), time(7)))
     assert plan.upcoming(datetime(2026, 1, 1, tzinfo=UTC), 3) == []
+
+
+def test_a_rule_always_quiet_in_the_schedule_zone_is_silenced_whatever_the_machine_zone(machine_zone):
+    """02:30 inside quiet hours 02:00-03:00 in UTC is silent every night. In Berlin it
+    would move to 03:30 one night a year, but the machine's zone has no say."""
+    machine_zone("Europe/Berlin")
+    plan = Plan(
+        (daily("02:30", name="night"), daily("09:00", name="day")), ZoneInfo("UTC"), (time(2), time(3))
+    )
+    assert silenced_rules(plan, datetime(2026, 1, 1, tzinfo=UTC)) == ["night"]
 
 
 def test_the_planner_visits_only_the_days_a_rule_names():
