@@ -44,6 +44,18 @@ def test_too_old_is_skipped_with_a_reason():
     assert decision.skip == ((slot(-3), "missed by 3h00m, more than catch_up allows"),)
 
 
+def test_a_skip_an_hour_late_or_more_says_hours_and_minutes():
+    """Under an hour in minutes; from an hour on as 1h00m, as a person reads a clock."""
+    reasons = [
+        decide([slot(-minutes / 60)], T, timedelta(0), None, None).skip[0][1] for minutes in (59, 60, 61)
+    ]
+    assert [r.removesuffix(", more than catch_up allows") for r in reasons] == [
+        "missed by 59m",
+        "missed by 1h00m",
+        "missed by 1h01m",
+    ]
+
+
 def test_catch_up_zero_turns_it_off():
     assert decide([slot(-0.1)], T, timedelta(0), None, None).show is None
 
