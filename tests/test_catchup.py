@@ -67,6 +67,15 @@ def test_a_pause_ends_at_its_moment_and_a_minute_late_is_still_on_time():
     assert on_the_minute.show == slot(-1 / 60) and on_the_minute.skip == ()
 
 
+def test_when_none_is_shown_the_older_ones_are_not_said_to_be_caught_up():
+    decision = decide([slot(-5), slot(-3)], T, timedelta(hours=2), None, None)
+    assert decision.show is None
+    assert decision.skip == (
+        (slot(-5), "missed"),
+        (slot(-3), "missed by 3h00m, more than catch_up allows"),
+    )
+
+
 def test_catch_up_zero_turns_it_off():
     assert decide([slot(-0.1)], T, timedelta(0), None, None).show is None
 
