@@ -44,6 +44,38 @@ def test_too_old_is_skipped_with_a_reason():
     assert decision.skip == ((slot(-3), "missed by 3h00m, more than catch_up allows"),)
 
 
+def test_a_skip_an_hour_late_or_more_says_hours_and_minutes():
+    """Under an hour in minutes; from an hour on as 1h00m, as a person reads a clock."""
+    reasons = [
+        decide([slot(-minutes / 60)], T, timedelta(0), None, None).skip[0][1] for minutes in (59, 60, 61)
+    ]
+    assert [r.removesuffix(", more than catch_up allows") for r in reasons] == [
+        "missed by 59m",
+        "missed by 1h00m",
+        "missed by 1h01m",
+    ]
+
+
+def test_a_pause_ends_at_its_moment_and_a_minute_late_is_still_on_time():
+    # a pause until 12:00 lets the 12:00 nudge through, and an 11:00 one it did not cover is a catch-up
+    decision = decide([slot(-1), slot(0)], T, timedelta(hours=2), None, T - timedelta(hours=1))
+    assert decision.show == slot(0)
+    assert decision.skip == ((slot(-1), "missed; only the latest missed one (12:00) is shown"),)
+    assert decide([slot(0)], T, timedelta(hours=2), None, T).show == slot(0)
+    # fired exactly a minute late, as quiet hours begin: on time, not a catch-up into quiet hours
+    on_the_minute = decide([slot(-1 / 60)], T, timedelta(0), (time(12), time(13)), None)
+    assert on_the_minute.show == slot(-1 / 60) and on_the_minute.skip == ()
+
+
+def test_when_none_is_shown_the_older_ones_are_not_said_to_be_caught_up():
+    decision = decide([slot(-5), slot(-3)], T, timedelta(hours=2), None, None)
+    assert decision.show is None
+    assert decision.skip == (
+        (slot(-5), "missed"),
+        (slot(-3), "missed by 3h00m, more than catch_up allows"),
+    )
+
+
 def test_catch_up_zero_turns_it_off():
     assert decide([slot(-0.1)], T, timedelta(0), None, None).show is None
 

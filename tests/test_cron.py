@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -88,6 +88,13 @@ def test_leap_days_fire_every_leap_year_and_skip_2100():
     plan = cron_plan("0 9 29 2 *", ZoneInfo("UTC"))
     years = [s.at.year for s in plan.upcoming(datetime(2026, 3, 1, tzinfo=UTC), 20)]
     assert years == [*range(2028, 2100, 4), 2104, 2108]
+
+
+def test_cron_days_start_on_the_day_asked_and_end_with_the_calendar():
+    """Matching days on or after the one asked, up to 31 December 9999 and no further."""
+    new_years_eve = parse_cron("0 9 31 12 *")
+    assert list(new_years_eve.days_from(date(9999, 12, 31))) == [date(9999, 12, 31)]
+    assert list(new_years_eve.days_from(date(9998, 1, 1))) == [date(9998, 12, 31), date(9999, 12, 31)]
 
 
 def test_the_daemons_trigger_keeps_a_leap_day_rule():

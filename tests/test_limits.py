@@ -16,7 +16,7 @@ from kindnudge import paths
 from kindnudge.planner import Plan
 from kindnudge.schedule import Rule
 from kindnudge.state import State
-from kindnudge.timetext import parse_duration
+from kindnudge.timetext import format_duration, parse_duration
 
 from conftest import run
 
@@ -125,6 +125,22 @@ def test_a_duration_too_long_is_a_value_error_naming_the_limit(text, most, words
     ],
 )
 def test_durations_as_people_write_them(text, span):
+    assert parse_duration(text) == span
+
+
+@pytest.mark.parametrize(
+    ("span", "text"),
+    [
+        (timedelta(0), "0"),
+        (timedelta(seconds=1), "1s"),
+        (timedelta(seconds=45), "45s"),
+        (timedelta(minutes=150), "2h30m"),
+        (timedelta(days=1, hours=2, minutes=3, seconds=4), "1d2h3m4s"),
+    ],
+)
+def test_durations_are_written_back_as_they_are_read(span, text):
+    """Messages name a limit as the user would write it in the file: the inverse of parse_duration."""
+    assert format_duration(span) == text
     assert parse_duration(text) == span
 
 

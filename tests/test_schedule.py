@@ -105,3 +105,66 @@ def test_check_warns_about_a_rule_that_is_always_quiet(config_file):
     assert result.returncode == 0
     assert "warning: rule 'late' always falls inside quiet_hours" in result.stdout
     assert "'fine'" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        (
+            "  - random: true\n    between: ['10:00', '12:00']\n",
+            "2:13",
+            "random: takes how many a day, 1 to 48, got true (a yes/no value)",
+        ),
+        (
+            "  - random: 49\n    between: ['00:00', '23:59']\n",
+            "2:13",
+            "random: takes how many a day, 1 to 48, got the number 49",
+        ),
+        ("  - random: 3\n", "2:13", 'random: needs between: ["10:00", "21:00"] to say when'),
+        (
+            "  - random: 3\n    between: '10:00'\n",
+            "3:14",
+            'between: takes two times, e.g. ["10:00", "21:00"]',
+        ),
+        (
+            "  - random: 3\n    between: ['10:00', '25:00']\n",
+            "3:24",
+            '\'25:00\' is not a time of day; write it as "HH:MM", e.g. "09:30"',
+        ),
+        (
+            "  - random: 3\n    between: ['10:00', '10:00']\n",
+            "3:14",
+            "between: start and end are the same; give a window",
+        ),
+        (  # no min_gap: the fault is the count (the gap shrinks to 1 minute, no less)
+            "  - random: 48\n    between: ['10:00', '10:10']\n",
+            "2:13",
+            "48 nudges 1m apart do not fit in 10m; widen between:, lower random: or shorten min_gap:",
+        ),
+        (
+            "  - random: 3\n    between: ['10:00', '12:30']\n    min_gap: 1h30m\n",
+            "4:14",
+            "3 nudges 1h30m apart do not fit in 2h30m; widen between:, lower random: or shorten min_gap:",
+        ),
+    ],
+)
+def test_random_rule_mistakes_are_said_in_full_where_they_are(tmp_path, text, where, message):
+    with pytest.raises(ConfigError) as error:
+        rules(tmp_path, text)
+    assert str(error.value) == f"{tmp_path / 'c.yaml'}:{where}: {message}"
+
+
+def test_random_rules_at_their_limits_are_accepted(tmp_path):
+    most, zero_gap, odd_gap, narrow = rules(
+        tmp_path,
+        "  - random: 48\n    between: ['00:00', '23:59']\n"
+        "  - random: 2\n    between: ['10:00', '10:02']\n    min_gap: 0\n"
+        "  - random: 2\n    between: ['10:00', '10:02']\n    min_gap: 90s\n"
+        "  - random: 7\n    between: ['10:00', '10:10']\n",
+    )
+    # 48 a day fit in 23h59m with the default gap shrunk to 29 minutes
+    assert (most.random.count, most.random.min_gap) == (48, timedelta(minutes=29))
+    # gaps count in whole minutes, at least one: two nudges fit in two minutes
+    assert zero_gap.random.min_gap == timedelta(minutes=1)
+    assert odd_gap.random.min_gap == timedelta(minutes=1)
+    assert narrow.random.min_gap == timedelta(minutes=1)
