@@ -70,7 +70,7 @@ def fire_once(config_file: Path, fake_clock, daemons, extra: str = "", slots: in
     fake_clock.set((due - timedelta(seconds=1) - datetime.now(timezone.utc)).total_seconds())
     schedule(config_file, *(due + timedelta(minutes=i) for i in range(slots)), extra=extra)
     daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "0.1"})
-    daemon.wait_for("delivered")
+    daemon.wait_for("delivered", timeout=30)  # an upper bound: a loaded machine starts slowly
     return daemon, due
 
 
