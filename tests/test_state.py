@@ -204,6 +204,18 @@ def test_a_read_only_state_file_still_reads_and_writers_say_why(home):
     assert run("hide", "--undo", hidden).stdout.startswith(f"{hidden} is no longer hidden"), "nothing lost"
 
 
+def test_a_read_only_state_folder_says_which_chmod_to_run(home):
+    db = add_history(1)
+    db.parent.chmod(0o500)  # SQLite cannot make its -wal and -shm files beside the state file
+    try:
+        result = subprocess.run(
+            [*without_root_override(), KINDNUDGE, "history"], capture_output=True, text=True, timeout=30
+        )
+    finally:
+        db.parent.chmod(0o700)
+    one_line(result, 1, f"{db.parent} is read-only", f"chmod u+w {db.parent}\n")
+
+
 @pytest.mark.reliability  # waits out the 3 s busy limit
 def test_a_database_held_by_another_program_is_busy_not_a_hang(home):
     lived_in(home)
