@@ -505,3 +505,12 @@ def test_forgetting_while_another_program_reads_says_so_in_one_line(home):
         f"{db}-wal: another program is reading kindnudge's state, so old pages are still in this file;"
         " run the same command again in a moment"
     )
+
+
+def test_a_repair_note_without_a_readable_time_is_left_out_of_status(home):
+    """The meta table edited by hand (or damaged): status still works and claims no repair."""
+    with State(paths.state_db()) as state:
+        state.set_text("repair_note", "your state file was damaged; moved it to x")
+        state.set_text("repaired_at", "yesterday-ish")
+    result = run("status", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["state_repaired"] is None, result.stderr
