@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -12,8 +13,9 @@ import shutil
 import sqlite3
 import stat
 import subprocess
+import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -81,12 +83,17 @@ def lived_in(home, rows: int = 0) -> tuple[str, str]:
     hidden, favourite = messages[0]["id"], messages[1]["id"]
     assert run("hide", hidden).returncode == 0 and run("favourite", favourite).returncode == 0
     assert run("pause", "2h").returncode == 0
-    if rows:
-        at = datetime(2026, 11, 28, 9, tzinfo=timezone.utc)
-        with State(paths.state_db()) as state, state.transaction():
-            for i in range(rows):
-                state.record(HistoryEntry(at, "r", "reframe", f"m{i}", "a kind line " * 5, "delivered", None))
+    add_history(rows)
     return hidden, favourite
+
+
+def add_history(rows: int) -> Path:
+    """`rows` history rows, m0 to m<rows - 1>, in the state file (made if need be)."""
+    at = datetime(2026, 11, 28, 9, tzinfo=timezone.utc)
+    with State(paths.state_db()) as state, state.transaction():
+        for i in range(rows):
+            state.record(HistoryEntry(at, "r", "reframe", f"m{i}", "a kind line " * 5, "delivered", None))
+    return paths.state_db()
 
 
 def spoil(path, offset: int, size: int) -> None:
@@ -108,15 +115,20 @@ def test_a_damaged_state_file_is_moved_aside_once_and_commands_go_on(home, damag
     lived_in(home)
     db = paths.state_db()
     damage(db)
-    first = run("history")
+    elsewhere = tempfile.mkdtemp(dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    try:  # the repair works in its own folder: a temporary file on another file system can't be renamed
+        first = run("history", env={"TMPDIR": elsewhere})
+    finally:
+        shutil.rmtree(elsewhere)
     assert (first.returncode, first.stdout) == (0, "no nudges yet\n")
     moved = Path(BROKEN_NOTE.fullmatch(first.stderr).group(1))
     assert moved.parent == db.parent and moved.exists()
+    stamp = datetime.strptime(moved.name.rsplit("-", 1)[-1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     assert run("history").stderr == "", "told once"
     text = run("status")
     assert text.returncode == 0 and f"moved it to {moved}" in text.stdout
     repaired = json.loads(run("status", "--json").stdout)["state_repaired"]
-    assert f"moved it to {moved}" in repaired["note"]
+    assert f"moved it to {moved}" in repaired["note"] and repaired["at"] == stamp.isoformat()
     assert run("pause", "1h").returncode == 0, "the fresh file takes writes"
 
 
@@ -195,6 +207,18 @@ def test_a_read_only_state_file_still_reads_and_writers_say_why(home):
     for writer in (["pause", "3h"], ["resume"], ["hide", "--undo", hidden]):
         one_line(user(*writer), 1, f"{db} is read-only", f"chmod u+w {db}*")
     assert run("hide", "--undo", hidden).stdout.startswith(f"{hidden} is no longer hidden"), "nothing lost"
+
+
+def test_a_read_only_state_folder_says_which_chmod_to_run(home):
+    db = add_history(1)
+    db.parent.chmod(0o500)  # SQLite cannot make its -wal and -shm files beside the state file
+    try:
+        result = subprocess.run(
+            [*without_root_override(), KINDNUDGE, "history"], capture_output=True, text=True, timeout=30
+        )
+    finally:
+        db.parent.chmod(0o700)
+    one_line(result, 1, f"{db.parent} is read-only", f"chmod u+w {db.parent}\n")
 
 
 @pytest.mark.reliability  # waits out the 3 s busy limit
@@ -297,3 +321,196 @@ def test_the_log_is_never_written_through_a_symlink_when_it_rotates(home, capsys
     assert victim.read_text() == "mine" and not unborn.exists()
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"kindnudge: cannot write the log {log}: "), err
+
+
+# -- what SQLite says, as one line: the result code decides, the words only before Python 3.11 ------
+
+
+class Refusing:
+    """A connection on which every statement meets `exc`, as SQLite would raise it."""
+
+    def __init__(self, exc: sqlite3.Error) -> None:
+        self.exc = exc
+
+    def execute(self, *_args: object) -> None:
+        raise self.exc
+
+    def close(self) -> None:
+        pass
+
+
+def sqlite_error(text: str, code: int | None) -> sqlite3.OperationalError:
+    exc = sqlite3.OperationalError(text)
+    if code is not None:  # Python 3.11+ sets it; older ones leave only the words
+        exc.sqlite_errorcode = code
+    return exc
+
+
+FULL = "the disk is full; free some space and try again"
+REFUSED = "the disk refused to read or write it (full, a size limit such as `ulimit -f`, failing)"
+CANTOPEN = "SQLite cannot open it; check that you own it and its folder (ls -l)"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "advice"),
+    [
+        ("database or disk is full", 13, FULL),
+        ("SQLITE_FULL", 13, FULL),  # the code decides when there is one
+        ("disk I/O error", 10 | 4 << 8, REFUSED),  # SQLITE_IOERR_FSYNC: an extended code
+        ("unable to open database file", 14, CANTOPEN),
+        ("no such table: marks", 1, "no such table: marks"),  # anything else: SQLite's own words
+        ("disk I/O error", None, REFUSED),
+        ("database or disk is full", None, FULL),
+        ("no such table: marks", None, "no such table: marks"),
+    ],
+)
+def test_what_sqlite_meets_is_one_line_naming_the_file(home, text, code, advice):
+    db = paths.state_db()
+    with State(db) as state:
+        state.db = Refusing(sqlite_error(text, code))
+        with pytest.raises(MachineError) as raised:
+            state.history(1)
+    assert str(raised.value) == f"{db}: cannot use kindnudge's state: {advice}"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("database is locked", 5), ("database table is locked", 6), ("database is locked", None)],
+)
+def test_a_locked_database_is_busy_in_one_line(home, text, code):
+    db = paths.state_db()
+    with State(db) as state:
+        state.db = Refusing(sqlite_error(text, code))
+        with pytest.raises(MachineError) as raised:
+            state.get_text("x")
+    assert str(raised.value) == f"kindnudge's state is busy (another program holds {db}); try again"
+
+
+def test_read_only_with_every_file_writable_names_the_state_file(home):
+    """SQLite says read-only though the modes allow writing (a read-only mount, say)."""
+    db = paths.state_db()
+    with State(db) as state:
+        state.db = Refusing(sqlite_error("attempt to write a readonly database", 8))
+        with pytest.raises(MachineError) as raised:
+            state.set_text("x", "y")
+    assert str(raised.value) == (
+        f"{db} is read-only, so kindnudge cannot save; make it writable again: chmod u+w {db}*"
+    )
+
+
+def spoil_page_of(db: Path, message_id: str) -> None:
+    """Make the history page holding `message_id` unreadable (pages are 4096 bytes)."""
+    at = db.read_bytes().index(f"reframe{message_id}a kind line".encode())
+    spoil(db, at - at % 4096, 4096)
+
+
+def test_history_rows_after_a_bad_first_page_are_kept(home):
+    """Rows are read from the front up to a bad page, then from the back down to it."""
+    lived_in(home, rows=3000)
+    db = paths.state_db()
+    spoil_page_of(db, "m0")
+    result = run("history", "-n", "5000")
+    assert result.returncode == 0, result.stderr
+    _moved, marks, rows = BROKEN_NOTE.fullmatch(result.stderr).groups()
+    with State(db) as state:
+        kept = [entry.message_id for entry in state.history(5000)]
+    assert int(marks) == 2 and int(rows) == len(kept) == len(set(kept)) and 2900 < len(kept) < 3000
+    assert "m0" not in kept and "m2999" in kept
+
+
+BUSY = "kindnudge's state is busy (another program holds {}); try again"
+
+
+def test_a_repair_waits_until_no_one_else_has_the_file_open(home):
+    """Moving the file from under another kindnudge would lose what it saves next."""
+    db = add_history(3000)
+    with State(db) as other:
+        spoil_page_of(db, "m1500")
+        with State(db, wait=0.2) as state, pytest.raises(MachineError) as raised:
+            state.history(5000)
+        assert str(raised.value) == BUSY.format(db)
+        assert not list(db.parent.glob("*.broken-*")) and other.history(1)[0].message_id == "m2999"
+    with State(db) as state:
+        assert len(state.history(5000)) > 2900  # repaired now
+        with State(db, wait=0.2) as after:  # and the repairer lets others in again
+            assert after.history(1)[0].message_id == "m2999"
+    assert len(list(db.parent.glob("*.broken-*[0-9Z]"))) == 1
+
+
+def test_a_file_damaged_twice_within_a_second_keeps_both_copies(home):
+    db = add_history(1)
+    now = datetime.now(timezone.utc)
+    earlier = [
+        db.with_name(f"{db.name}.broken-{now + timedelta(seconds=s):%Y%m%dT%H%M%SZ}") for s in range(-1, 30)
+    ]
+    for copy in earlier:
+        copy.write_text("the first damaged copy")
+    db.write_bytes(b"not a database" * 1000)
+    moved = Path(BROKEN_NOTE.fullmatch(run("history").stderr).group(1))
+    assert moved.name.endswith("-2") and moved.with_name(moved.name.removesuffix("-2")) in earlier
+    assert all(copy.read_text() == "the first damaged copy" for copy in earlier)
+
+
+def refuse_rename(src: object, _dst: object) -> None:
+    raise OSError(errno.EACCES, "Permission denied", str(src))
+
+
+def fill_the_disk(connect):
+    def connecting(target: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if Path(str(target)).name.startswith(".state.sqlite3-repair-"):
+            raise sqlite_error("database or disk is full", 13)
+        return connect(target, *args, **kwargs)
+
+    return connecting
+
+
+@pytest.mark.parametrize(
+    ("target", "failing", "line"),
+    [
+        (os, lambda _: refuse_rename, "{db}: cannot move the damaged state file aside: permission denied"),
+        (sqlite3, fill_the_disk, "{db}: cannot use kindnudge's state: " + FULL),
+    ],
+    ids=["rename-refused", "disk-full"],
+)
+def test_a_repair_that_fails_says_why_in_one_line_and_leaves_things_as_they_were(
+    home, monkeypatch, target, failing, line
+):
+    db = add_history(1)
+    db.write_bytes(b"not a database" * 1000)
+    before = sorted(db.parent.iterdir())
+    name = "rename" if target is os else "connect"
+    monkeypatch.setattr(target, name, failing(getattr(target, name)))
+    with pytest.raises(MachineError) as raised:
+        State(db)
+    monkeypatch.undo()
+    assert str(raised.value).startswith(line.format(db=db))
+    assert sorted(db.parent.iterdir()) == before, "no half-made file left behind"
+    assert db.read_bytes() == b"not a database" * 1000
+
+
+def test_forgetting_while_another_program_reads_says_so_in_one_line(home):
+    db = add_history(10)
+    reader = sqlite3.connect(db, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM history").fetchall()  # holds a snapshot of the old pages
+    try:
+        with State(db, wait=0.2) as state:
+            with state.transaction():
+                state.erase()
+            with pytest.raises(MachineError) as raised:
+                state.compact()
+    finally:
+        reader.close()
+    assert str(raised.value) == (
+        f"{db}-wal: another program is reading kindnudge's state, so old pages are still in this file;"
+        " run the same command again in a moment"
+    )
+
+
+def test_a_repair_note_without_a_readable_time_is_left_out_of_status(home):
+    """The meta table edited by hand (or damaged): status still works and claims no repair."""
+    with State(paths.state_db()) as state:
+        state.set_text("repair_note", "your state file was damaged; moved it to x")
+        state.set_text("repaired_at", "yesterday-ish")
+    result = run("status", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["state_repaired"] is None, result.stderr
