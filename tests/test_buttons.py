@@ -178,6 +178,14 @@ while True:
 """
 
 
+def lines_in(path: Path, count: int) -> list[str]:
+    """The file's lines once it has `count` of them (waits up to 5 s)."""
+    deadline = time.monotonic() + 5
+    while len(path.read_text().splitlines()) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return path.read_text().splitlines()
+
+
 def test_a_server_without_actions_gets_none_and_presses_on_other_ids_are_ignored(
     desktop, config_file, fake_clock, daemons, tmp_path
 ):
@@ -192,12 +200,13 @@ def test_a_server_without_actions_gets_none_and_presses_on_other_ids_are_ignored
     try:
         assert stub.stdout.readline().strip() == "ready"
         daemon, _due = fire_once(config_file, fake_clock, daemons)
-        (notify,) = calls.read_text().splitlines()
+        notify = calls.read_text().splitlines()[0]  # the press's word of thanks may follow at once
         delivered = history()[0]
         daemon.wait_for(f"kept {delivered['id']}")  # the presses before it were handled, in order
+        lines_in(calls, 2)  # the nudge, then the word that its press was heard
         assert daemon.stop() < 1.0
         assert run("now", env={"LD_PRELOAD": ""}).returncode == 0  # a short-lived sender
-        _notify, confirmed, by_hand = calls.read_text().splitlines()
+        _notify, confirmed, by_hand = lines_in(calls, 3)
     finally:
         stub.kill()
         stub.wait()
