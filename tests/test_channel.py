@@ -230,3 +230,16 @@ def test_a_socket_left_by_a_killed_daemon_is_cleared(config_file, daemons):
     second.wait_for("asked for by `kindnudge now`")
     second.stop()
     assert not sock_path().exists()
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {"kindnudge": 1, "ask": "now", "dry_run": False, "config": "/c.yaml"},  # no kind
+        {"kindnudge": 1, "ask": "now", "kind": None, "dry_run": False, "config": "/c\u0000.yaml"},
+        {"kindnudge": 1, "ask": "now", "kind": None, "dry_run": False, "config": "/c\ud800.yaml"},
+    ],
+)
+def test_a_request_with_a_missing_or_unusable_field_is_refused_as_a_request(request_):
+    with pytest.raises(channel.BadRequest):
+        channel.parse_request(json.dumps(request_))

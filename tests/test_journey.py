@@ -308,3 +308,24 @@ def test_the_readme_s_stage_table_follows_the_path_and_quotes_its_messages():
     for row in rows:
         quoted = row[3].rstrip(" |").strip('"')
         assert stage_of.get(quoted) == row[0].strip("| `"), quoted
+
+
+@pytest.mark.parametrize("days", ["1e400", "-1e400", '"x"', "1000000", "null"])
+def test_a_damaged_journey_in_the_state_is_no_journey_not_a_crash(config_file, days):
+    import sqlite3
+
+    assert run("journey", "start").returncode == 0
+    with sqlite3.connect(paths.state_db()) as db:
+        saved = f'{{"started":"2026-11-28","days":{days}}}'
+        db.execute("UPDATE meta SET value = ? WHERE key = 'journey'", (saved,))
+    for command in (["journey"], ["status"], ["next"], ["now", "--dry-run"], ["journey", "stop"]):
+        result = run(*command)
+        assert result.returncode == 0 and result.stderr == "", (command, result.stderr)
+    assert json.loads(run("journey", "--json").stdout)["day"] is None
+    assert run("journey", "start").returncode == 0
+
+
+@pytest.mark.parametrize("args", [["--days", "0"], ["--from-day", "0"]])
+def test_zero_days_or_day_zero_is_refused(config_file, args):
+    result = run("journey", "start", *args)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr

@@ -284,10 +284,13 @@ def parse_request(line: str) -> dict[str, Any]:
         )
     if request.get("ask") != "now":
         raise BadRequest(f"unknown request {str(request.get('ask'))[:40]!r}; the daemon knows 'now'")
-    if request.get("kind") not in (None, *KINDS):
-        raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
-    if not isinstance(request.get("dry_run"), bool) or not isinstance(request.get("config"), str):
+    if "kind" not in request or request["kind"] not in (None, *KINDS):
+        raise BadRequest(f"kind must be null or one of {', '.join(KINDS)}")
+    config = request.get("config")
+    if not isinstance(request.get("dry_run"), bool) or not isinstance(config, str):
         raise BadRequest("a 'now' request needs dry_run (true or false) and config (a path)")
+    if "\0" in config or not config.encode(errors="surrogatepass").decode(errors="ignore") == config:
+        raise BadRequest("config must be a path without NUL or lone surrogates")
     return request
 
 
@@ -416,4 +419,4 @@ class Listener:
 
 def _send(conn: socket.socket, reply: dict[str, Any]) -> None:
     conn.settimeout(Listener.READ_S)
-    conn.sendall(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
+    conn.sendall(json.dumps(reply).encode() + b"\n")  # ASCII: a lone surrogate can't break it

@@ -219,8 +219,8 @@ class Daemon:
 
     def _stop(self) -> None:
         """Within a second, as the README promises: a firing held up by a slow
-        service is not waited for (its row, claimed before showing, is marked
-        interrupted at the next start)."""
+        service is not waited for; its row, claimed before showing, is marked
+        interrupted now (or, if that fails, at the next start)."""
         self.watcher.stop()
         self.handover.stop()
         if self.session:
@@ -228,11 +228,12 @@ class Daemon:
         stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": False}, daemon=True)
         stopper.start()
         stopper.join(STOP_S)
-        if stopper.is_alive():  # a nudge is being shown: its row must not stay `sending`
-            try:
-                self._mark_interrupted()
-            except Exception as exc:  # the next start marks it instead
-                log.error("could not mark the nudge being shown as interrupted: %s", exc)
+        # A nudge still being shown (a slow firing, or `now` handed over on the
+        # channel's thread) dies with the process: its row must not stay `sending`.
+        try:
+            self._mark_interrupted()
+        except Exception as exc:  # the next start marks it instead
+            log.error("could not mark the nudge being shown as interrupted: %s", exc)
 
     # -- `kindnudge now`, handed over by the command -------------------------
 

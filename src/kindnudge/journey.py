@@ -164,7 +164,7 @@ def from_text(text: str | None) -> Journey | None:
         journey = Journey(
             date.fromisoformat(data["started"]), int(data["days"]), data.get("after"), bool(data.get("asked"))
         )
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         return None
     ok = SHORTEST <= journey.days <= LONGEST and journey.after in (None, *CHOICES)
     return journey if ok else None

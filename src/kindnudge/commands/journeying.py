@@ -64,9 +64,10 @@ def _start(args: argparse.Namespace, path: Route, today: date) -> int:
                 raise UsageError("you are not on a journey; `kindnudge journey start` begins one")
             if args.day is None:
                 raise UsageError("say which day to go to, e.g. `kindnudge journey restart --day 3`")
-            days, day = args.days or saved.days, args.day
+            days, day = saved.days if args.days is None else args.days, args.day
         else:
-            days, day = args.days or path.days, args.from_day or 1
+            days = path.days if args.days is None else args.days
+            day = 1 if args.from_day is None else args.from_day
         try:
             started = jr.start(today, days, day)
         except ValueError as exc:

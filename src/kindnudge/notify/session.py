@@ -205,10 +205,12 @@ class Session:
         if member == "NameOwnerChanged":
             log.info("the notification service changed (now %s); asking it afresh", body[2] or "none")
             self._capabilities = None
-        elif member == "ActionInvoked" and len(body) == 2:
-            self._events.append(Action(Receipt(sender, int(body[0])), str(body[1])))
-        elif member == "NotificationClosed" and body:
-            self._events.append(Closed(Receipt(sender, int(body[0]))))
+        elif member == "ActionInvoked" and len(body) == 2 and _an_id(body[0]) and isinstance(body[1], str):
+            self._events.append(Action(Receipt(sender, body[0]), body[1]))
+        elif member == "NotificationClosed" and body and _an_id(body[0]):
+            self._events.append(Closed(Receipt(sender, body[0])))
+        elif member in ("ActionInvoked", "NotificationClosed"):  # any program may send a signal
+            log.debug("ignored a malformed %s signal from %s", member, sender)
 
     def _owner(self, conn: Any) -> str:
         from jeepney.bus_messages import message_bus
@@ -217,3 +219,8 @@ class Session:
             return str(reply_to(conn, message_bus.GetNameOwner(BUS_NAME)).body[0])
         except Exception:
             return ""
+
+
+def _an_id(value: Any) -> bool:
+    """A notification id as the spec sends it (uint32); anything else is someone else's noise."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**32
