@@ -15,7 +15,7 @@ import pytest
 
 from kindnudge import channel
 
-from conftest import run
+from conftest import KINDNUDGE, run
 from running import history
 
 
@@ -243,3 +243,22 @@ def test_a_socket_left_by_a_killed_daemon_is_cleared(config_file, daemons):
 def test_a_request_with_a_missing_or_unusable_field_is_refused_as_a_request(request_):
     with pytest.raises(channel.BadRequest):
         channel.parse_request(json.dumps(request_))
+
+
+def test_a_running_daemon_whose_socket_is_gone_is_not_said_to_be_stopped(desktop, config_file, daemons):
+    daemon = daemons()
+    daemon.wait_for("started (pid")
+    sock_path().unlink()
+    result = run("now")
+    assert result.returncode == 0, result.stderr
+    assert f"the running kindnudge (pid {daemon.proc.pid}) could not be reached" in result.stderr
+    assert "not running" not in result.stderr
+
+
+def test_many_nows_at_once_each_get_an_answer(desktop, config_file, daemons):
+    daemons().wait_for("started (pid")
+    callers = [subprocess.Popen([KINDNUDGE, "now", "--dry-run"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(12)]  # fmt: skip
+    for caller in callers:
+        _out, err = caller.communicate(timeout=60)
+        assert caller.returncode == 0 and err == "", err

@@ -98,7 +98,7 @@ def ask(path: str, request: dict[str, Any]) -> dict[str, Any] | None:
     try:
         sock.settimeout(TAKEN_S)
         try:
-            sock.connect(path)
+            _connect(sock, path)
         except (FileNotFoundError, ConnectionRefusedError, TimeoutError):
             return None  # left by a daemon that has stopped, or one too stuck to take a call
         pid = _peer(sock, path)
@@ -270,6 +270,21 @@ class BadRequest(ValueError):
     """A request the daemon can't act on: it says why, and goes on."""
 
 
+def _connect(sock: _socket.socket, path: str) -> None:
+    """Connect; while the daemon's queue of callers is full (EAGAIN: many `now`
+    at once), wait for a place, as long as a daemon gets to take a call."""
+    import time
+
+    deadline = time.monotonic() + TAKEN_S
+    while True:
+        try:
+            return sock.connect(path)
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise TimeoutError from None
+            time.sleep(0.02)
+
+
 def parse_request(line: str) -> dict[str, Any]:
     """A request as sent by ask_now, checked field by field (it may come from anything)."""
     try:
@@ -321,7 +336,7 @@ class Listener:
         try:
             sock.bind(self.path)
             os.chmod(self.path, 0o600)  # the folder is 0700 already: nobody could reach it meanwhile
-            sock.listen(8)
+            sock.listen(64)
         except BaseException:
             sock.close()
             raise

@@ -60,13 +60,23 @@ def cmd_now(args: argparse.Namespace) -> int:
     if day and args.dry_run:
         print(f"(from your path: {day.line()})")
     if notifier is not None and config.backend != "console" and config.buttons:
-        why = f"the running kindnudge {asked['declined']}" if asked else "kindnudge is not running"
+        why = f"the running kindnudge {asked['declined']}" if asked else _not_asked()
         print(
             f"Shown without buttons, as {why}; while `kindnudge run` runs, `now` asks it,"
             " and the nudge comes with ♥ Keep, Hide and Another.",
             file=sys.stderr,
         )
     return 0
+
+
+def _not_asked() -> str:
+    """Why no daemon took `now`: none runs, or one runs that can't be reached."""
+    from kindnudge import channel, instance
+
+    pid = instance.running_pid(instance.lock_path(paths.state_db()))
+    if pid is None:
+        return "kindnudge is not running"
+    return f"the running kindnudge (pid {pid}) could not be reached at {channel.socket_path()} (restart it)"
 
 
 def _journey_day(state: State, config: Config) -> Day | None:
