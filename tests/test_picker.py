@@ -89,3 +89,10 @@ def test_weight_one_is_a_plain_bag():
     pool = messages(*"abcdef")
     shown, _, _ = run_bag(pool, 12, Random(2), favourites={"a"}, weight=1)
     assert sorted(shown[:6]) == sorted(shown[6:]) == list("abcdef")
+
+
+def test_a_favourite_is_not_favoured_unless_a_weight_is_given():
+    """Marks alone change nothing: `favourite_weight` is what makes a favourite come more often."""
+    candidates = messages("a", "b", "c", "d")
+    firsts = [pick(candidates, set(), None, Random(n), favourites={"a"}).message.id for n in range(4000)]
+    assert 0.2 < firsts.count("a") / len(firsts) < 0.3  # one in four, as any other
