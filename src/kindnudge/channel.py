@@ -270,6 +270,14 @@ class BadRequest(ValueError):
     """A request the daemon can't act on: it says why, and goes on."""
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
 def _connect(sock: _socket.socket, path: str) -> None:
     """Connect; while the daemon's queue of callers is full (EAGAIN: many `now`
     at once), wait for a place, as long as a daemon gets to take a call."""
@@ -304,7 +312,7 @@ def parse_request(line: str) -> dict[str, Any]:
     config = request.get("config")
     if not isinstance(request.get("dry_run"), bool) or not isinstance(config, str):
         raise BadRequest("a 'now' request needs dry_run (true or false) and config (a path)")
-    if "\0" in config or not config.encode(errors="surrogatepass").decode(errors="ignore") == config:
+    if "\0" in config or not _encodable(config):
         raise BadRequest("config must be a path without NUL or lone surrogates")
     return request
 
