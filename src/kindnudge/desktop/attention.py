@@ -1,0 +1,64 @@
+"""The `respect`ed sources, asked together: the one thing the daemon and the
+commands ask about the moment."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+from datetime import timedelta
+
+from kindnudge.desktop import Busy, Offer, Probe, Unavailable
+from kindnudge.desktop.bus import asking
+
+log = logging.getLogger("kindnudge")
+
+
+class Attention:
+    """The `respect`ed sources, asked together."""
+
+    def __init__(
+        self, respect: Collection[str], away_after: timedelta, probes: Sequence[Probe] | None = None
+    ) -> None:
+        self.respect = frozenset(respect)
+        self.away_after = away_after
+        self.probes = [
+            p for p in (default_probes(away_after) if probes is None else probes) if p.source in self.respect
+        ]
+
+    def busy(self) -> Busy | None:
+        """The first respected source saying it is a bad moment; None: go ahead."""
+        for offer in self._read(stop_at_first=True):
+            if offer.busy:
+                return Busy(offer.source, offer.busy)
+        return None
+
+    def offered(self) -> list[Offer]:
+        """Every source this desktop has, with what it says now (for `check`)."""
+        return self._read(stop_at_first=False)
+
+    def signals(self) -> list[str]:
+        """Match rules for the signals that may mean a bad moment ended."""
+        return [rule for probe in self.probes for rule in probe.signals]
+
+    def _read(self, stop_at_first: bool) -> list[Offer]:
+        offers: list[Offer] = []
+        with asking() as bus:
+            for probe in self.probes:
+                try:
+                    why = probe.read(bus)
+                except Unavailable:
+                    continue
+                except Exception as exc:  # a source that fails never holds a nudge
+                    log.debug("could not read %s: %s", probe.how, exc)
+                    continue
+                offers.append(Offer(probe.source, probe.how, why))
+                if why and stop_at_first:
+                    break
+        return offers
+
+
+def default_probes(away_after: timedelta) -> list[Probe]:
+    """Every source kindnudge knows, in the order they are asked."""
+    from kindnudge.desktop.dnd import DunstPaused
+
+    return [DunstPaused()]
