@@ -23,11 +23,13 @@ class X11Fullscreen:
         from kindnudge.desktop import x11
 
         with x11.display() as handle:
-            active = x11.longs(handle, x11.xlib().XDefaultRootWindow(handle), "_NET_ACTIVE_WINDOW")
-            if active is None:
-                raise Unavailable("the window manager does not name the active window")
+            root = x11.xlib().XDefaultRootWindow(handle)
+            named = x11.atom(handle, "_NET_ACTIVE_WINDOW")
+            if not named or named not in (x11.longs(handle, root, "_NET_SUPPORTED") or []):
+                raise Unavailable("no window manager that names the active window")
+            active = x11.longs(handle, root, "_NET_ACTIVE_WINDOW")
             if not active or not active[0]:
-                return None
+                return None  # no window has the focus yet
             fullscreen = x11.atom(handle, "_NET_WM_STATE_FULLSCREEN")
             state = x11.longs(handle, active[0], "_NET_WM_STATE") or []
             return "a window is fullscreen" if fullscreen and fullscreen in state else None
