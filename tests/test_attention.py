@@ -19,7 +19,7 @@ import pytest
 from kindnudge.desktop import RESPECTS, Busy, Offer
 from kindnudge.desktop.attention import Attention
 from kindnudge.desktop.dnd import GnomeBanners
-from kindnudge.desktop.fullscreen import WindowsBusy
+from kindnudge.desktop.fullscreen import WindowsBusy, WindowsLocked
 from kindnudge.notify.session import Changed, Session
 
 from desktop import Desktop, StubService, WindowManager
@@ -144,6 +144,21 @@ def test_changes_are_heard_again_after_the_bus_connection_is_made_afresh(bare_de
             Changed("PropertiesChanged on /org/freedesktop/Notifications")
         ]
         assert len(heard) == 2  # and the Closed, as before
+    finally:
+        session.close()
+        server.stop()
+
+
+def test_a_rule_the_bus_refuses_costs_nothing_else(bare_desktop: Desktop) -> None:
+    server = stub(bare_desktop, *NOTIFICATIONS, properties={"Inhibited": ("b", False)})
+    session = Session()
+    try:
+        session.open()
+        session.listen_for(["type='signal',no_such_key='x'", *attention().signals()])
+        server.set_property("Inhibited", "b", True)
+        assert eventually(session.events, wait_s=2.0) == [
+            Changed("PropertiesChanged on /org/freedesktop/Notifications")
+        ]
     finally:
         session.close()
         server.stop()
@@ -393,7 +408,7 @@ def test_an_x_error_does_not_end_the_program(desktop: Desktop, window_manager: W
         (4, "Windows is in presentation mode"),  # QUNS_PRESENTATION_MODE
         (5, None),  # QUNS_ACCEPTS_NOTIFICATIONS
         (6, None),  # QUNS_QUIET_TIME: the first hour after a first sign-in, not Do Not Disturb
-        (1, None),  # QUNS_NOT_PRESENT: the screensaver or a locked machine, told by "locked"
+        (1, None),  # QUNS_NOT_PRESENT: told as "locked"
     ],
 )
 def test_windows_notification_state(state: int, why: str | None) -> None:
@@ -401,8 +416,16 @@ def test_windows_notification_state(state: int, why: str | None) -> None:
     assert Attention(RESPECTS, TEN_MINUTES, [probe]).busy() == (Busy("fullscreen", why) if why else None)
 
 
+@pytest.mark.parametrize("state", [1, 2, 3, 4, 5, 6, 7])
+def test_windows_locked_is_its_own_kind(state: int) -> None:
+    probes = [WindowsLocked(query=lambda: state)]
+    locked = Busy("locked", "the screen is locked") if state == 1 else None  # QUNS_NOT_PRESENT
+    assert Attention(RESPECTS, TEN_MINUTES, probes).busy() == locked
+    assert Attention(set(RESPECTS) - {"locked"}, TEN_MINUTES, probes).busy() is None
+
+
 def test_windows_state_off_windows_is_not_offered() -> None:
-    assert Attention(RESPECTS, TEN_MINUTES, [WindowsBusy()]).offered() == []
+    assert Attention(RESPECTS, TEN_MINUTES, [WindowsBusy(), WindowsLocked()]).offered() == []
 
 
 def test_windows_state_that_fails_holds_nothing() -> None:

@@ -72,5 +72,6 @@ def default_probes(away_after: timedelta) -> list[Probe]:
         fullscreen.X11Fullscreen(),
         away.X11Idle(away_after),
         fullscreen.WindowsBusy(),
+        fullscreen.WindowsLocked(),
         dnd.GnomeBanners(),
     ]

@@ -36,7 +36,7 @@ class X11Fullscreen:
 
 
 # SHQueryUserNotificationState's answers (shellapi.h) that mean "not now".
-QUNS_BUSY, QUNS_RUNNING_D3D_FULL_SCREEN, QUNS_PRESENTATION_MODE = 2, 3, 4
+QUNS_NOT_PRESENT, QUNS_BUSY, QUNS_RUNNING_D3D_FULL_SCREEN, QUNS_PRESENTATION_MODE = 1, 2, 3, 4
 _WINDOWS_BUSY = {
     QUNS_BUSY: "a window is fullscreen",
     QUNS_RUNNING_D3D_FULL_SCREEN: "a fullscreen game or video is running",
@@ -69,3 +69,14 @@ class WindowsBusy:
 
     def read(self, bus: Bus) -> str | None:
         return _WINDOWS_BUSY.get(self.query())
+
+
+class WindowsLocked(WindowsBusy):
+    """The same answer, for a locked machine, its screensaver, or another user's
+    session in front (QUNS_NOT_PRESENT)."""
+
+    source = "locked"
+    how = "Windows' notification state (locked)"
+
+    def read(self, bus: Bus) -> str | None:
+        return "the screen is locked" if self.query() == QUNS_NOT_PRESENT else None

@@ -9,8 +9,8 @@ between two reads is enough), so a quiet one is installed before any call.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -21,13 +21,18 @@ from kindnudge.desktop import Unavailable
 _ERROR_HANDLER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 
 
+_SONAMES = {"X11": "libX11.so.6", "Xss": "libXss.so.1"}
+_ONE_AT_A_TIME = threading.Lock()  # Xlib is not made thread-safe here (no XInitThreads)
+
+
 @cache
 def library(name: str) -> Any:
-    """A C library by its short name (X11, Xss), or Unavailable."""
-    path = ctypes.util.find_library(name)
-    if path is None:
-        raise Unavailable(f"lib{name} is not installed")
-    return ctypes.CDLL(path)
+    """A C library by its short name (X11, Xss), or Unavailable. Loaded by its
+    soname: ctypes.util.find_library would run ldconfig each time."""
+    try:
+        return ctypes.CDLL(_SONAMES[name])
+    except OSError:
+        raise Unavailable(f"lib{name} is not installed") from None
 
 
 @cache
@@ -75,13 +80,14 @@ def display() -> Iterator[Any]:
     if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
         raise Unavailable("a Wayland session: X shows only part of it")
     x = xlib()
-    handle = x.XOpenDisplay(None)
-    if not handle:
-        raise Unavailable("the X display could not be opened")
-    try:
-        yield handle
-    finally:
-        x.XCloseDisplay(handle)
+    with _ONE_AT_A_TIME:
+        handle = x.XOpenDisplay(None)
+        if not handle:
+            raise Unavailable("the X display could not be opened")
+        try:
+            yield handle
+        finally:
+            x.XCloseDisplay(handle)
 
 
 def atom(handle: Any, name: str) -> int:

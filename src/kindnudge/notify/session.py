@@ -116,8 +116,10 @@ class Session:
             new = [rule for rule in dict.fromkeys(rules) if rule not in self._listening]
             self._listening += new
             if self._conn is not None:
-                with contextlib.suppress(Exception):  # a broken bus: the next connection adds them
+                try:
                     self._listen(self._conn, new)
+                except OSError as exc:  # the bus broke: the next connection adds them all
+                    log.info("could not listen on the session bus (%s); again at the next connection", exc)
 
     def close(self) -> None:
         """At the end; a call still waiting for its reply is not waited for."""
@@ -200,11 +202,18 @@ class Session:
 
     def _listen(self, conn: Any, rules: list[str]) -> None:
         """Ask the bus for these signals, and keep them apart from the server's."""
+        from jeepney import DBusErrorResponse
         from jeepney.bus_messages import message_bus
 
         for text in rules:
-            self._filters.append(conn.filter(_local_rule(text), queue=self._changes))
-            reply_to(conn, message_bus.AddMatch(text))
+            heard = conn.filter(_local_rule(text), queue=self._changes)  # first: a signal may follow at once
+            try:
+                reply_to(conn, message_bus.AddMatch(text))
+            except DBusErrorResponse as exc:  # a rule the bus refuses must not cost the nudges their bus
+                heard.close()
+                log.warning("the session bus refused to pass on %s: %s", text, exc)
+                continue
+            self._filters.append(heard)
 
     def _drop(self) -> None:
         conn, self._conn, self._capabilities = self._conn, None, None
