@@ -45,8 +45,9 @@ class MutterIdle(_Idle):
 
 class ScreenSaverIdle(_Idle):
     """org.freedesktop.ScreenSaver's GetSessionIdleTime. KDE Plasma answers in
-    milliseconds (KIdleTime); a few others answer in seconds, which reads as
-    never away, the harmless side; some always answer 0."""
+    milliseconds (KIdleTime), and on Wayland refuses (NotSupported); a few
+    others answer in seconds, which reads as never away, the harmless side;
+    some always answer 0."""
 
     how = "the screensaver's idle time"
 

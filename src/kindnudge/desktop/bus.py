@@ -78,8 +78,9 @@ def require_owner(bus: Bus, name: str) -> None:
         raise Unavailable(f"{name} is not running")
 
 
-def signal_rule(member: str, interface: str, path: str, sender: str, *args: str) -> str:
-    """A match rule for a signal, as AddMatch takes it; `args` must equal arg0, arg1..."""
+def signal_rule(member: str, interface: str, path: str | None, sender: str, *args: str) -> str:
+    """A match rule for a signal, as AddMatch takes it; `args` must equal arg0,
+    arg1...; `path` None: from any object of `sender`."""
     from jeepney import MatchRule
 
     rule = MatchRule(type="signal", sender=sender, interface=interface, member=member, path=path)

@@ -14,7 +14,7 @@ class ScreenSaverActive:
 
     def __init__(self, name: str, path: str, how: str) -> None:
         self.name, self.path, self.how = name, path, how
-        self.signals = (signal_rule("ActiveChanged", name, path, name),)
+        self.signals = (signal_rule("ActiveChanged", name, None, name),)  # KDE sends it from two paths
 
     def read(self, bus: Bus) -> str | None:
         (active,) = call(bus, self.name, self.path, self.name, "GetActive")
