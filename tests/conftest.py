@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import mutation_plugin
 
 import faketime
-from desktop import Desktop
+from desktop import Desktop, WindowManager
 
 KINDNUDGE = str(Path(sys.executable).with_name("kindnudge"))
 
@@ -55,6 +55,14 @@ def desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop
         monkeypatch.setenv(key, value)
     yield session
     session.stop()
+
+
+@pytest.fixture
+def window_manager(desktop: Desktop) -> Iterator[WindowManager]:
+    """openbox on the test's Xvfb, for tests about windows (fullscreen)."""
+    manager = WindowManager(desktop).start()
+    yield manager
+    manager.stop()
 
 
 def run(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess:

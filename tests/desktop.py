@@ -10,12 +10,17 @@ as one JSON line to `received.jsonl`, by dunst's own script hook.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
+import queue
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 _BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -98,9 +103,21 @@ class Desktop:
             "DISPLAY": f":{display}",
             "DBUS_SESSION_BUS_ADDRESS": out[0],
         }
+        self.come_back()
         if with_server:
             self.start_server()
         return self
+
+    def come_back(self) -> None:
+        """As if the person touched the mouse: the X server's idle time starts
+        from 0 again (one call; the tests' Xvfb otherwise gets no input)."""
+        from kindnudge.desktop.x11 import xlib
+
+        x = xlib()
+        x.XForceScreenSaver.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        handle = x.XOpenDisplay(self.env["DISPLAY"].encode())
+        x.XForceScreenSaver(handle, 0)  # ScreenSaverReset
+        x.XCloseDisplay(handle)  # flushes the request
 
     def dunst_command(self) -> list[str]:
         """dunst with a config that logs what it receives to `received.jsonl`."""
@@ -178,3 +195,152 @@ class Desktop:
         for proc in self._procs:
             proc.terminate()
             proc.wait(5)
+
+
+class WindowManager:
+    """openbox on the tests' Xvfb: a real EWMH window manager, which names the
+    active window and keeps its fullscreen state. Started only by tests that
+    need it (fixture `window_manager`)."""
+
+    def __init__(self, desktop: Desktop) -> None:
+        self.env = {**os.environ, **desktop.env}
+        self._procs: list[subprocess.Popen] = []
+
+    def start(self) -> WindowManager:
+        self._spawn(["openbox", "--sm-disable"])
+        self.wait_for(lambda: "window id" in self.xprop("-root", "_NET_SUPPORTING_WM_CHECK"), "openbox")
+        return self
+
+    def open_window(self, title: str = "slides") -> str:
+        """A window of an X client from Debian (xmessage), once it is the active one."""
+        self._spawn(["xmessage", "-geometry", "400x300", "-title", title, title])
+        self.wait_for(lambda: title in self.tool("wmctrl", "-l"), f"the window {title!r}")
+        self.tool("wmctrl", "-a", title)
+        self.wait_for(lambda: self.active_window() != "0x0", "an active window")
+        return self.active_window()
+
+    def active_window(self) -> str:
+        words = self.xprop("-root", "_NET_ACTIVE_WINDOW").split()
+        return words[-1] if words and words[-1].startswith("0x") else "0x0"
+
+    def fullscreen(self, on: bool) -> None:
+        """What a presentation program does: the active window covers the screen."""
+        self.tool("wmctrl", "-r", ":ACTIVE:", "-b", f"{'add' if on else 'remove'},fullscreen")
+        self.wait_for(
+            lambda: (
+                ("_NET_WM_STATE_FULLSCREEN" in self.xprop("-id", self.active_window(), "_NET_WM_STATE")) == on
+            ),
+            "the fullscreen state",
+        )
+
+    def xprop(self, *args: str) -> str:
+        return self.tool("xprop", *args)
+
+    def tool(self, *args: str) -> str:
+        return subprocess.run(args, env=self.env, capture_output=True, text=True, timeout=10).stdout
+
+    def wait_for(self, ready: Callable[[], bool], what: str, wait_s: float = 10.0) -> None:
+        deadline = time.monotonic() + wait_s
+        while not ready():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not come within {wait_s:g} s")
+            time.sleep(0.02)
+
+    def _spawn(self, args: list[str]) -> None:
+        self._procs.append(
+            subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
+
+    def stop(self) -> None:
+        for proc in reversed(self._procs):
+            proc.terminate()
+            proc.wait(5)
+
+
+class StubService:
+    """A D-Bus service of the test's own on the private bus, for what no real
+    server here does (KDE's Inhibited, a screensaver): it owns `name`, answers
+    `methods` at `path` (member -> (signature, body)), serves `properties` of
+    `interface`, and emits signals. It runs on a thread of its own, which alone
+    uses its connection."""
+
+    def __init__(
+        self,
+        address: str,
+        name: str,
+        path: str,
+        interface: str,
+        methods: dict[str, tuple[str, tuple]] | None = None,
+        properties: dict[str, tuple[str, Any]] | None = None,
+    ) -> None:
+        self.address, self.name, self.path, self.interface = address, name, path, interface
+        self.methods = dict(methods or {})
+        self.properties = dict(properties or {})
+        self._outbox: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._ready = threading.Event()
+
+    def start(self) -> StubService:
+        self._thread.start()
+        if not self._ready.wait(5):
+            raise RuntimeError(f"the stub {self.name} did not take its name")
+        return self
+
+    def set_property(self, prop: str, signature: str, value: Any) -> None:
+        """Change a property and say so (PropertiesChanged), as a real server does."""
+        self.properties[prop] = (signature, value)
+        self.emit_on(
+            "org.freedesktop.DBus.Properties",
+            "PropertiesChanged",
+            "sa{sv}as",
+            (self.interface, {prop: (signature, value)}, []),
+        )
+
+    def emit(self, member: str, signature: str, body: tuple) -> None:
+        self.emit_on(self.interface, member, signature, body)
+
+    def emit_on(self, interface: str, member: str, signature: str, body: tuple) -> None:
+        from jeepney import DBusAddress, new_signal
+
+        self._outbox.put(new_signal(DBusAddress(self.path, interface=interface), member, signature, body))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _serve(self) -> None:
+        from jeepney.bus_messages import message_bus
+        from jeepney.io.blocking import open_dbus_connection
+
+        with open_dbus_connection(bus=self.address) as conn:
+            conn.send_and_get_reply(message_bus.RequestName(self.name), timeout=5)
+            self._ready.set()
+            while not self._stop.is_set():
+                while not self._outbox.empty():
+                    conn.send(self._outbox.get())
+                try:
+                    message = conn.receive(timeout=0.02)
+                except TimeoutError:
+                    continue
+                reply = self._answer(message)
+                if reply is not None:
+                    conn.send(reply)
+
+    def _answer(self, message: Any) -> Any:
+        from jeepney import HeaderFields, MessageType, new_error, new_method_return
+
+        if message.header.message_type is not MessageType.method_call:
+            return None
+        fields = message.header.fields
+        member, interface = fields.get(HeaderFields.member), fields.get(HeaderFields.interface)
+        if fields.get(HeaderFields.path) != self.path:
+            return new_error(message, "org.freedesktop.DBus.Error.UnknownObject", "s", ("no such object",))
+        if interface == "org.freedesktop.DBus.Properties" and member == "Get":
+            asked_interface, prop = message.body
+            if asked_interface == self.interface and prop in self.properties:
+                return new_method_return(message, "v", (self.properties[prop],))
+            return new_error(message, "org.freedesktop.DBus.Error.UnknownProperty", "s", (f"no {prop}",))
+        if member in self.methods:
+            return new_method_return(message, *self.methods[member])
+        return new_error(message, "org.freedesktop.DBus.Error.UnknownMethod", "s", (f"no {member}",))

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
     xvfb dbus dunst libnotify-bin imagemagick xauth faketime libfaketime tmux
     fonts-dejavu-core gcc libc6-dev desktop-file-utils systemd python3-dbus
+    openbox wmctrl xdotool x11-utils libxss1 xfconf libglib2.0-bin gsettings-desktop-schemas
 )
 PYTHON=${PYTHON:-python3}
 

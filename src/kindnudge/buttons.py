@@ -87,8 +87,10 @@ class Buttons:
                 log.exception("could not do what was pressed on a nudge; kindnudge keeps running")
 
     def handle(self, event: Event) -> None:
-        from kindnudge.notify.session import Action
+        from kindnudge.notify.session import Action, Changed
 
+        if isinstance(event, Changed):
+            return  # about the moment, not about a notification
         message = self.shown.get(event.receipt)
         if message is None:
             log.debug("ignored %s: not a nudge this kindnudge showed", event)

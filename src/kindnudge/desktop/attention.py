@@ -58,7 +58,20 @@ class Attention:
 
 
 def default_probes(away_after: timedelta) -> list[Probe]:
-    """Every source kindnudge knows, in the order they are asked."""
-    from kindnudge.desktop.dnd import DunstPaused
+    """Every source kindnudge knows, in the order they are asked: one D-Bus
+    call each first, then the X server, then the one that runs a program."""
+    from kindnudge.desktop import away, dnd, fullscreen, locked
 
-    return [DunstPaused()]
+    return [
+        dnd.ServerInhibited(),
+        dnd.DunstPaused(),
+        dnd.XfceDoNotDisturb(),
+        *locked.screensavers(),
+        away.MutterIdle(away_after),
+        away.ScreenSaverIdle(away_after),
+        fullscreen.X11Fullscreen(),
+        away.X11Idle(away_after),
+        fullscreen.WindowsBusy(),
+        fullscreen.WindowsLocked(),
+        dnd.GnomeBanners(),
+    ]

@@ -1,5 +1,10 @@
 """One short-lived session-bus connection for reading the desktop's state,
-or none: every D-Bus source is then Unavailable."""
+or none: every D-Bus source is then Unavailable.
+
+Reading the moment never starts a service: every call carries D-Bus's
+no-auto-start flag, so a screensaver or settings daemon that is installed but
+not running stays off, and its source is Unavailable.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from kindnudge.desktop import Unavailable
-from kindnudge.notify.dbus import TIMEOUT_S, connect, reply_to
+from kindnudge.notify.dbus import connect, reply_to
+
+READ_TIMEOUT_S = 2.0  # each call; a desktop that takes longer is not asked again for this moment
+
+Bus = Callable[[Any], tuple]
 
 
 @contextmanager
-def asking() -> Iterator[Callable[[Any], tuple]]:
+def asking() -> Iterator[Bus]:
     """`bus(message)` -> the reply's body; raises Unavailable when there is no bus,
     or when the service refuses (not there, no such property)."""
     try:
@@ -24,9 +33,11 @@ def asking() -> Iterator[Callable[[Any], tuple]]:
         if conn is None:
             raise Unavailable("no session bus")
         from jeepney import DBusErrorResponse
+        from jeepney.low_level import MessageFlag
 
+        message.header.flags |= MessageFlag.no_auto_start
         try:
-            return reply_to(conn, message, TIMEOUT_S).body
+            return reply_to(conn, message, READ_TIMEOUT_S).body
         except DBusErrorResponse as exc:
             raise Unavailable(str(exc)) from None
 
@@ -37,8 +48,47 @@ def asking() -> Iterator[Callable[[Any], tuple]]:
             conn.close()
 
 
-def get_property(bus: Callable[[Any], tuple], name: str, path: str, interface: str, prop: str) -> Any:
+def call(
+    bus: Bus,
+    name: str,
+    path: str,
+    interface: str,
+    method: str,
+    signature: str | None = None,
+    body: tuple = (),
+) -> tuple:
+    """A method's reply body, through `bus`."""
+    from jeepney import DBusAddress, new_method_call
+
+    return bus(new_method_call(DBusAddress(path, name, interface), method, signature, body))
+
+
+def get_property(bus: Bus, name: str, path: str, interface: str, prop: str) -> Any:
     """A D-Bus property's value, through `bus`."""
     from jeepney import DBusAddress, Properties
 
     return bus(Properties(DBusAddress(path, name, interface)).get(prop))[0][1]
+
+
+def require_owner(bus: Bus, name: str) -> None:
+    """Unavailable unless some program holds `name` on the bus now."""
+    from jeepney.bus_messages import message_bus
+
+    if not bus(message_bus.NameHasOwner(name))[0]:
+        raise Unavailable(f"{name} is not running")
+
+
+def signal_rule(member: str, interface: str, path: str | None, sender: str, *args: str) -> str:
+    """A match rule for a signal, as AddMatch takes it; `args` must equal arg0,
+    arg1...; `path` None: from any object of `sender`."""
+    from jeepney import MatchRule
+
+    rule = MatchRule(type="signal", sender=sender, interface=interface, member=member, path=path)
+    for number, value in enumerate(args):
+        rule.add_arg_condition(number, value)
+    return rule.serialise()
+
+
+def properties_changed(sender: str, path: str, interface: str) -> str:
+    """The match rule for a change to `interface`'s properties at `path`."""
+    return signal_rule("PropertiesChanged", "org.freedesktop.DBus.Properties", path, sender, interface)

@@ -52,7 +52,14 @@ class Closed(NamedTuple):
     receipt: Receipt
 
 
-Event = Action | Closed
+class Changed(NamedTuple):
+    """A signal that may mean the moment cleared (see `Session.listen_for`):
+    time to ask the desktop again."""
+
+    signal: str = ""  # e.g. "PropertiesChanged on /org/freedesktop/Notifications", for the log
+
+
+Event = Action | Closed | Changed
 
 
 class Session:
@@ -65,6 +72,8 @@ class Session:
         self._lock = threading.Lock()
         self._signals: deque = deque()  # filled by jeepney's filters as messages are read
         self._filters: list[Any] = []
+        self._listening: list[str] = []  # match rules whose signals become Changed
+        self._changes: deque = deque()  # their signals, as jeepney's filters read them
         self._events: list[Event] = []
         self._capabilities: list[str] | None = None  # of the server now on the bus; None: ask
         self.wake: Callable[[], None] = lambda: None  # the watcher: look at fileno() and events()
@@ -99,6 +108,18 @@ class Session:
         """Connect now, so the watcher listens from the start; a delivery tries again."""
         with self._lock, plain_errors():
             self._connection()
+
+    def listen_for(self, rules: list[str]) -> None:
+        """Hear the signals matching these D-Bus match rules (Attention.signals())
+        as Changed events, on this connection and on every one after it."""
+        with self._lock:
+            new = [rule for rule in dict.fromkeys(rules) if rule not in self._listening]
+            self._listening += new
+            if self._conn is not None:
+                try:
+                    self._listen(self._conn, new)
+                except OSError as exc:  # the bus broke: the next connection adds them all
+                    log.info("could not listen on the session bus (%s); again at the next connection", exc)
 
     def close(self) -> None:
         """At the end; a call still waiting for its reply is not waited for."""
@@ -170,6 +191,7 @@ class Session:
                 for rule in (owners, ours):
                     self._filters.append(conn.filter(rule, queue=self._signals))
                     reply_to(conn, message_bus.AddMatch(rule))
+                self._listen(conn, self._listening)
             except BaseException:
                 conn.close()
                 self._filters.clear()
@@ -178,10 +200,26 @@ class Session:
             self.wake()
         return self._conn
 
+    def _listen(self, conn: Any, rules: list[str]) -> None:
+        """Ask the bus for these signals, and keep them apart from the server's."""
+        from jeepney import DBusErrorResponse
+        from jeepney.bus_messages import message_bus
+
+        for text in rules:
+            heard = conn.filter(_local_rule(text), queue=self._changes)  # first: a signal may follow at once
+            try:
+                reply_to(conn, message_bus.AddMatch(text))
+            except DBusErrorResponse as exc:  # a rule the bus refuses must not cost the nudges their bus
+                heard.close()
+                log.warning("the session bus refused to pass on %s: %s", text, exc)
+                continue
+            self._filters.append(heard)
+
     def _drop(self) -> None:
         conn, self._conn, self._capabilities = self._conn, None, None
         self._filters.clear()
         self._signals.clear()
+        self._changes.clear()
         if conn is not None:
             with contextlib.suppress(OSError):
                 conn.close()
@@ -189,6 +227,8 @@ class Session:
 
     def _read(self, conn: Any) -> None:
         """Take in whatever has arrived, without waiting: signals become events."""
+        from jeepney import HeaderFields
+
         while True:
             try:
                 conn.recv_messages(timeout=0)
@@ -196,6 +236,11 @@ class Session:
                 break
         while self._signals:
             self._take(self._signals.popleft())
+        while self._changes:
+            fields = self._changes.popleft().header.fields
+            self._events.append(
+                Changed(f"{fields.get(HeaderFields.member)} on {fields.get(HeaderFields.path)}")
+            )
 
     def _take(self, message: Any) -> None:
         from jeepney import HeaderFields
@@ -224,3 +269,58 @@ class Session:
 def _an_id(value: Any) -> bool:
     """A notification id as the spec sends it (uint32); anything else is someone else's noise."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**32
+
+
+def _local_rule(text: str) -> Any:
+    """A match rule as AddMatch takes it (key='value',...), as a jeepney
+    MatchRule for sorting what arrives. The sender is left out: the bus has
+    already checked it, and messages carry the sender's unique name, not the
+    well-known one a rule names."""
+    from jeepney import MatchRule, MessageType
+
+    rule = MatchRule()
+    for key, value in _pairs(text):
+        if key == "type" and value in MessageType.__members__:
+            rule.message_type = MessageType[value]
+        elif key in ("interface", "member", "path", "destination"):
+            rule.header_fields[key] = value
+        elif key == "path_namespace":
+            rule.path_namespace = value
+        elif key.startswith("arg") and key[3:].isdigit():
+            rule.add_arg_condition(int(key[3:]), value)
+        elif key.startswith("arg") and key.endswith("path") and key[3:-4].isdigit():
+            rule.add_arg_condition(int(key[3:-4]), value, "path")
+    return rule
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """key='value' pairs of a match rule: values in single quotes, a quote
+    itself written \\' outside them (the D-Bus specification's syntax)."""
+    pairs, key, value, i, quoted = [], "", "", 0, False
+    in_key = True
+    while i < len(text):
+        char = text[i]
+        if in_key:
+            if char == "=":
+                in_key = False
+            else:
+                key += char
+        elif quoted:
+            if char == "'":
+                quoted = False
+            else:
+                value += char
+        elif char == "'":
+            quoted = True
+        elif char == "\\" and text[i + 1 : i + 2] == "'":
+            value += "'"
+            i += 1
+        elif char == ",":
+            pairs.append((key.strip(), value))
+            key, value, in_key = "", "", True
+        else:
+            value += char
+        i += 1
+    if key.strip():
+        pairs.append((key.strip(), value))
+    return pairs
