@@ -57,6 +57,18 @@ def next_minute(ahead: int = 2) -> datetime:
     return (datetime.now(UTC) + timedelta(minutes=ahead)).replace(second=0, microsecond=0)
 
 
+def started_before(due: datetime, fake_clock, daemons, env: dict | None = None) -> Daemon:
+    """A daemon whose slot at `due` comes just after it has started, however
+    slowly a loaded machine starts it: it starts half a minute early by its
+    clock, which then jumps to half a second before `due` (the heartbeat sees
+    the jump at once)."""
+    fake_clock.set((due - timedelta(seconds=30) - datetime.now(UTC)).total_seconds())
+    daemon = daemons({"KINDNUDGE_HEARTBEAT": "0.1", **fake_clock.env, **(env or {})})
+    daemon.wait_for("started", timeout=30)
+    fake_clock.set((due - timedelta(seconds=0.5) - datetime.now(UTC)).total_seconds())
+    return daemon
+
+
 def history() -> list[dict]:
     return json.loads(run("history", "--json", "-n", "50").stdout)
 

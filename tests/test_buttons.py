@@ -22,7 +22,7 @@ from kindnudge.state import SCHEMA_VERSION, HistoryEntry, State
 
 from conftest import run
 from desktop import HARNESS_LOOK, Desktop
-from running import history, next_minute, schedule
+from running import history, next_minute, schedule, started_before
 
 PICK = """#!/bin/sh
 # dunst's menu on stdin; print the line of the action named in choice.txt
@@ -65,11 +65,10 @@ def menu_desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def fire_once(config_file: Path, fake_clock, daemons, extra: str = "", slots: int = 1):
-    """A daemon whose first slot comes a second after it starts; more slots a minute apart."""
+    """A daemon whose first slot comes just after it has started; more slots a minute apart."""
     due = next_minute()
-    fake_clock.set((due - timedelta(seconds=1) - datetime.now(timezone.utc)).total_seconds())
     schedule(config_file, *(due + timedelta(minutes=i) for i in range(slots)), extra=extra)
-    daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "0.1"})
+    daemon = started_before(due, fake_clock, daemons)
     daemon.wait_for("delivered", timeout=30)  # an upper bound: a loaded machine starts slowly
     return daemon, due
 

@@ -34,7 +34,7 @@ from kindnudge.state import HANDLED_UNTIL, HistoryEntry, State
 from kindnudge.watch import Watcher
 
 from conftest import run
-from running import history, next_minute, schedule
+from running import history, next_minute, schedule, started_before
 
 UTC = timezone.utc
 
@@ -198,9 +198,10 @@ def test_a_firing_the_desktop_cannot_take_is_settled_failed_and_the_message_stay
     config_file, fake_clock, daemons
 ):
     due = next_minute()
-    fake_clock.set((due - timedelta(seconds=1) - datetime.now(UTC)).total_seconds())
     schedule(config_file, due, extra="notification:\n  backend: dbus\n")
-    daemon = daemons({**fake_clock.env, "DBUS_SESSION_BUS_ADDRESS": "tcp:host=127.0.0.1,port=1"})
+    daemon = started_before(
+        due, fake_clock, daemons, {"DBUS_SESSION_BUS_ADDRESS": "tcp:host=127.0.0.1,port=1"}
+    )
     daemon.wait_for("delivery failed")
     assert daemon.proc.poll() is None
     daemon.stop()

@@ -31,7 +31,7 @@ from kindnudge.nudge import claim, deliver
 from kindnudge.state import State
 
 from conftest import run
-from running import history, next_minute, schedule
+from running import history, next_minute, schedule, started_before
 
 WJ = "\u2060"
 TRICKY = [  # (as written, as the body goes over the wire to a server that reads markup)
@@ -221,9 +221,8 @@ def test_a_daemon_firing_a_service_fails_leaves_one_failed_row(
 ):
     calls = stub_server(mode)
     due = next_minute()
-    fake_clock.set((due - timedelta(seconds=1) - datetime.now(timezone.utc)).total_seconds())
     schedule(config_file, due)
-    daemon = daemons(fake_clock.env)
+    daemon = started_before(due, fake_clock, daemons)
     daemon.wait_for("delivery failed")
     assert daemon.stop() < 1.0
     (entry,) = history()
@@ -554,9 +553,8 @@ def test_sigterm_while_a_silent_service_holds_a_nudge_stops_at_once_and_says_int
     interrupted (it may have appeared), never `sending`."""
     stub_server("hang")
     due = next_minute()
-    fake_clock.set((due - timedelta(seconds=1) - datetime.now(timezone.utc)).total_seconds())
     schedule(config_file, due)
-    daemon = daemons(fake_clock.env)
+    daemon = started_before(due, fake_clock, daemons)
     deadline = time.monotonic() + 10
     while not [e for e in history() if e["status"] == "sending"]:
         assert time.monotonic() < deadline, daemon.log_text()
