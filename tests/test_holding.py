@@ -21,6 +21,8 @@ from kindnudge.planner import Plan
 from kindnudge.schedule import Rule
 from kindnudge.state import HANDLED_UNTIL, PAUSED_UNTIL, State
 
+from conftest import run
+
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
 NINE = datetime(2026, 6, 1, 9, tzinfo=UTC)
@@ -287,3 +289,71 @@ def test_with_push_alongside_the_phone_gets_it_at_its_time_and_the_desktop_the_s
         "delivered",
         "shown after waiting 20 min: Do Not Disturb was on (dunst is paused)",
     )
+
+
+# The tables exactly as main writes them today (version 4), before a nudge could be held.
+VERSION_4 = """
+CREATE TABLE bag_seen (
+    kind TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    PRIMARY KEY (kind, message_id)
+);
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    due TEXT,
+    rule TEXT,
+    kind TEXT NOT NULL,
+    message_id TEXT,
+    text TEXT,
+    status TEXT NOT NULL
+        CHECK (status IN (
+            'sending', 'delivered', 'failed', 'skipped', 'interrupted', 'erased', 'kept', 'hidden'
+        )),
+    reason TEXT
+);
+CREATE INDEX history_kind_status ON history (kind, status, id);
+CREATE TABLE marks (
+    message_id TEXT PRIMARY KEY,
+    mark TEXT NOT NULL CHECK (mark IN ('favourite', 'hidden'))
+);
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+PRAGMA user_version=4;
+"""
+
+
+def test_a_version_4_state_file_opens_as_version_5_with_its_rows_and_takes_held_ones(home):
+    import sqlite3
+
+    from kindnudge.state import SCHEMA_VERSION, HistoryEntry
+
+    db = paths.state_db()
+    db.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    with sqlite3.connect(db) as old:
+        old.executescript(VERSION_4)
+        old.execute(
+            "INSERT INTO history VALUES (7, '2026-11-27T09:00:01+00:00', '2026-11-27T09:00:00+00:00',"
+            " 'morning', 'reframe', 'clarity', 'See it as clarity.', 'kept', 'pressed')"
+        )
+        old.execute("INSERT INTO marks VALUES ('freedom', 'hidden')")
+        old.execute("INSERT INTO meta VALUES ('handled_until', '2026-11-27T09:00:01+00:00')")
+        with pytest.raises(sqlite3.IntegrityError):  # what version 4 refuses
+            old.execute("INSERT INTO history (at, kind, status) VALUES ('x', 'reframe', 'held')")
+    old.close()
+    with State(db) as state, state.transaction():
+        row = state.record(HistoryEntry(NINE, "morning", "reframe", None, None, "held", f"held: {DND}", NINE))
+        assert [r for r, _ in state.held()] == [row]
+    with sqlite3.connect(db) as new:
+        assert new.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (5,)
+        assert new.execute("SELECT id, status, text FROM history ORDER BY id").fetchall() == [
+            (7, "kept", "See it as clarity."),
+            (row, "held", None),
+        ]
+        assert new.execute("SELECT * FROM marks").fetchall() == [("freedom", "hidden")]
+        assert new.execute("SELECT value FROM meta").fetchall() == [("2026-11-27T09:00:01+00:00",)]
+    new.close()
+    (newest, _) = run("history").stdout.splitlines()
+    assert f"held       morning      reframe   held: {DND}" in newest
