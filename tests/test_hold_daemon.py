@@ -8,6 +8,7 @@ The wall clock is moved with libfaketime; the re-check is injected short
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -76,7 +77,14 @@ def test_a_nudge_due_during_do_not_disturb_is_shown_once_when_it_ends(
     dunst_paused(True)
     daemon = daemons({**fake_clock.env, **FAST})
     daemon.wait_for("held")
-    assert "Do Not Disturb" in run("status").stdout.splitlines()[4]
+    said = run("status").stdout.splitlines()
+    assert f"holding the {due:%H:%M} nudge (r{due:%H%M}): Do Not Disturb is on (dunst is paused)" in said
+    assert json.loads(run("status", "--json").stdout)["held"] == {
+        "due": due.isoformat(),
+        "rule": f"r{due:%H%M}",
+        "kind": "any",
+        "why": "Do Not Disturb is on (dunst is paused)",
+    }
     time.sleep(0.5)  # a few re-checks while still paused: none may send it
     assert notify_calls.count() == 0
     (held,) = history()
@@ -144,3 +152,41 @@ def test_a_hold_longer_than_hold_for_is_skipped_with_the_reason(
         "held longer than attention.hold_for (5 min): Do Not Disturb was on (dunst is paused)",
     )
     assert "holding" not in run("status").stdout
+
+
+def test_now_shows_one_anyway_and_says_what_would_have_held_it(desktop, notify_calls, config_file, daemons):
+    schedule(config_file, next_minute(60))
+    dunst_paused(True)
+    said = (
+        "A scheduled nudge would wait now (Do Not Disturb is on (dunst is paused));"
+        " showing this one because you asked."
+    )
+    alone = run("now")
+    assert alone.returncode == 0 and alone.stdout.splitlines()[0] == said
+    daemon = daemons()
+    handed = run("now")
+    assert handed.returncode == 0 and handed.stdout.splitlines()[0] == said
+    assert notify_calls.count() == 2
+    dunst_paused(False)
+    assert said not in run("now").stdout
+    assert said not in run("now", "--dry-run").stdout
+    daemon.stop()
+
+
+def test_check_lists_the_bad_moments_this_desktop_can_tell(desktop, config_file):
+    config_file.write_text("attention:\n  respect: [do-not-disturb]\n")
+    assert "attention: do-not-disturb: dunst's paused state, a good moment now\n" in run("check").stdout
+    dunst_paused(True)
+    assert (
+        "attention: do-not-disturb: dunst's paused state, a bad moment now:"
+        " Do Not Disturb is on (dunst is paused)\n" in run("check").stdout
+    )
+    config_file.write_text("attention:\n  respect: []\n")
+    assert "attention: off: nudges are never held (attention.respect is [])\n" in run("check").stdout
+
+
+def test_check_says_what_a_desktop_without_these_sources_cannot_tell(config_file):
+    config_file.write_text("attention:\n  respect: [do-not-disturb, locked]\n")
+    result = run("check")  # no session bus at all: no backend either, so exit status 1
+    assert "attention: this desktop can't tell kindnudge of do-not-disturb, locked\n" in result.stdout
+    assert result.returncode == 1

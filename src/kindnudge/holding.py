@@ -88,6 +88,11 @@ def past(why: str) -> str:
     return why
 
 
+def shown_anyway(why: str) -> str:
+    """What `kindnudge now` says when a scheduled nudge would have been held."""
+    return f"A scheduled nudge would wait now ({why}); showing this one because you asked."
+
+
 def holds(respect: tuple[str, ...], push_urls: tuple[str, ...], push_mode: str) -> bool:
     """Whether nudges are ever held: only the desktop route is, so never with
     `push.mode: instead` (a phone is what helps while you are away)."""
