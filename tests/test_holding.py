@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from datetime import time as dtime
 from random import Random
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -357,3 +358,121 @@ def test_a_version_4_state_file_opens_as_version_5_with_its_rows_and_takes_held_
     new.close()
     (newest, _) = run("history").stdout.splitlines()
     assert f"held       morning      reframe   held: {DND}" in newest
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        (
+            "attention:\n  respect: [do-not-disturb, meetings]\n",
+            "2:29: unknown moment 'meetings'; write some of: do-not-disturb, fullscreen, locked, away"
+            " (or [] to never hold)",
+        ),
+        (
+            "attention:\n  respect: true\n",
+            "2:12: expected a list of moments to respect, e.g. [do-not-disturb, fullscreen, locked, away],"
+            " got true",
+        ),
+        (
+            "attention:\n  away_after: 0\n",
+            '2:15: away_after of 0 would count you away all the time; write e.g. "10m", or leave away'
+            " out of attention.respect",
+        ),
+        (
+            "attention:\n  hold_for: 1d\n",
+            "2:13: hold_for takes 0 to 12h (0: skip a nudge due at a bad moment), got '1d'",
+        ),
+        ("attention:\n  hold: 2h\n", "2:3: unknown attention setting"),
+    ],
+)
+def test_a_wrong_attention_setting_is_one_line_naming_the_place_and_exit_2(config_file, written, said):
+    config_file.write_text(written)
+    result = run("check")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"kindnudge: {config_file}:{said}")
+    assert result.stderr.count("\n") == 1
+
+
+# -- the daemon: a timer only while something is held, and the desktop's word -----
+
+
+def test_the_trigger_looks_again_soon_only_while_a_nudge_is_held():
+    from kindnudge.daemon import RECHECK, PlanTrigger
+
+    held = [False]
+    trigger = PlanTrigger(plan_of(dtime(9)), holding=lambda: held[0])
+    now = at(8)
+    assert trigger.get_next_fire_time(None, now) == NINE  # idle: the next slot, no wake-up of its own
+    held[0] = True
+    assert trigger.get_next_fire_time(None, now) == now + RECHECK
+    assert (
+        trigger.get_next_fire_time(
+            None,
+            at(
+                8,
+                59,
+                59,
+            ),
+        )
+        == NINE
+    )  # a slot first: that slot
+
+
+class Changed(NamedTuple):
+    """Stands in for session.Changed, which the sources' side adds."""
+
+    rule: str
+
+
+class BusSession:
+    def __init__(self, events) -> None:
+        self.pending = list(events)
+        self.listening: list[str] | None = None
+
+    def events(self):
+        taken, self.pending = self.pending, []
+        return taken
+
+    def listen_for(self, rules):
+        self.listening = list(rules)
+
+
+class Scheduler:
+    def __init__(self) -> None:
+        self.asked = []
+
+    def modify_job(self, job, **changes):
+        self.asked.append((job, changes))
+
+
+def test_the_desktop_saying_the_moment_changed_looks_at_a_held_nudge_at_once(home, monkeypatch):
+    from kindnudge.daemon import Daemon
+    from kindnudge.notify import session
+
+    monkeypatch.setattr(session, "Changed", Changed, raising=False)
+    bus = BusSession([Changed("dunst"), Changed("dunst")])
+    daemon = Daemon(lambda: None, paths.state_db(), home / "c.yaml", lambda: at(9, 5), session=bus)
+    daemon.scheduler = Scheduler()
+    daemon._on_bus()  # nothing held: nothing to look at
+    assert daemon.scheduler.asked == []
+    bus.pending = [Changed("dunst"), Changed("dunst")]
+    daemon.firing.holding = True
+    daemon._on_bus()
+    assert daemon.scheduler.asked == [("nudges", {"next_run_time": at(9, 5)})]  # once for both
+
+
+def test_the_daemon_asks_the_session_for_the_signals_of_the_sources_it_respects(home):
+    from kindnudge.daemon import Daemon
+
+    class Listening(Desk):
+        def signals(self):
+            return ["type='signal',member='PropertiesChanged'"]
+
+    bus = BusSession([])
+    daemon = Daemon(lambda: None, paths.state_db(), home / "c.yaml", lambda: NINE, session=bus)
+    daemon.current, _ = setting_up(home, plan_of(dtime(9)), Listening())
+    daemon._listen_for_the_moment()
+    assert bus.listening == ["type='signal',member='PropertiesChanged'"]
+    daemon.current = daemon.current._replace(attention=None)
+    daemon._listen_for_the_moment()
+    assert bus.listening == []
