@@ -240,9 +240,13 @@ def test_a_good_moment_shows_at_once_and_asks_the_desktop_only_then(home):
     desk.why = None
     loaded, screen = setting_up(home, plan_of(dtime(9)), desk)
     fire = firing()
+    fire.settle(loaded, at(8, 30), lambda *_: [])  # nothing due, nothing held: not asked
+    assert desk.asked == 0
     fire.settle(loaded, at(9, 0, 1), lambda *_: [])
     assert [r[1:3] for r in rows()] == [("delivered", "by dbus")] and len(screen.shown) == 1
-    assert not fire.holding
+    assert not fire.holding and desk.asked == 1
+    fire.settle(loaded, at(9, 30), lambda *_: [])
+    assert desk.asked == 1
 
 
 def test_with_respect_empty_nothing_is_held(home):

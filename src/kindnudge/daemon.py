@@ -260,7 +260,10 @@ class Daemon:
         look at it now rather than at the next re-check."""
         if self.firing.holding and self.scheduler:
             log.info("the desktop changed while a nudge is held; looking again")
-            self.scheduler.modify_job(_JOB, next_run_time=self.clock())
+            try:
+                self.scheduler.modify_job(_JOB, next_run_time=self.clock())
+            except Exception as exc:  # the job is being replaced by a reload: the re-check still comes
+                log.info("could not look again at once: %s", exc)
 
     def _schedule(self, plan: Plan) -> None:
         """(Re)place the one job; unlike reschedule_job, this works when

@@ -113,7 +113,7 @@ class Firing:
             raise
 
     def _settle(self, loaded: Loaded, now: datetime, promised: Promised) -> None:
-        moment = self._moment(loaded)  # asked before the state is locked: a desktop may be slow
+        moment = self._moment(loaded, now)  # asked before the state is locked: a desktop may be slow
         with State(self.state_path, STATE_WAIT_S) as state:
             note = state.untold_repair()
             if note:
@@ -166,18 +166,34 @@ class Firing:
 
     # -- the right moment (holding.py has the rules) ------------------------------
 
-    def _moment(self, loaded: Loaded) -> Busy | None:
-        """Why now is a bad moment for a nudge on the desktop; None: go ahead."""
+    def _moment(self, loaded: Loaded, now: datetime) -> Busy | None:
+        """Why now is a bad moment for a nudge on the desktop; None: go ahead.
+        The desktop is asked only when a slot came due or one is held."""
         attention = loaded.attention
         if attention is None or not holding.holds(
             loaded.config.respect, loaded.config.push_urls, loaded.config.push_mode
         ):
             return None
         try:
+            waiting = self._waiting(loaded, now)
+        except Exception:  # the firing itself says what is wrong; asking does no harm
+            waiting = True
+        if not waiting:
+            return None
+        try:
             return attention.busy()
         except Exception:  # a source that fails never holds a nudge
             log.exception("could not tell whether this is a good moment; showing nudges as they come")
             return None
+
+    def _waiting(self, loaded: Loaded, now: datetime) -> bool:
+        """Whether a slot came due since the last firing, or a nudge is held."""
+        with State(self.state_path, STATE_WAIT_S) as state:
+            saved = (state.get_moment(HANDLED_UNTIL), self.handled)
+            handled = max((m for m in saved if m), default=None)
+            if state.held():
+                return True
+        return handled is not None and now > handled and bool(loaded.plan.between(handled, now))
 
     def _hold_or_release(
         self, loaded: Loaded, slot: Slot | None, state: State, now: datetime, moment: Busy | None
