@@ -80,6 +80,11 @@ def test_quiet_hours_that_outlast_hold_for_skip_it_and_say_so():
         "held longer than attention.hold_for (1 h): Do Not Disturb was on (dunst is paused),"
         " then it was quiet hours",
     )
+    still_busy = release(due, DND, at(10, 45), timedelta(hours=1), BERLIN, quiet, DND)
+    assert (
+        still_busy.reason
+        == "held longer than attention.hold_for (1 h): Do Not Disturb was on (dunst is paused)"
+    )
 
 
 def test_a_pause_that_began_while_it_was_held_skips_it():
@@ -93,11 +98,26 @@ def test_due_at_a_bad_moment_is_held_with_the_reason_or_skipped_when_hold_for_is
     assert holding.on_due(DND, timedelta(0)) == ("skipped", f"{DND}, and attention.hold_for is 0")
     assert holding.why_held(f"held: {DND}") == DND
     assert holding.why_held(None) == ""
+    assert holding.why_held(DND) == DND  # written by hand, or by an older kindnudge
+
+
+def test_now_says_what_would_have_held_a_scheduled_nudge():
+    assert holding.shown_anyway("the screen is locked") == (
+        "A scheduled nudge would wait now (the screen is locked); showing this one because you asked."
+    )
 
 
 @pytest.mark.parametrize(
     ("seconds", "said"),
-    [(0, "0 s"), (59, "59 s"), (60, "1 min"), (3599, "59 min"), (3600, "1 h"), (3900, "1 h 5 min")],
+    [
+        (-5, "0 s"),
+        (0, "0 s"),
+        (59, "59 s"),
+        (60, "1 min"),
+        (3599, "59 min"),
+        (3600, "1 h"),
+        (3900, "1 h 5 min"),
+    ],
 )
 def test_waits_are_said_as_a_person_says_them(seconds, said):
     assert holding.spoken(timedelta(seconds=seconds)) == said
