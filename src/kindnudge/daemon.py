@@ -194,6 +194,8 @@ class Daemon:
                 timezone=timezone.utc,
             )
             self._schedule(self.current.plan)
+            if self.session:
+                _import_the_bus_library()
             self.scheduler.start()
             self.watcher = Watcher(self._watched(), self.on_clock_jump, self.request_reload)
             self.watcher.start()
@@ -422,6 +424,17 @@ class Daemon:
     def _at(self, moment: datetime) -> str:
         """As `next` says it, and the precise moment for whoever reads the log."""
         return f"{when(moment, moment.tzinfo, self.clock())} ({moment.isoformat()})"
+
+
+def _import_the_bus_library() -> None:
+    """Import jeepney now, in this one thread. A firing asking the desktop about
+    the moment and the session connecting would otherwise import it from two
+    threads at once, which Python may refuse (_DeadlockError between jeepney's
+    modules). The session imports it on any desktop anyway."""
+    import jeepney
+    import jeepney.auth
+    import jeepney.bus_messages
+    import jeepney.io.blocking  # noqa: F401
 
 
 def _glibc(call: str, *args: int) -> None:
