@@ -281,6 +281,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _held_json(entry: HistoryEntry) -> dict:
+    """The held nudge in `status --json`."""
     from kindnudge.holding import why_held
 
     due = entry.due or entry.at
@@ -288,7 +289,8 @@ def _held_json(entry: HistoryEntry) -> dict:
 
 
 def _held_line(entry: HistoryEntry, config: Config) -> str:
-    """ "the 09:00 reframe (morning): Do Not Disturb is on", in the schedule's zone."""
+    """What holds a nudge, as `status` says it, in the schedule's zone:
+    the 09:00 reframe (morning): Do Not Disturb is on."""
     from kindnudge.holding import why_held
 
     due = (entry.due or entry.at).astimezone(config.zone())
