@@ -190,3 +190,22 @@ def test_check_says_what_a_desktop_without_these_sources_cannot_tell(config_file
     result = run("check")  # no session bus at all: no backend either, so exit status 1
     assert "attention: this desktop can't tell kindnudge of do-not-disturb, locked\n" in result.stdout
     assert result.returncode == 1
+
+
+def test_a_daemon_restarted_while_one_is_held_shows_it_once_the_moment_clears(
+    desktop, notify_calls, config_file, fake_clock, daemons
+):
+    due = due_in(fake_clock, 2)
+    schedule(config_file, due)
+    dunst_paused(True)
+    first = daemons({**fake_clock.env, **FAST})
+    first.wait_for("held")
+    first.stop()
+    second = daemons({**fake_clock.env, **FAST})
+    dunst_paused(False)
+    second.wait_for("delivered")
+    time.sleep(0.5)
+    assert notify_calls.count() == 1
+    second.stop()
+    (entry,) = history()
+    assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
