@@ -25,12 +25,12 @@ def test_every_setting_is_in_the_config_reference(setting):
 
 def test_the_history_row_names_every_state_a_nudge_can_end_in():
     """`sending` passes (or becomes `interrupted`); `erased` is forget's own line;
-    `kept` and `hidden` are what a button on a nudge did."""
+    `kept` and `hidden` are what a button on a nudge did; `held` waits out a bad moment."""
     from kindnudge.state import _HISTORY
 
     states = set(re.findall(r"'(\w+)'", _HISTORY)) - {"sending", "erased"}
     (row,) = [line for line in README.splitlines() if line.startswith("| `kindnudge history")]
-    assert states == {"delivered", "failed", "skipped", "interrupted", "kept", "hidden"}
+    assert states == {"delivered", "failed", "skipped", "interrupted", "kept", "hidden", "held"}
     assert all(state in row for state in states)
     assert "it may have appeared" in row
 

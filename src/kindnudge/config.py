@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kindnudge import jsoncache, paths, yamlfile
+from kindnudge.desktop import RESPECTS
 from kindnudge.errors import ConfigError, Location
 from kindnudge.library import KINDS, showable
 from kindnudge.schedule import EMBEDDED, Rule, parse_rules
@@ -30,6 +31,8 @@ _ZONE_NAME = re.compile(r"(?=.{1,64}\Z)[A-Za-z][\w+-]*(?:/[A-Za-z][\w+-]*){0,4}"
 # The D-Bus Notify timeout is an int32 of milliseconds; an hour is plenty on screen.
 MAX_TIMEOUT = timedelta(hours=1)
 MAX_CATCH_UP = timedelta(days=7)
+MAX_AWAY_AFTER = timedelta(hours=12)
+MAX_HOLD_FOR = timedelta(hours=12)
 
 
 class PackRef(NamedTuple):
@@ -53,6 +56,9 @@ class Config(NamedTuple):
     packs: tuple[PackRef, ...]
     favourite_weight: int
     buttons: bool = True
+    respect: tuple[str, ...] = RESPECTS  # the bad moments a nudge waits out; () never holds one
+    away_after: timedelta = timedelta(minutes=10)
+    hold_for: timedelta = timedelta(hours=2)
 
     def title_for(self, kind: str) -> str:
         return self.titles[kind]
@@ -171,6 +177,32 @@ def parse_switch(value: Any, where: Location, _base: Path) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"expected true or false, got {describe(value)}", where)
     return value
+
+
+def parse_respect(value: Any, where: Location, _base: Path) -> tuple[str, ...]:
+    if value is None or value == []:
+        return ()
+    names = []
+    for item, at in _list(value, where, f"a list of moments to respect, e.g. [{', '.join(RESPECTS)}]"):
+        if item not in RESPECTS:
+            raise ConfigError(
+                f"unknown moment {describe(item)}; write some of: {', '.join(RESPECTS)}"
+                " (or [] to never hold)",
+                at,
+            )
+        names.append(item)
+    return tuple(dict.fromkeys(names))
+
+
+def parse_away_after(value: Any, where: Location, _base: Path) -> timedelta:
+    span = duration(value, where, "away_after", MAX_AWAY_AFTER)
+    if not span:
+        raise ConfigError(
+            'away_after of 0 would count you away all the time; write e.g. "10m", or leave away'
+            " out of attention.respect",
+            where,
+        )
+    return span
 
 
 def parse_urls(value: Any, where: Location, _base: Path) -> tuple[str, ...]:
@@ -296,6 +328,24 @@ SETTINGS: tuple[Setting, ...] = (
         parse_weight,
         "How much more often favourites come (1 to 10); each still once per round.",
     ),
+    Setting(
+        "attention.respect",
+        list(RESPECTS),
+        parse_respect,
+        "The bad moments a nudge waits out: do-not-disturb, fullscreen, locked, away. [] never holds one.",
+    ),
+    Setting(
+        "attention.away_after",
+        "10m",
+        parse_away_after,
+        "Idle this long counts as away (at most 12h).",
+    ),
+    Setting(
+        "attention.hold_for",
+        "2h",
+        _span("hold_for", MAX_HOLD_FOR, " (0: skip a nudge due at a bad moment)"),
+        "How long after its time a held nudge may still come (at most 12h). 0: skip it instead.",
+    ),
 )
 _TOP_KEYS = tuple(dict.fromkeys(s.key.split(".")[0] for s in SETTINGS))
 
@@ -378,6 +428,9 @@ def _build(data: dict, where: Location, source: Path | None, base: Path) -> Conf
         packs=values["content.packs"],
         favourite_weight=values["content.favourite_weight"],
         buttons=values["notification.buttons"],
+        respect=values["attention.respect"],
+        away_after=values["attention.away_after"],
+        hold_for=values["attention.hold_for"],
     )
 
 

@@ -51,17 +51,17 @@ _M_ARENA_MAX = -8
 _SIGNALS = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT} if hasattr(signal, "SIGHUP") else set()
 
 
-def _retry_span() -> timedelta:
-    """How soon a failed firing or plan is tried again: a minute, or
-    KINDNUDGE_RETRY seconds (tests use a short one)."""
+def _span_from(variable: str) -> timedelta:
+    """A minute, or `variable` seconds (tests use a short one)."""
     try:
-        seconds = float(os.environ.get("KINDNUDGE_RETRY", "60"))
+        seconds = float(os.environ.get(variable, "60"))
     except ValueError:
         seconds = 60.0
     return timedelta(seconds=min(max(seconds, 0.1), 3600))
 
 
-RETRY = _retry_span()
+RETRY = _span_from("KINDNUDGE_RETRY")  # how soon a failed firing or plan is tried again
+RECHECK = _span_from("KINDNUDGE_RECHECK")  # how soon a held nudge's moment is looked at again
 
 
 class PlanTrigger(BaseTrigger):
@@ -71,12 +71,20 @@ class PlanTrigger(BaseTrigger):
     an error (a bug, or a date at the calendar's end) means "ask again in a
     minute". The slots it hands out are kept until settled, so a firing whose
     planning fails can still record them. While `held_up()`, it also answers
-    "again in a minute", or sooner if a slot comes first.
+    "again in a minute", or sooner if a slot comes first; and while
+    `holding()` a nudge through a bad moment, "again in RECHECK". With
+    neither, it answers only the next slot: no wake-up of its own.
     """
 
-    def __init__(self, plan: Plan, held_up: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        held_up: Callable[[], bool] = lambda: False,
+        holding: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.plan = plan
         self.held_up = held_up
+        self.holding = holding
         self.promised: dict[datetime, Slot] = {}
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
@@ -88,6 +96,8 @@ class PlanTrigger(BaseTrigger):
         if following:
             self.promised[following[0].at] = following[0]
         soon = [_later(now, RETRY)] if self.held_up() else []
+        if self.holding():
+            soon.append(_later(now, RECHECK))
         return min([s.at for s in following] + soon, default=None)  # None: the job waits for a reload
 
     def settle_promises(self, start: datetime | None, end: datetime) -> list[Slot]:
@@ -184,6 +194,8 @@ class Daemon:
                 timezone=timezone.utc,
             )
             self._schedule(self.current.plan)
+            if self.session:
+                _import_the_bus_library()
             self.scheduler.start()
             self.watcher = Watcher(self._watched(), self.on_clock_jump, self.request_reload)
             self.watcher.start()
@@ -201,20 +213,64 @@ class Daemon:
             lock.close()
 
     def _hear_buttons(self) -> None:
-        """Hear the buttons from now on: the bus socket joins the watcher's select."""
+        """Hear the buttons, and the desktop saying a bad moment may have ended,
+        from now on: the bus socket joins the watcher's select."""
         if not (self.session and self.buttons):
             return
         self.session.wake = self.watcher.poke
-        self.watcher.listen(self.session.fileno, self.buttons.on_bus)
+        self.watcher.listen(self.session.fileno, self._on_bus)
+        self._listen_for_the_moment()
         try:
             self.session.open()
         except DeliveryError as exc:  # no desktop yet: the first nudge connects
             log.info("not connected to the session bus yet: %s", exc)
 
+    def _listen_for_the_moment(self) -> None:
+        """Ask the session for the signals that may mean a bad moment ended
+        (until session.py offers `listen_for`, the re-check alone finds out)."""
+        attention = self.current.attention if self.current else None
+        listen_for = getattr(self.session, "listen_for", None)
+        if listen_for is None:
+            return
+        try:
+            listen_for(attention.signals() if attention else [])
+        except Exception as exc:  # the once-a-minute re-check still finds out
+            log.info("not listening for the desktop's changes: %s", exc)
+
+    def _on_bus(self) -> None:
+        """The watcher's call when the bus has news: the desktop's changes to
+        the moment look at a held nudge at once; the rest are buttons."""
+        from kindnudge.notify import session
+
+        changed = getattr(session, "Changed", None)
+        events = self.session.events()
+        if changed and any(isinstance(e, changed) for e in events):
+            self.moment_changed()
+        for event in events:
+            if changed and isinstance(event, changed):
+                continue
+            try:
+                with self.buttons.showing:
+                    self.buttons.handle(event)
+            except KindnudgeError as exc:
+                log.error("could not do what was pressed on a nudge: %s", exc)
+            except Exception:
+                log.exception("could not do what was pressed on a nudge; kindnudge keeps running")
+
+    def moment_changed(self) -> None:
+        """The desktop says a bad moment may have ended: if a nudge is held,
+        look at it now rather than at the next re-check."""
+        if self.firing.holding and self.scheduler:
+            log.info("the desktop changed while a nudge is held; looking again")
+            try:
+                self.scheduler.modify_job(_JOB, next_run_time=self.clock())
+            except Exception as exc:  # the job is being replaced by a reload: the re-check still comes
+                log.info("could not look again at once: %s", exc)
+
     def _schedule(self, plan: Plan) -> None:
         """(Re)place the one job; unlike reschedule_job, this works when
         APScheduler has dropped it (a plan with nothing left to fire)."""
-        self.trigger = PlanTrigger(plan, lambda: self.firing.held_up is not None)
+        self.trigger = PlanTrigger(plan, lambda: self.firing.held_up is not None, lambda: self.firing.holding)
         self.scheduler.add_job(self.settle, self.trigger, id=_JOB, name="nudges", replace_existing=True)
 
     def _stop(self) -> None:
@@ -299,6 +355,8 @@ class Daemon:
         self._schedule(loaded.plan)
         self.complaint = None
         self.firing.told_empty.clear()  # new messages or rules: say it again if still true
+        if self.session and self.buttons:
+            self._listen_for_the_moment()
         log.info("config reloaded; %s", self._next_text())
         self._rewatch(self._watched())
 
@@ -366,6 +424,17 @@ class Daemon:
     def _at(self, moment: datetime) -> str:
         """As `next` says it, and the precise moment for whoever reads the log."""
         return f"{when(moment, moment.tzinfo, self.clock())} ({moment.isoformat()})"
+
+
+def _import_the_bus_library() -> None:
+    """Import jeepney now, in this one thread. A firing asking the desktop about
+    the moment and the session connecting would otherwise import it from two
+    threads at once, which Python may refuse (_DeadlockError between jeepney's
+    modules). The session imports it on any desktop anyway."""
+    import jeepney
+    import jeepney.auth
+    import jeepney.bus_messages
+    import jeepney.io.blocking  # noqa: F401
 
 
 def _glibc(call: str, *args: int) -> None:

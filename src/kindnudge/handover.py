@@ -81,6 +81,8 @@ class Handover:
             moment = when(until, loaded.config.zone(), now)
             notes.append(f"Paused until {moment}; showing one anyway because you asked.")
 
+        if not request["dry_run"]:
+            notes += self._would_hold(loaded)
         try:
             done, day = self._show(loaded, request["kind"], request["dry_run"], now, paused)
         except KindnudgeError as exc:
@@ -102,6 +104,17 @@ class Handover:
             "warning": complaint
             and f"your config needs a look; the running kindnudge uses the previous one: {complaint}",
         }
+
+    def _would_hold(self, loaded: Loaded) -> list[str]:
+        """What would have held a scheduled nudge now: `now` shows one anyway."""
+        from kindnudge.holding import shown_anyway
+
+        try:
+            moment = loaded.attention.busy() if loaded.attention else None
+        except Exception:  # a source that fails never holds a nudge, nor stops this one
+            log.exception("could not tell whether this is a good moment")
+            return []
+        return [shown_anyway(moment.why)] if moment else []
 
     def _show(
         self,

@@ -148,15 +148,21 @@ def claim(
     rule: str | None = None,
     due: datetime | None = None,
     day: Day | None = None,
+    row: int | None = None,
 ) -> Claim:
-    """Draw the next message, count it as seen and record it as `sending`.
+    """Draw the next message, count it as seen and record it as `sending`
+    (in `row`, a held nudge's, rather than a new row).
 
     Call inside `state.transaction()`. Committing this before the message is
     shown means a crash mid-delivery can neither repeat it nor lose its record.
     """
     drawn = draw(library, kinds, state, rng, config.favourite_weight, day)
     message = drawn.message
-    row = state.record(HistoryEntry(now, rule, message.kind, message.id, message.text, "sending", None, due))
+    entry = HistoryEntry(now, rule, message.kind, message.id, message.text, "sending", None, due)
+    if row is None:
+        row = state.record(entry)
+    else:
+        state.reuse(row, entry)
     state.mark_seen(message.kind, message.id, drawn.refill)
     return Claim(message, row)
 

@@ -34,7 +34,8 @@ _HISTORY = """(
     text TEXT,
     status TEXT NOT NULL
         CHECK (status IN (
-            'sending', 'delivered', 'failed', 'skipped', 'interrupted', 'erased', 'kept', 'hidden'
+            'sending', 'delivered', 'failed', 'skipped', 'interrupted', 'erased', 'kept', 'hidden',
+            'held'
         )),
     reason TEXT
 )"""
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS bag_seen (
 );
 CREATE TABLE IF NOT EXISTS history {_HISTORY};
 CREATE INDEX IF NOT EXISTS history_kind_status ON history (kind, status, id);
+CREATE INDEX IF NOT EXISTS history_held ON history (id) WHERE status = 'held';
 CREATE TABLE IF NOT EXISTS marks (
     message_id TEXT PRIMARY KEY,
     mark TEXT NOT NULL CHECK (mark IN ('favourite', 'hidden'))
@@ -55,9 +57,10 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 """
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Version 3 allowed the status 'erased' (the row `forget` leaves), version 4
-# 'kept' and 'hidden' (a button pressed on a nudge). SQLite can't change a
+# 'kept' and 'hidden' (a button pressed on a nudge), version 5 'held' (a nudge
+# waiting out a bad moment; holding.py). SQLite can't change a
 # CHECK in place, so an older history table is copied into a new one.
 _HISTORY_REBUILT = f"""
 CREATE TABLE history_new {_HISTORY};
@@ -65,6 +68,7 @@ INSERT INTO history_new SELECT id, at, due, rule, kind, message_id, text, status
 DROP TABLE history;
 ALTER TABLE history_new RENAME TO history;
 CREATE INDEX history_kind_status ON history (kind, status, id);
+CREATE INDEX history_held ON history (id) WHERE status = 'held';
 """
 HANDLED_UNTIL = "handled_until"  # the moment the daemon last settled what came due
 PAUSED_UNTIL = "paused_until"  # a moment (see get_moment); `pause` sets it, the daemon and `now` read it
@@ -112,7 +116,7 @@ class HistoryEntry(NamedTuple):
     message_id: str | None  # None when skipped: nothing was drawn
     text: str | None
     status: str  # sending, then delivered or failed; or skipped; interrupted after a crash; erased: forget;
-    # kept, hidden: a button pressed on a nudge
+    # kept, hidden: a button pressed on a nudge; held: waiting for a better moment
     reason: str | None
     due: datetime | None = None  # the planned moment, for scheduled nudges
 
@@ -207,6 +211,23 @@ class State:
 
     def settle(self, row: int, status: str, reason: str | None) -> None:
         self._write("UPDATE history SET status = ?, reason = ? WHERE id = ?", (status, reason, row))
+
+    def held(self) -> list[tuple[int, HistoryEntry]]:
+        """The rows waiting out a bad moment (holding.py), oldest first, with their ids."""
+        rows = self._read(
+            "SELECT id, at, rule, kind, message_id, text, status, reason, due FROM history"
+            " WHERE status = 'held' ORDER BY id"
+        )
+        return [(r[0], HistoryEntry(at, *r[2:8], _moment(r[8]))) for r in rows if (at := _moment(r[1]))]
+
+    def reuse(self, row: int, entry: HistoryEntry) -> None:
+        """A held row takes its final form (one life for a history row): when it
+        was settled, what was drawn for it, and how it ended. Its due moment stays."""
+        self._write(
+            "UPDATE history SET at = ?, kind = ?, message_id = ?, text = ?, status = ?, reason = ?"
+            " WHERE id = ?",
+            (entry.at.isoformat(), entry.kind, entry.message_id, entry.text, entry.status, entry.reason, row),
+        )
 
     def unsee(self, kind: str, message_id: str) -> None:
         self._write("DELETE FROM bag_seen WHERE kind = ? AND message_id = ?", (kind, message_id))

@@ -50,6 +50,8 @@ def cmd_now(args: argparse.Namespace) -> int:
     def paused(until: datetime) -> None:
         print(f"Paused until {when(until, config, now)}; showing one anyway because you asked.", flush=True)
 
+    if notifier is not None:
+        _would_hold(config)
     with open_state() as state:
         now = utc_now()
         day = _journey_day(state, config)
@@ -67,6 +69,18 @@ def cmd_now(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _would_hold(config: Config) -> None:
+    """`now` shows one whatever the moment (you asked), but says what would have held it."""
+    from kindnudge.commands.timing import attention_for
+
+    attention = attention_for(config)
+    moment = attention.busy() if attention else None
+    if moment:
+        from kindnudge.holding import shown_anyway
+
+        print(shown_anyway(moment.why), flush=True)
 
 
 def _not_asked() -> str:
@@ -207,6 +221,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{len(library.of_kind(k))} {k}" for k in KINDS)
     print(f"config: {source}: ok")
     print(f"messages: {counts}")
+    for line in _attention_lines(config):
+        print(f"attention: {line}")
     notifier = notifier_for(config)
     try:
         print(f"backend: {notifier.describe()}")
@@ -215,6 +231,28 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"backend {config.backend}: nothing can show a notification right now: {exc}"
         ) from None
     return 0
+
+
+def _attention_lines(config: Config) -> list[str]:
+    """Which bad moments this desktop can tell, and what each says now."""
+    from kindnudge.commands.timing import attention_for
+
+    attention = attention_for(config)
+    if attention is None:
+        return [
+            "off: nudges are never held (push.mode is instead)"
+            if config.respect
+            else "off: nudges are never held (attention.respect is [])"
+        ]
+    offers = attention.offered()
+    lines = [
+        f"{o.source}: {o.how}, {'a bad moment now: ' + o.busy if o.busy else 'a good moment now'}"
+        for o in offers
+    ]
+    missing = [source for source in config.respect if source not in {o.source for o in offers}]
+    if missing:
+        lines.append(f"this desktop can't tell kindnudge of {', '.join(missing)}")
+    return lines
 
 
 def _journey_warnings(library: Library, config: Config) -> list[str]:

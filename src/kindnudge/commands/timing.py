@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from kindnudge.config import Config
+    from kindnudge.desktop.attention import Attention
     from kindnudge.journey import Day, Journey
     from kindnudge.state import HistoryEntry
 
@@ -87,11 +88,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     def everything() -> Loaded:
         config, library = load(args)
-        return Loaded(config, library, plan(config), notifier_for(config, session), route())
+        notifier = notifier_for(config, session)
+        return Loaded(config, library, plan(config), notifier, route(), attention_for(config))
 
     setup_logging(paths.state_dir() / "kindnudge.log")
     config_file = paths.config_file(args.config)[0]
     return Daemon(everything, paths.state_db(), config_file, utc_now, session=session).run()
+
+
+def attention_for(config: Config) -> Attention | None:
+    """What tells a bad moment for a nudge; None when nothing is ever held."""
+    from kindnudge.holding import holds
+
+    if not holds(config.respect, config.push_urls, config.push_mode):
+        return None
+    from kindnudge.desktop.attention import Attention
+
+    return Attention(config.respect, config.away_after)
 
 
 _LONGEST_PAUSE_DAYS = 365  # longer is surely a typo; `kindnudge run` can be left off instead
@@ -200,6 +213,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         paused = paused if paused and paused > now else None
         delivered = state.history(1, "delivered")
         failed = state.history(1, "failed")
+        held = state.held()[-1:]
         repair = state.last_repair()
     repair = repair if repair and (now - repair[0]).days < REPAIR_SHOWN_DAYS else None
     following = [] if problem else upcoming(config, max(now, paused or now), 1, journey)
@@ -226,6 +240,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         }
         if journey
         else None,
+        "held": _held_json(held[0][1]) if held else None,
         "state_repaired": {"at": repair[0].isoformat(), "note": repair[1]} if repair else None,
         "config_error": str(problem) if problem else None,
     }
@@ -248,6 +263,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         else:
             print("last delivered: none yet")
         print(f"paused: until {when(paused, config, now)}" if paused else "paused: no")
+        if held:
+            print(f"holding {_held_line(held[0][1], config)}")
         print(f"backend: {'unknown until the problem below is fixed' if problem else _backend(config)}")
         error = failed[0] if failed else None
         print(
@@ -261,6 +278,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     if problem:
         raise problem
     return 0
+
+
+def _held_json(entry: HistoryEntry) -> dict:
+    """The held nudge in `status --json`."""
+    from kindnudge.holding import why_held
+
+    due = entry.due or entry.at
+    return {"due": due.isoformat(), "rule": entry.rule, "kind": entry.kind, "why": why_held(entry.reason)}
+
+
+def _held_line(entry: HistoryEntry, config: Config) -> str:
+    """What holds a nudge, as `status` says it, in the schedule's zone:
+    the 09:00 reframe (morning): Do Not Disturb is on."""
+    from kindnudge.holding import why_held
+
+    due = (entry.due or entry.at).astimezone(config.zone())
+    what = "nudge" if entry.kind == "any" else entry.kind
+    return f"the {due:%H:%M} {what} ({entry.rule}): {why_held(entry.reason)}"
 
 
 def today_date(now: datetime, config: Config) -> date:
@@ -287,6 +322,8 @@ def _backend(config: Config) -> str:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from kindnudge.holding import WAITED
+
     config, problem = config_or_problem(args)  # only for the zone: the history is shown anyway
     with open_state() as state:
         entries = state.history(args.n)
@@ -299,6 +336,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     else:
         for e, at in zip(entries, whens([e.at for e in entries], config), strict=True):
             detail = e.text if e.status == "delivered" else f"{e.reason}" + (f" [{e.text}]" if e.text else "")
+            if e.status == "delivered" and e.reason and e.reason.startswith(WAITED):
+                detail = f"{e.text} ({e.reason})"
             print(f"{at}  {e.status:9}  {_rule_of(e):12} {e.kind:9} {detail}")
     if problem:
         raise problem

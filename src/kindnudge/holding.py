@@ -1,0 +1,99 @@
+"""Holding a nudge through a bad moment, and showing it once the moment clears. Pure:
+time, the zone, quiet hours and what the desktop says all come in as arguments.
+
+One life for a history row: a slot due while the desktop says it is a bad
+moment is recorded `held`, and that same row later ends `delivered` (the
+moment cleared within `hold_for` of its due time, outside quiet hours) or
+`skipped` (`hold_for` passed, a pause began, or a later slot took its place).
+Only the latest held nudge is ever shown, so nothing comes in a burst.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, tzinfo
+from typing import NamedTuple
+
+from kindnudge.planner import in_quiet_hours
+
+HELD = "held: "  # a held row's reason: "held: Do Not Disturb is on"
+WAITED = "shown after waiting "  # a delivered row that was held first
+SUPERSEDED = "a later nudge took its place"
+
+WAIT, SHOW, SKIP = "wait", "show", "skip"
+
+
+class Verdict(NamedTuple):
+    """What becomes of a held nudge now: WAIT (stays held), SHOW or SKIP, and the row's reason."""
+
+    action: str
+    reason: str = ""
+
+
+def on_due(why: str, hold_for: timedelta) -> tuple[str, str]:
+    """The status and reason of a slot due at a bad moment (`why`, as the desktop says it)."""
+    if not hold_for:
+        return "skipped", f"{why}, and attention.hold_for is 0"
+    return "held", f"{HELD}{why}"
+
+
+def why_held(reason: str | None) -> str:
+    """What a held row's reason says holds it."""
+    text = reason or ""
+    return text[len(HELD) :] if text.startswith(HELD) else text
+
+
+def release(
+    due: datetime,
+    why: str,
+    now: datetime,
+    hold_for: timedelta,
+    zone: tzinfo,
+    quiet: tuple[time, time] | None,
+    busy: str | None,
+    paused_until: datetime | None = None,
+) -> Verdict:
+    """A held nudge, looked at again at `now`: `busy` is why it is still a bad
+    moment (None: it cleared). `hold_for` counts from `due`, inclusive; quiet
+    hours (in `zone`) at the moment it clears make it wait for their end."""
+    waited = now - due
+    if paused_until and now < paused_until:
+        return Verdict(SKIP, f"paused while it was held ({past(why)})")
+    local = now.astimezone(zone).time()
+    if waited > hold_for:
+        then = ", then it was quiet hours" if not busy and in_quiet_hours(local, quiet) else ""
+        return Verdict(SKIP, f"held longer than attention.hold_for ({spoken(hold_for)}): {past(why)}{then}")
+    if busy:
+        return Verdict(WAIT)
+    if in_quiet_hours(local, quiet):
+        return Verdict(WAIT)
+    return Verdict(SHOW, f"{WAITED}{spoken(waited)}: {past(why)}")
+
+
+def spoken(span: timedelta) -> str:
+    """A wait as a person says it: "40 s", "14 min", "1 h 5 min" (minutes rounded down)."""
+    seconds = max(int(span.total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    hours, minutes = divmod(seconds // 60, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def past(why: str) -> str:
+    """The desktop's reason, told afterwards: "Do Not Disturb is on" -> "... was on"."""
+    for present, then in ((" is ", " was "), (" are ", " were ")):
+        if present in why:
+            return why.replace(present, then, 1)
+    return why
+
+
+def shown_anyway(why: str) -> str:
+    """What `kindnudge now` says when a scheduled nudge would have been held."""
+    return f"A scheduled nudge would wait now ({why}); showing this one because you asked."
+
+
+def holds(respect: tuple[str, ...], push_urls: tuple[str, ...], push_mode: str) -> bool:
+    """Whether nudges are ever held: only the desktop route is, so never with
+    `push.mode: instead` (a phone is what helps while you are away)."""
+    return bool(respect) and not (push_urls and push_mode == "instead")

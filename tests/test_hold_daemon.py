@@ -1,0 +1,211 @@
+"""Holding a nudge end to end: the real daemon, a real dunst paused with
+`dunstctl set-paused true`, and `dbus-monitor` counting the Notify calls
+(dunst queues what it gets while paused, so its own log can't tell).
+
+The wall clock is moved with libfaketime; the re-check is injected short
+(KINDNUDGE_RECHECK), as dunst 1.9 sends no signal for a pause by dunstctl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import run
+from running import history, next_minute, schedule
+
+UTC = timezone.utc
+FAST = {"KINDNUDGE_RECHECK": "0.2", "KINDNUDGE_HEARTBEAT": "0.2"}
+
+
+class NotifyCalls:
+    """`dbus-monitor` on the test's bus, counting Notify method calls."""
+
+    def __init__(self, folder: Path) -> None:
+        self.file = folder / "monitor.txt"
+        with open(self.file, "w") as out:
+            self.proc = subprocess.Popen(
+                [
+                    "dbus-monitor",
+                    "--session",
+                    "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+                ],
+                stdout=out,
+                stderr=subprocess.DEVNULL,
+            )
+        deadline = time.monotonic() + 5
+        while "NameAcquired" not in self.file.read_text() and time.monotonic() < deadline:
+            time.sleep(0.02)  # it prints its own name once it listens
+
+    def count(self) -> int:
+        return self.file.read_text().count("member=Notify")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
+@pytest.fixture
+def notify_calls(desktop, tmp_path) -> Iterator[NotifyCalls]:
+    calls = NotifyCalls(tmp_path)
+    yield calls
+    calls.stop()
+
+
+def dunst_paused(paused: bool) -> None:
+    subprocess.run(["dunstctl", "set-paused", str(paused).lower()], check=True, env=os.environ)
+
+
+def due_in(fake_clock, seconds: float, ahead: int = 2) -> datetime:
+    due = next_minute(ahead)
+    fake_clock.set((due - timedelta(seconds=seconds) - datetime.now(UTC)).total_seconds())
+    return due
+
+
+def test_a_nudge_due_during_do_not_disturb_is_shown_once_when_it_ends(
+    desktop, notify_calls, config_file, fake_clock, daemons
+):
+    due = due_in(fake_clock, 2)
+    schedule(config_file, due)
+    dunst_paused(True)
+    daemon = daemons({**fake_clock.env, **FAST})
+    daemon.wait_for("held")
+    said = run("status").stdout.splitlines()
+    assert f"holding the {due:%H:%M} nudge (r{due:%H%M}): Do Not Disturb is on (dunst is paused)" in said
+    assert json.loads(run("status", "--json").stdout)["held"] == {
+        "due": due.isoformat(),
+        "rule": f"r{due:%H%M}",
+        "kind": "any",
+        "why": "Do Not Disturb is on (dunst is paused)",
+    }
+    time.sleep(0.5)  # a few re-checks while still paused: none may send it
+    assert notify_calls.count() == 0
+    (held,) = history()
+    assert (held["status"], held["reason"], held["text"]) == (
+        "held",
+        "held: Do Not Disturb is on (dunst is paused)",
+        None,
+    )
+    dunst_paused(False)
+    started = time.monotonic()
+    daemon.wait_for("delivered", timeout=5)
+    assert time.monotonic() - started < 2
+    time.sleep(0.5)  # more re-checks: it must not come twice
+    assert notify_calls.count() == 1
+    (entry,) = history()
+    assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
+    assert entry["reason"].startswith("shown after waiting ")
+    assert entry["reason"].endswith(": Do Not Disturb was on (dunst is paused)")
+    assert "(shown after waiting" in run("history").stdout
+    daemon.stop()
+
+
+def test_two_due_during_one_hold_show_one_and_skip_the_other(
+    desktop, notify_calls, config_file, fake_clock, daemons
+):
+    first = due_in(fake_clock, 2)
+    second = first + timedelta(minutes=1)
+    schedule(config_file, first, second)
+    dunst_paused(True)
+    daemon = daemons({**fake_clock.env, **FAST})
+    daemon.wait_for("held")
+    fake_clock.set((second - timedelta(seconds=1) - datetime.now(UTC)).total_seconds())
+    daemon.wait_for("held", times=2)
+    dunst_paused(False)
+    daemon.wait_for("delivered")
+    time.sleep(0.5)
+    assert notify_calls.count() == 1
+    daemon.stop()
+    entries = {e["due"]: e for e in history()}
+    assert len(history()) == 2
+    assert entries[second.isoformat()]["status"] == "delivered"
+    assert (entries[first.isoformat()]["status"], entries[first.isoformat()]["reason"]) == (
+        "skipped",
+        "a later nudge took its place",
+    )
+
+
+def test_a_hold_longer_than_hold_for_is_skipped_with_the_reason(
+    desktop, notify_calls, config_file, fake_clock, daemons
+):
+    due = due_in(fake_clock, 2)
+    schedule(config_file, due, extra="attention:\n  hold_for: 5m\n")
+    dunst_paused(True)
+    daemon = daemons({**fake_clock.env, **FAST})
+    daemon.wait_for("held")
+    fake_clock.set((due + timedelta(minutes=5, seconds=1) - datetime.now(UTC)).total_seconds())
+    daemon.wait_for("skipped the nudge held")
+    dunst_paused(False)
+    time.sleep(0.5)
+    assert notify_calls.count() == 0
+    daemon.stop()
+    (entry,) = history()
+    assert (entry["status"], entry["reason"]) == (
+        "skipped",
+        "held longer than attention.hold_for (5 min): Do Not Disturb was on (dunst is paused)",
+    )
+    assert "holding" not in run("status").stdout
+
+
+def test_now_shows_one_anyway_and_says_what_would_have_held_it(desktop, notify_calls, config_file, daemons):
+    schedule(config_file, next_minute(60))
+    dunst_paused(True)
+    said = (
+        "A scheduled nudge would wait now (Do Not Disturb is on (dunst is paused));"
+        " showing this one because you asked."
+    )
+    alone = run("now")
+    assert alone.returncode == 0 and alone.stdout.splitlines()[0] == said
+    daemon = daemons()
+    handed = run("now")
+    assert handed.returncode == 0 and handed.stdout.splitlines()[0] == said
+    assert notify_calls.count() == 2
+    dunst_paused(False)
+    assert said not in run("now").stdout
+    assert said not in run("now", "--dry-run").stdout
+    daemon.stop()
+
+
+def test_check_lists_the_bad_moments_this_desktop_can_tell(desktop, config_file):
+    config_file.write_text("attention:\n  respect: [do-not-disturb]\n")
+    assert "attention: do-not-disturb: dunst's paused state, a good moment now\n" in run("check").stdout
+    dunst_paused(True)
+    assert (
+        "attention: do-not-disturb: dunst's paused state, a bad moment now:"
+        " Do Not Disturb is on (dunst is paused)\n" in run("check").stdout
+    )
+    config_file.write_text("attention:\n  respect: []\n")
+    assert "attention: off: nudges are never held (attention.respect is [])\n" in run("check").stdout
+
+
+def test_check_says_what_a_desktop_without_these_sources_cannot_tell(config_file):
+    config_file.write_text("attention:\n  respect: [do-not-disturb, locked]\n")
+    result = run("check")  # no session bus at all: no backend either, so exit status 1
+    assert "attention: this desktop can't tell kindnudge of do-not-disturb, locked\n" in result.stdout
+    assert result.returncode == 1
+
+
+def test_a_daemon_restarted_while_one_is_held_shows_it_once_the_moment_clears(
+    desktop, notify_calls, config_file, fake_clock, daemons
+):
+    due = due_in(fake_clock, 2)
+    schedule(config_file, due)
+    dunst_paused(True)
+    first = daemons({**fake_clock.env, **FAST})
+    first.wait_for("held")
+    first.stop()
+    second = daemons({**fake_clock.env, **FAST})
+    dunst_paused(False)
+    second.wait_for("delivered")
+    time.sleep(0.5)
+    assert notify_calls.count() == 1
+    second.stop()
+    (entry,) = history()
+    assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
