@@ -75,9 +75,9 @@ class Buttons:
         while len(self.shown) > REMEMBERED:
             self.shown.pop(next(iter(self.shown)), None)
 
-    def on_bus(self) -> None:
-        """The watcher's call when the bus has news: handle every event, each on its own."""
-        for event in self.session.events():
+    def answer(self, events: list[Event]) -> None:
+        """What the bus said (the watcher's news): handle every event, each on its own."""
+        for event in events:
             try:
                 with self.showing:
                     self.handle(event)

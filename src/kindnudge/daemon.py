@@ -227,35 +227,22 @@ class Daemon:
 
     def _listen_for_the_moment(self) -> None:
         """Ask the session for the signals that may mean a bad moment ended
-        (until session.py offers `listen_for`, the re-check alone finds out)."""
+        (where the desktop sends none, the once-a-minute re-check finds out)."""
         attention = self.current.attention if self.current else None
-        listen_for = getattr(self.session, "listen_for", None)
-        if listen_for is None:
-            return
         try:
-            listen_for(attention.signals() if attention else [])
-        except Exception as exc:  # the once-a-minute re-check still finds out
+            self.session.listen_for(attention.signals() if attention else [])
+        except Exception as exc:  # the re-check still finds out
             log.info("not listening for the desktop's changes: %s", exc)
 
     def _on_bus(self) -> None:
         """The watcher's call when the bus has news: the desktop's changes to
         the moment look at a held nudge at once; the rest are buttons."""
-        from kindnudge.notify import session
+        from kindnudge.notify.session import Changed
 
-        changed = getattr(session, "Changed", None)
         events = self.session.events()
-        if changed and any(isinstance(e, changed) for e in events):
+        if any(isinstance(e, Changed) for e in events):
             self.moment_changed()
-        for event in events:
-            if changed and isinstance(event, changed):
-                continue
-            try:
-                with self.buttons.showing:
-                    self.buttons.handle(event)
-            except KindnudgeError as exc:
-                log.error("could not do what was pressed on a nudge: %s", exc)
-            except Exception:
-                log.exception("could not do what was pressed on a nudge; kindnudge keeps running")
+        self.buttons.answer(events)
 
     def moment_changed(self) -> None:
         """The desktop says a bad moment may have ended: if a nudge is held,
