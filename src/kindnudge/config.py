@@ -53,6 +53,7 @@ class Config(NamedTuple):
     packs: tuple[PackRef, ...]
     favourite_weight: int
     buttons: bool = True
+    discreet: bool = False
 
     def title_for(self, kind: str) -> str:
         return self.titles[kind]
@@ -267,6 +268,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Keep, Hide and Another buttons on each nudge, where the desktop offers buttons. false: none.",
     ),
     Setting(
+        "notification.discreet",
+        False,
+        parse_switch,
+        "true: a nudge shows only 'A kind word is waiting' until you click it (or run kindnudge last).",
+    ),
+    Setting(
         "push.urls",
         [],
         parse_urls,
@@ -378,6 +385,7 @@ def _build(data: dict, where: Location, source: Path | None, base: Path) -> Conf
         packs=values["content.packs"],
         favourite_weight=values["content.favourite_weight"],
         buttons=values["notification.buttons"],
+        discreet=values["notification.discreet"],
     )
 
 
