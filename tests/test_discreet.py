@@ -61,7 +61,7 @@ def _parsed(block: str) -> list:
         elif line in ("]", ")"):
             inner = stack.pop()
             stack[-1].append(inner)
-        elif found := re.match(r"(?:variant\s+)?(string|uint32|int32|boolean|byte) (.*)$", line):
+        elif found := re.match(r"(?:variant\s+)?(string|u?int\d+|boolean|byte) (.*)$", line):
             kind, value = found.groups()
             stack[-1].append(
                 value[1:-1] if kind == "string" else value == "true" if kind == "boolean" else int(value)
@@ -207,6 +207,25 @@ def test_without_actions_the_nudge_names_kindnudge_last_which_prints_its_words(
     assert last.stdout.splitlines()[1] == delivered["text"]
 
 
+def test_now_handed_to_the_daemon_comes_discreet_and_prints_the_words_where_asked(
+    menu_desktop,  # noqa: F811
+    config_file,
+    daemons,
+):
+    desktop, menu = menu_desktop
+    config_file.write_text(DISCREET)
+    daemon = daemons()
+    result = run("now", "--kind", "reframe")
+    assert result.returncode == 0, result.stderr
+    (shown,) = desktop.received(1)
+    delivered = history()[0]
+    assert (shown["summary"], shown["body"]) == (DISCREET_TITLE, DISCREET_CLICK)
+    assert result.stdout == f"For you\n{delivered['text']}\n"
+    menu.press("show")
+    daemon.wait_for(f"revealed {delivered['id']}")
+    assert desktop.received(2)[-1]["body"] == delivered["text"]
+
+
 def test_now_without_a_daemon_prints_the_words_while_the_notification_stays_discreet(desktop, config_file):
     config_file.write_text(DISCREET)
     result = run("now", "--kind", "self-care")
@@ -215,6 +234,22 @@ def test_now_without_a_daemon_prints_the_words_while_the_notification_stays_disc
     assert (shown["summary"], shown["body"]) == (DISCREET_TITLE, DISCREET_ELSEWHERE)
     text = history()[0]["text"]
     assert result.stdout == f"For you\n{text}\n"
+
+
+def test_through_notify_send_it_is_transient_too(desktop, config_file, tmp_path):
+    config_file.write_text(DISCREET + "  backend: plyer\n")
+    watching = Monitor({**os.environ, **desktop.env}, tmp_path)
+    try:
+        assert run("now").returncode == 0
+        (call,) = watching.calls(1)
+    finally:
+        watching.stop()
+    assert (call[0], call[3], call[4], call[6]["transient"]) == (
+        "kindnudge",
+        DISCREET_TITLE,
+        DISCREET_ELSEWHERE,
+        True,
+    )
 
 
 def test_a_push_route_gets_the_words_and_the_desktop_the_neutral_face(
