@@ -10,21 +10,83 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pexpect
 import pytest
-from test_buttons import fire_once, lines_in, marks, menu_desktop  # noqa: F401
+from test_buttons import lines_in, marks
 from test_notify import receiver  # noqa: F401
 from test_setup import answer, wizard
 
 from kindnudge.nudge import DISCREET_CLICK, DISCREET_ELSEWHERE, DISCREET_TITLE
 
 from conftest import run
-from running import history
+from desktop import HARNESS_LOOK, Desktop
+from running import history, next_minute, schedule
 
 DISCREET = "notification:\n  discreet: true\n  title: For you\n"
 BUTTONS = [["default", "Dismiss"], ["keep", "\u2665 Keep"], ["hide", "Hide"], ["another", "Another"]]
+
+PICK = """#!/bin/sh
+# dunst's menu on stdin, kept whole in menu.txt; then the line of the action named in choice.txt
+here=$(dirname "$0")
+cat > "$here/menu.part" && mv "$here/menu.part" "$here/menu.txt"
+grep -F ",$(cat "$here/choice.txt")]" "$here/menu.txt" | tail -n 1
+"""
+
+
+class Menu:
+    """Presses an action through dunst's context menu, as a person would pick it."""
+
+    def __init__(self, desktop: Desktop, folder: Path) -> None:
+        self.desktop, self.folder = desktop, folder
+        self.file = folder / "menu.txt"
+
+    def press(self, key: str) -> list[str]:
+        """Opens the menu once and picks `key`; the menu's lines. Opened again only
+        when it never came, or came empty (dunst, just after a replacement)."""
+        (self.folder / "choice.txt").write_text(key)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            self.file.unlink(missing_ok=True)
+            subprocess.run(["dunstctl", "context"], env=self.desktop.env, check=True, timeout=10)
+            opened = time.monotonic() + 2
+            while not self.file.exists() and time.monotonic() < opened:
+                time.sleep(0.02)
+            lines = self.file.read_text().splitlines() if self.file.exists() else []
+            if lines:
+                return lines
+            time.sleep(0.1)
+        raise AssertionError(f"dunst's menu never opened with anything in it to press {key}")
+
+
+@pytest.fixture
+def screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A desktop whose dunst hands its menu to Menu, and a dbus-monitor of what it receives."""
+    folder = tmp_path / "menu"
+    folder.mkdir()
+    (folder / "pick.sh").write_text(PICK)
+    (folder / "pick.sh").chmod(0o755)
+    session = Desktop(tmp_path / "desktop", HARNESS_LOOK + f"    dmenu = {folder / 'pick.sh'}\n").start()
+    for key, value in session.env.items():
+        monkeypatch.setenv(key, value)
+    watching = Monitor({**os.environ, **session.env}, tmp_path)
+    yield session, Menu(session, folder), watching
+    watching.stop()
+    session.stop()
+
+
+def fire(config_file: Path, fake_clock, daemons, extra: str):
+    """A daemon that shows one nudge at once. Its clock jumps to the slot only once
+    it has started, so a slow start on a busy machine can't let the slot pass first."""
+    due = next_minute()
+    fake_clock.set((due - timedelta(seconds=30) - datetime.now(timezone.utc)).total_seconds())
+    schedule(config_file, due, extra=extra)
+    daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "0.1"})
+    fake_clock.set((due - timedelta(seconds=0.3) - datetime.now(timezone.utc)).total_seconds())
+    daemon.wait_for("delivered", timeout=30)
+    return daemon
 
 
 class Monitor:
@@ -72,29 +134,18 @@ def _parsed(block: str) -> list:
     return call
 
 
-@pytest.fixture
-def monitor(menu_desktop, tmp_path):  # noqa: F811
-    watching = Monitor({**os.environ, **menu_desktop[0].env}, tmp_path)
-    yield watching
-    watching.stop()
-
-
 def test_a_discreet_nudge_shows_a_neutral_face_and_show_puts_its_words_and_buttons_in_its_place(
-    menu_desktop,  # noqa: F811
-    monitor,
-    config_file,
-    fake_clock,
-    daemons,
+    screen, config_file, fake_clock, daemons
 ):
-    desktop, menu = menu_desktop
-    daemon, _due = fire_once(config_file, fake_clock, daemons, extra=DISCREET)
+    desktop, menu, monitor = screen
+    daemon = fire(config_file, fake_clock, daemons, DISCREET)
     (veiled,) = desktop.received(1)
     delivered = history()[0]
     assert (veiled["summary"], veiled["body"]) == (DISCREET_TITLE, DISCREET_CLICK)
-    menu.press("show")
+    offered = menu.press("show")
     daemon.wait_for(f"revealed {delivered['id']}")
-    assert [line.split(" (")[0] for line in menu.offered()] == ["#Open", "#Show"]
-    shown_as = int(re.search(r"\[(\d+),", menu.offered()[0]).group(1))
+    assert [line.split(" (")[0] for line in offered] == ["#Open", "#Show"]
+    shown_as = int(re.search(r"\[(\d+),", offered[0]).group(1))
     revealed = desktop.received(2)[-1]
     assert (revealed["summary"], revealed["body"]) == ("For you", delivered["text"])
     first, second = monitor.calls(2)
@@ -112,17 +163,12 @@ def test_a_discreet_nudge_shows_a_neutral_face_and_show_puts_its_words_and_butto
     ], "reading it is no row"
 
 
-def test_a_real_click_reveals_it_and_the_buttons_on_the_words_work(
-    menu_desktop,  # noqa: F811
-    config_file,
-    fake_clock,
-    daemons,
-):
+def test_a_real_click_reveals_it_and_the_buttons_on_the_words_work(screen, config_file, fake_clock, daemons):
     """dunst's own middle click (do_action, close_current) closes the discreet
     one as it asks for it, and gives the words its id again: that close is
     about the discreet one, so the buttons on the words must still work."""
-    desktop, menu = menu_desktop
-    daemon, _due = fire_once(config_file, fake_clock, daemons, extra=DISCREET)
+    desktop, menu, _monitor = screen
+    daemon = fire(config_file, fake_clock, daemons, DISCREET)
     desktop.received(1)
     delivered = history()[0]
     click = ["xdotool", "mousemove", "1100", "60", "click", "2"]  # on dunst's first notification, top right
@@ -135,22 +181,18 @@ def test_a_real_click_reveals_it_and_the_buttons_on_the_words_work(
 
 
 def test_with_buttons_off_show_still_reveals_the_words_but_without_buttons(
-    menu_desktop,  # noqa: F811
-    config_file,
-    fake_clock,
-    daemons,
+    screen, config_file, fake_clock, daemons
 ):
-    desktop, menu = menu_desktop
-    extra = "notification:\n  discreet: true\n  buttons: false\n"
-    daemon, _due = fire_once(config_file, fake_clock, daemons, extra=extra)
+    desktop, menu, _monitor = screen
+    daemon = fire(config_file, fake_clock, daemons, "notification:\n  discreet: true\n  buttons: false\n")
     desktop.received(1)
     delivered = history()[0]
-    menu.press("show")
+    offered = menu.press("show")
     daemon.wait_for(f"revealed {delivered['id']}")
-    assert [line.rsplit(",", 1)[1] for line in menu.offered()] == ["default]", "show]"]
+    assert [line.rsplit(",", 1)[1] for line in offered] == ["default]", "show]"]
     assert desktop.received(2)[-1]["body"] == delivered["text"]
-    menu.press("default")  # on the words: only the click, which dismisses them
-    assert [line.split(" (")[0] for line in menu.offered()] == ["#Dismiss"]
+    offered = menu.press("default")  # on the words: only the click, which dismisses them
+    assert [line.split(" (")[0] for line in offered] == ["#Dismiss"]
     assert [e["status"] for e in history()] == ["delivered"], "reading it is no row"
     assert daemon.stop() < 1.0
 
@@ -191,7 +233,7 @@ def test_without_actions_the_nudge_names_kindnudge_last_which_prints_its_words(
     )
     try:
         assert stub.stdout.readline().strip() == "ready"
-        daemon, _due = fire_once(config_file, fake_clock, daemons, extra=DISCREET)
+        daemon = fire(config_file, fake_clock, daemons, DISCREET)
         (notify,) = lines_in(calls, 1)
         assert daemon.stop() < 1.0
     finally:
@@ -208,11 +250,9 @@ def test_without_actions_the_nudge_names_kindnudge_last_which_prints_its_words(
 
 
 def test_now_handed_to_the_daemon_comes_discreet_and_prints_the_words_where_asked(
-    menu_desktop,  # noqa: F811
-    config_file,
-    daemons,
+    screen, config_file, daemons
 ):
-    desktop, menu = menu_desktop
+    desktop, menu, _monitor = screen
     config_file.write_text(DISCREET)
     daemon = daemons()
     result = run("now", "--kind", "reframe")
