@@ -1,4 +1,5 @@
-"""Make docs/notification.png and docs/buttons.png: real kindnudge notifications.
+"""Make docs/notification.png, docs/buttons.png and docs/discreet.png: real
+kindnudge notifications.
 
 Run from the project root with the test extra installed:
     .venv/bin/python docs/make_screenshot.py
@@ -7,7 +8,8 @@ default look (the dunstrc it ships, /etc/xdg/dunst/dunstrc), one nudge sent
 by the installed `kindnudge now`, the screen cropped to the popup.
 buttons.png: the same, with xfce4-notifyd (Debian's package of that name),
 which draws a notification's buttons as GNOME does, and `now` handed to a
-running `kindnudge run`, so the nudge comes with its buttons.
+running `kindnudge run`, so the nudge comes with its buttons. discreet.png:
+the same with `notification.discreet: true`.
 """
 
 from __future__ import annotations
@@ -42,9 +44,18 @@ def main() -> None:
         finally:
             desktop.stop()
         crop(shot, ROOT / "docs" / "notification.png")
+    with_buttons(ROOT / "docs" / "buttons.png")
+    with_buttons(ROOT / "docs" / "discreet.png", "notification:\n  discreet: true\n")
+
+
+def with_buttons(target: Path, config: str = "") -> None:
+    """A nudge from a running `kindnudge run`, as xfce4-notifyd draws it."""
     with tempfile.TemporaryDirectory() as folder:
         desktop = Desktop(Path(folder)).start(with_server=False)
         env = home(desktop, folder)
+        if config:
+            (Path(folder) / "kindnudge").mkdir()
+            (Path(folder) / "kindnudge" / "config.yaml").write_text(config)
         server = subprocess.Popen([XFCE_NOTIFYD], env=env, stderr=subprocess.DEVNULL)
         daemon = subprocess.Popen([KINDNUDGE, "run"], env=env, stderr=subprocess.DEVNULL)
         try:
@@ -60,7 +71,7 @@ def main() -> None:
             daemon.terminate()
             server.terminate()
             desktop.stop()
-        crop(shot, ROOT / "docs" / "buttons.png")
+        crop(shot, target)
 
 
 def home(desktop: Desktop, folder: str) -> dict[str, str]:

@@ -59,6 +59,7 @@ def test_first_run_conversation_with_wrong_answers(desktop, config_file, home):
     answer(child, "or messages in any order? (path/any) [any]: ", "maybe")
     child.expect_exact("please answer path (yes) or any (no)")
     answer(child, "(path/any) [any]: ", "No thanks!")
+    answer(child, "Useful if others can see your screen. (yes/no) [no]: ", "")
     child.expect_exact("Your next 5 nudges:")
     child.expect_exact("Sent a test notification")
     answer(child, "Start kindnudge by itself when you log in? [Y/n] ", "y")
@@ -119,6 +120,7 @@ def test_answers_as_people_type_them_are_understood_and_written_one_way(desktop,
     answer(child, "or both [both]: ", "self care")
     answer(child, "(or none) [22:00-07:00]: ", "10.30pm to 7am")
     answer(child, "(path/any) [any]: ", "")
+    answer(child, "(yes/no) [no]: ", "no")
     child.expect_exact("Your next 5 nudges:")
     child.expect_exact("Kept your other rules as they were: soon.")
     answer(child, "Start kindnudge by itself when you log in? [Y/n] ", "n")
@@ -134,12 +136,29 @@ def test_answers_as_people_type_them_are_understood_and_written_one_way(desktop,
 
 FIRST_RUNS = {  # answers given on a first run, and what a second run then offers for each
     "fixed": (
-        ["fixed", "8:30, 21:00", "Weekdays", "self care", "22:30-07:00", "path"],
-        ["[fixed]: ", "[08:30, 21:00]: ", "[weekdays]: ", "[self-care]: ", "[22:30-07:00]: ", "[path]: "],
+        ["fixed", "8:30, 21:00", "Weekdays", "self care", "22:30-07:00", "path", "yes"],
+        [
+            "[fixed]: ",
+            "[08:30, 21:00]: ",
+            "[weekdays]: ",
+            "[self-care]: ",
+            "[22:30-07:00]: ",
+            "[path]: ",
+            "[yes]: ",
+        ],
     ),
     "random": (
-        ["random", "4", "9am-6pm", "mon, wed and fri", "reframe", "none", "any"],
-        ["[random]: ", "[4]: ", "[09:00-18:00]: ", "[mon, wed, fri]: ", "[reframe]: ", "[none]: ", "[any]: "],
+        ["random", "4", "9am-6pm", "mon, wed and fri", "reframe", "none", "any", "n"],
+        [
+            "[random]: ",
+            "[4]: ",
+            "[09:00-18:00]: ",
+            "[mon, wed, fri]: ",
+            "[reframe]: ",
+            "[none]: ",
+            "[any]: ",
+            "[no]: ",
+        ],
     ),
 }
 
@@ -242,7 +261,15 @@ def test_stopping_midway_changes_nothing(config_file, launch):
 def test_ctrl_d_or_c_at_the_last_question_saves_nothing(home, config_file, key):
     config_file.write_text("catch_up: 1h\n")
     child = wizard("--no-test")
-    for prompt in ("[fixed]: ", "[09:00, 20:00]: ", "[daily]: ", "[both]: ", "[22:00-07:00]: ", "[any]: "):
+    for prompt in (
+        "[fixed]: ",
+        "[09:00, 20:00]: ",
+        "[daily]: ",
+        "[both]: ",
+        "[22:00-07:00]: ",
+        "[any]: ",
+        "[no]: ",
+    ):
         answer(child, prompt, "")
     child.expect_exact("Start kindnudge by itself when you log in? [Y/n] ")
     child.sendcontrol(key)
@@ -255,7 +282,7 @@ def test_ctrl_d_or_c_at_the_last_question_saves_nothing(home, config_file, key):
     assert [p.name for p in config_file.parent.iterdir()] == ["config.yaml"]
 
 
-ANSWERS = ["random", "4", "10:00-21:00", "weekdays", "reframe", "none", "any", "y"]
+ANSWERS = ["random", "4", "10:00-21:00", "weekdays", "reframe", "none", "any", "no", "y"]
 
 
 @pytest.mark.parametrize("given", range(len(ANSWERS) + 1))
@@ -336,7 +363,7 @@ def test_options_that_would_never_show_a_nudge_are_refused(options, said, config
 
 
 def test_the_conversation_asks_again_for_quiet_hours_that_hide_every_nudge(config_file):
-    answers = ["fixed", "08:00", "daily", "both", "07:00-09:00", "22:00-07:00", "any", "n"]
+    answers = ["fixed", "08:00", "daily", "both", "07:00-09:00", "22:00-07:00", "any", "no", "n"]
     result = subprocess.run(
         [KINDNUDGE, "setup", "--no-test"], input="".join(f"{a}\n" for a in answers),
         capture_output=True, text=True, timeout=30,
@@ -372,6 +399,7 @@ def test_setup_offers_the_journey_in_one_question_and_then_what_follows_it(confi
         "Would you like a 3-week path through the article, or messages in any order? (path/any) [any]: ",
         "path",
     )
+    answer(child, "[no]: ", "")
     answer(child, "Start kindnudge by itself when you log in? [Y/n] ", "n")
     child.expect_exact("Your 21-day path has begun: day 1 of 21: getting through the first days.")
     child.expect_exact(

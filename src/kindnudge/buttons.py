@@ -7,6 +7,9 @@ applied and recorded in one state transaction; per "one life for a history
 row", a press is a row of its own with no due moment, pointing at the
 message: `kept` or `hidden`. Another is a delivery of its own (reason
 "another") that takes the pressed notification's place.
+
+A discreet nudge offers only a click and Show, which put its words in its
+place, with the buttons. Reading changes nothing kept, so it is no row.
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from random import Random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kindnudge import journey
 from kindnudge.errors import DeliveryError, KindnudgeError
 from kindnudge.firing import STATE_WAIT_S, Loaded
 from kindnudge.notify.notification import Notification
-from kindnudge.nudge import ANOTHER, DEFAULT, HIDE, KEEP, Delivery, claim, deliver
+from kindnudge.nudge import ANOTHER, DEFAULT, HIDE, KEEP, SHOW, Delivery, claim, deliver, notification_for
 from kindnudge.paths import icon_file
 from kindnudge.state import HistoryEntry, State
 
@@ -46,6 +49,14 @@ _SAID = {  # on screen, in the nudge's place, for CONFIRM_FOR
 CONFIRM_FOR = timedelta(seconds=4)
 
 
+class Shown(NamedTuple):
+    message: Message
+    veiled: bool = False  # discreet, its words not yet revealed
+    # Put back in its own place by a replacement that kept its id (dunst does):
+    # a server that closed it on the press says so after, about the old one.
+    put_back: bool = False
+
+
 class Buttons:
     def __init__(
         self,
@@ -60,18 +71,21 @@ class Buttons:
         self.loaded = loaded  # the config and messages in effect now
         self.clock = clock
         self.rng = rng
-        self.shown: dict[Receipt, Message] = {}
+        self.shown: dict[Receipt, Shown] = {}
         # Held while a nudge is shown and remembered: a press can come before
         # its Notify call has even returned, and must wait to be recognised.
         self.showing = threading.RLock()
 
-    def remember(self, delivery: Delivery) -> None:
+    def remember(self, delivery: Delivery, put_back: bool = False) -> None:
         """A nudge the daemon showed: its buttons will be answered."""
-        receipt = delivery.receipt
-        if delivery.error or receipt is None or not receipt.id:  # id 0 can't be told apart
+        if not delivery.error:
+            self._keep(delivery.receipt, Shown(delivery.message, delivery.veiled, put_back))
+
+    def _keep(self, receipt: Receipt | None, shown: Shown) -> None:
+        if receipt is None or not receipt.id:  # id 0 can't be told apart
             return
         self.shown.pop(receipt, None)
-        self.shown[receipt] = delivery.message
+        self.shown[receipt] = shown
         while len(self.shown) > REMEMBERED:
             self.shown.pop(next(iter(self.shown)), None)
 
@@ -91,14 +105,23 @@ class Buttons:
 
         if isinstance(event, Changed):
             return  # about the moment, not about a notification
-        message = self.shown.get(event.receipt)
-        if message is None:
+        shown = self.shown.get(event.receipt)
+        if shown is None:
             log.debug("ignored %s: not a nudge this kindnudge showed", event)
             return
+        message = shown.message
         if not isinstance(event, Action):  # closed: its buttons are gone
-            self.shown.pop(event.receipt, None)
+            if shown.put_back:  # ...unless it is the one it replaced, closed by the press
+                self.shown[event.receipt] = shown._replace(put_back=False)
+            else:
+                self.shown.pop(event.receipt, None)
             return
-        if event.key == DEFAULT:
+        if shown.veiled:
+            if event.key in (DEFAULT, SHOW):
+                self._reveal(event.receipt, message)
+            else:
+                log.debug("ignored the action %r on the discreet %s", event.key, message.id)
+        elif event.key == DEFAULT:
             self.shown.pop(event.receipt, None)
             self.session.close_notification(event.receipt)
         elif event.key in _PRESSED:
@@ -123,14 +146,28 @@ class Buttons:
         """Show that the press was heard, in the nudge's place, for a few seconds:
         some servers leave a notification up after a button (dunst's menu), and a
         hidden line should leave the screen at once."""
-        loaded = self.loaded()
-        title = loaded.config.title_for(message.kind)
-        try:
-            loaded.notifier.send(
-                Notification(title, said, CONFIRM_FOR, icon=str(icon_file()), replaces=receipt.id)
-            )
+        config = self.loaded().config
+        title = config.title_for(message.kind)
+        said_here = Notification(
+            title, said, CONFIRM_FOR, icon=str(icon_file()), replaces=receipt.id, transient=config.discreet
+        )
+        try:  # to the desktop that was pressed, not to a push route too
+            self.session.send(said_here)
         except DeliveryError as exc:  # the press is saved; only the word of it is lost
             log.info("could not say that the press was heard: %s", exc)
+
+    def _reveal(self, receipt: Receipt, message: Message) -> None:
+        """A discreet nudge's words, in its place, now with its buttons."""
+        config = self.loaded().config
+        words = notification_for(message, config, interactive=True, replaces=receipt.id, reveal=True)
+        try:
+            again = self.session.send(words)
+        except DeliveryError as exc:
+            log.error("could not show the words of %s (`kindnudge last` shows them): %s", message.id, exc)
+            return
+        self.shown.pop(receipt, None)
+        self._keep(again, Shown(message, put_back=again == receipt))
+        log.info("revealed %s", message.id)
 
     def _another(self, receipt: Receipt, message: Message) -> None:
         loaded = self.loaded()
@@ -139,12 +176,12 @@ class Buttons:
             day = journey.day_at(state.get_text(journey.STATE_KEY), loaded.route, now, loaded.plan.tz)
             with state.transaction():  # from today's stage on a journey, as the nudge it replaces
                 claimed = claim(loaded.library, loaded.config, [message.kind], state, now, self.rng, day=day)
-            delivery = deliver(
-                claimed, loaded.config, loaded.notifier, state, True, receipt.id, reason=ANOTHER
+            delivery = deliver(  # with its words: the person is looking
+                claimed, loaded.config, loaded.notifier, state, True, receipt.id, reason=ANOTHER, reveal=True
             )
         if delivery.error:
             log.error("another nudge in place of %s could not be shown: %s", message.id, delivery.error)
             return
         self.shown.pop(receipt, None)
-        self.remember(delivery)
+        self.remember(delivery, put_back=delivery.receipt == receipt)
         log.info("another: %s in place of %s", delivery.message.id, message.id)

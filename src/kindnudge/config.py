@@ -59,6 +59,7 @@ class Config(NamedTuple):
     respect: tuple[str, ...] = RESPECTS  # the bad moments a nudge waits out; () never holds one
     away_after: timedelta = timedelta(minutes=10)
     hold_for: timedelta = timedelta(hours=2)
+    discreet: bool = False
 
     def title_for(self, kind: str) -> str:
         return self.titles[kind]
@@ -299,6 +300,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Keep, Hide and Another buttons on each nudge, where the desktop offers buttons. false: none.",
     ),
     Setting(
+        "notification.discreet",
+        False,
+        parse_switch,
+        "true: a nudge shows only 'A kind word is waiting' until you click it (or run kindnudge last).",
+    ),
+    Setting(
         "push.urls",
         [],
         parse_urls,
@@ -431,6 +438,7 @@ def _build(data: dict, where: Location, source: Path | None, base: Path) -> Conf
         respect=values["attention.respect"],
         away_after=values["attention.away_after"],
         hold_for=values["attention.hold_for"],
+        discreet=values["notification.discreet"],
     )
 
 

@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 # buttons, as many as GNOME shows, with short labels.
 DEFAULT, KEEP, HIDE, ANOTHER = "default", "keep", "hide", "another"
 BUTTONS = ((KEEP, "\u2665 Keep"), (HIDE, "Hide"), (ANOTHER, "Another"))
+# A discreet nudge (`notification.discreet`) shows only this face, which says
+# nothing of what it is about, until the person asks: a click, Show, or
+# `kindnudge last` where nothing can be clicked. Its buttons come once revealed.
+SHOW = "show"
+DISCREET_TITLE = "A kind word is waiting"
+DISCREET_CLICK = "Click to read it, or choose Show."
+DISCREET_ELSEWHERE = "To read it, run kindnudge last in a terminal."
 
 
 class NothingToShow(UsageError):
@@ -105,23 +112,33 @@ def draw(
 
 
 def notification_for(
-    message: Message, config: Config, interactive: bool = False, replaces: int = 0
+    message: Message, config: Config, interactive: bool = False, replaces: int = 0, reveal: bool = False
 ) -> Notification:
     """`interactive`: shown by the daemon, which stays to answer its buttons and
-    identifies as the application; a short-lived sender does neither."""
+    identifies as the application; a short-lived sender does neither. When
+    discreet, the words show only with `reveal` (the person asked), and the
+    desktop keeps no copy in its list either way."""
     from kindnudge.notify import Notification
     from kindnudge.notify.notification import DESKTOP_ID
 
-    offered = ((DEFAULT, "Dismiss"), *(BUTTONS if config.buttons else ())) if interactive else ()
+    title, text = config.title_for(message.kind), message.text
+    veiled = config.discreet and not reveal
+    if veiled:
+        offered: tuple[tuple[str, str], ...] = ((DEFAULT, "Open"), (SHOW, "Show"))
+    else:
+        offered = ((DEFAULT, "Dismiss"), *(BUTTONS if config.buttons else ()))
     return Notification(
-        config.title_for(message.kind),
-        message.text,
+        DISCREET_TITLE if veiled else title,
+        DISCREET_ELSEWHERE if veiled else text,
         config.timeout,
         icon=str(icon_file()),
         urgency=config.urgency,
-        actions=tuple(word for pair in offered for word in pair),
+        actions=tuple(word for pair in offered for word in pair) if interactive else (),
         replaces=replaces,
         desktop_entry=DESKTOP_ID if interactive else "",
+        transient=config.discreet,
+        body_with_actions=DISCREET_CLICK if veiled else "",
+        words=(title, text) if veiled else (),
     )
 
 
@@ -129,6 +146,7 @@ class Delivery(NamedTuple):
     message: Message
     error: DeliveryError | None  # None: the desktop took it
     receipt: Receipt | None = None  # where its buttons will be answered from, if anywhere
+    veiled: bool = False  # discreet: shown without its words until revealed
 
 
 class Claim(NamedTuple):
@@ -175,6 +193,7 @@ def deliver(
     interactive: bool = False,
     replaces: int = 0,
     reason: str | None = None,
+    reveal: bool = False,
 ) -> Delivery:
     """Show a claimed message, then settle its row in one short transaction.
 
@@ -182,12 +201,13 @@ def deliver(
     error settles it `failed` and puts the message back in the bag (it will
     still come); an interruption (Ctrl+C) settles it `interrupted`. `reason`:
     what a delivered row says instead of the backend (Another's "another").
+    `reveal`: with its words even when discreet (the person is looking).
     """
     message = claimed.message
     error: DeliveryError | None = None
     sent = None
     try:
-        sent = notifier.send(notification_for(message, config, interactive, replaces))
+        sent = notifier.send(notification_for(message, config, interactive, replaces, reveal))
         earlier = sent.failures
     except DeliveryError as exc:
         error, earlier = exc, []
@@ -206,7 +226,8 @@ def deliver(
         else:  # one row per slot: what failed before a fallback delivered goes in its reason
             after = f" after {'; '.join(earlier)}" if earlier else ""
             state.settle(claimed.row, "delivered", reason or f"by {sent.backend}{after}")
-    return Delivery(message, error, sent.receipt if sent and not error else None)
+    veiled = config.discreet and not reveal
+    return Delivery(message, error, sent.receipt if sent and not error else None, veiled)
 
 
 def by_hand(

@@ -44,6 +44,7 @@ class Offered:
     journey: str = "any"  # path (on one), any, or after a finished path: fewer or stop too
     path_done: bool = False  # a path is complete: the question asks what comes next
     path_days: int = 21
+    discreet: str = "no"  # yes: notification.discreet is on
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Answers:
     kinds: list[str] | None = None
     quiet: list[str] | None = None  # [] for none
     journey: str | None = None  # path, any, fewer or stop (see Offered.journey); None: as it is
+    discreet: bool | None = None  # notification.discreet; None: as it is
 
 
 def split_list(text: str) -> list[str]:
@@ -113,6 +115,10 @@ def merged(existing: dict, answers: Answers) -> dict:
     content = dict(data.get("content") or {})
     content["kinds"] = answers.kinds or ["reframe", "self-care"]
     data["content"] = content
+    notification = data.get("notification") or {}
+    if answers.discreet is not None and isinstance(notification, dict):  # else: Draft says what is wrong
+        notification = {key: value for key, value in notification.items() if key != "discreet"}
+        data["notification"] = {**notification, "discreet": True} if answers.discreet else notification
     return data
 
 
@@ -142,6 +148,9 @@ def offered(existing: dict) -> Offered:
         now.quiet = (
             "none" if quiet in (None, False, []) else _said(_joined(quiet, "-"), _quiet, "-".join, now.quiet)
         )
+    notification = existing.get("notification")
+    if isinstance(notification, dict) and notification.get("discreet") is True:
+        now.discreet = "yes"
     return now
 
 
@@ -252,6 +261,7 @@ class Conversation:
             "Quiet hours, when nothing is ever shown? (or none)", now.quiet, _quiet_for(answers)
         )
         answers.journey = self.question(*journey_question(now))
+        answers.discreet = self.question(DISCREET_QUESTION, now.discreet, _discreet)
         return answers
 
 
@@ -268,6 +278,15 @@ def journey_question(now: Offered) -> tuple[str, str, Callable[[str], str]]:
     prompt = f"Would you like a {weeks} path through the article, or messages in any order? (path/any)"
     words = {k: v for k, v in _JOURNEY_WORDS.items() if v in ("path", "any")} | _YES_NO
     return prompt, now.journey, _choice(words, "path (yes) or any (no)")
+
+
+DISCREET_QUESTION = (
+    "Should nudges hide their words until you click them? Useful if others can see your screen. (yes/no)"
+)
+
+
+def _discreet(text: str) -> bool:
+    return _choice({"yes": "yes", "y": "yes", "no": "no", "n": "no"}, "yes or no")(text) == "yes"
 
 
 _JOURNEY_WORDS = {
@@ -376,7 +395,7 @@ def _quiet_for(answers: Answers) -> Callable[[str], list[str]]:
 
 def from_options(now: Offered, times: str | None, random: int | None, between: str | None,
                  days: str | None, kinds: str | None, quiet: str | None,
-                 journey: str | None = None) -> Answers:  # fmt: skip
+                 journey: str | None = None, discreet: str | None = None) -> Answers:  # fmt: skip
     """The non-interactive form: an option left out keeps the answer `now`, as
     Enter does in the conversation. Any mistake is a one-line usage error."""
     try:
@@ -392,6 +411,7 @@ def from_options(now: Offered, times: str | None, random: int | None, between: s
         answers.kinds = _kinds(kinds or now.kinds)
         answers.quiet = _quiet_for(answers)(quiet or now.quiet)
         answers.journey = journey_question(now)[2](journey) if journey else None
+        answers.discreet = _discreet(discreet) if discreet else None
         check_rule(answers)
     except (ValueError, ConfigError) as exc:
         raise UsageError(exc.message if isinstance(exc, ConfigError) else str(exc)) from None

@@ -89,6 +89,11 @@ def _setup(p: argparse.ArgumentParser) -> None:
         metavar="path|any",
         help="a path through the article day by day, or messages in any order; after a path, fewer or stop",
     )
+    p.add_argument(
+        "--discreet",
+        metavar="yes|no",
+        help="yes: a nudge hides its words until you click it (for a screen others may see)",
+    )
 
 
 def _now(p: argparse.ArgumentParser) -> None:

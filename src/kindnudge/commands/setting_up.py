@@ -78,8 +78,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
     now = setup.offered(existing)
     _offer_journey(now, config_or_problem(args)[0].zone())
     if args.yes:
-        given = (args.times, args.random, args.between, args.days, args.kinds, args.quiet, args.journey)
-        answers = setup.from_options(now, *given)
+        given = (args.times, args.random, args.between, args.days, args.kinds, args.quiet)
+        answers = setup.from_options(now, *given, args.journey, args.discreet)
         draft = setup.Draft(path, setup.merged(existing, answers))
         _preview(draft.config, args.no_test)
         return _save(draft, args.autostart, answers.journey)
@@ -116,8 +116,13 @@ def _preview(config: Config, no_test: bool) -> None:
         print(f"warning: rule '{name}' always falls inside quiet_hours, so it never shows anything")
     if no_test:
         return
-    body = "This is how your nudges will look. Be gentle with yourself today."
-    test = Notification("kindnudge is ready", body, config.timeout, icon=str(paths.icon_file()))
+    title, body = "kindnudge is ready", "This is how your nudges will look. Be gentle with yourself today."
+    if config.discreet:
+        from kindnudge.nudge import DISCREET_TITLE
+
+        title = DISCREET_TITLE
+        body = "This is how your nudges will look: their words show on a click, or with kindnudge last."
+    test = Notification(title, body, config.timeout, icon=str(paths.icon_file()), transient=config.discreet)
     try:
         notifier_for(config).send(test)
         print("\nSent a test notification; it should be on your screen now.")

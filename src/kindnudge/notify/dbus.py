@@ -210,17 +210,22 @@ def capabilities_in(body: tuple) -> list[str]:
 
 
 def notify_body(notification: Notification, capabilities: list[str]) -> tuple:
-    """The arguments of Notify: actions only where the server has them."""
-    hints = {"urgency": ("y", URGENCY[notification.urgency])}
+    """The arguments of Notify: actions only where the server has them, and
+    then the body that speaks of them."""
+    hints: dict[str, tuple[str, Any]] = {"urgency": ("y", URGENCY[notification.urgency])}
     if notification.desktop_entry:
         hints["desktop-entry"] = ("s", notification.desktop_entry)
+    if notification.transient:
+        hints["transient"] = ("b", True)
+    actions = list(notification.actions) if "actions" in capabilities else []
+    body = (actions and notification.body_with_actions) or notification.body
     return (
         notification.app_name,
         notification.replaces,
         notification.icon,
         notification.title,
-        for_markup(notification.body, capabilities),
-        list(notification.actions) if "actions" in capabilities else [],
+        for_markup(body, capabilities),
+        actions,
         hints,
         milliseconds(notification.timeout),
     )

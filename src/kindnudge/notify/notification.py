@@ -29,6 +29,9 @@ class Notification(NamedTuple):
     actions: tuple[str, ...] = ()  # key, label, key, label...: sent where the server has `actions`
     replaces: int = 0  # the id of a notification this one takes the place of
     desktop_entry: str = ""  # the `desktop-entry` hint; only the daemon sends it
+    transient: bool = False  # the `transient` hint: the desktop keeps no copy in its list
+    body_with_actions: str = ""  # the body instead, where the server shows the actions
+    words: tuple[str, str] = ()  # a discreet nudge's own title and text, for push (see PushNotifier)
 
 
 class Receipt(NamedTuple):

@@ -95,6 +95,8 @@ class PlyerNotifier:
                 import dbus
 
                 hints = {"urgency": dbus.Byte(URGENCY[notification.urgency])}
+                if notification.transient:
+                    hints["transient"] = dbus.Boolean(True)
         # _notify rather than notify: the public call drops plyer's own
         # expire_time (notify-send's -t), so the timeout would be ignored.
         _bounded(
@@ -121,6 +123,8 @@ def _notify_send(notification: Notification, title: str, body: str) -> None:
 
     command = ["notify-send", title, body, "-i", notification.icon, "-u", notification.urgency]
     command += ["-a", notification.app_name, "-t", str(milliseconds(notification.timeout))]
+    if notification.transient:  # -h: understood by every notify-send, unlike the newer -e
+        command += ["-h", "boolean:transient:true"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:

@@ -32,10 +32,13 @@ class PushNotifier:
         return client
 
     def send(self, notification: Notification) -> None:
+        """A discreet nudge goes out with its own words: the phone is not the
+        screen others may see, and nothing there could reveal them later."""
         client = self._apprise()
         logging.getLogger("apprise").setLevel(logging.ERROR)
+        title, body = notification.words or (notification.title, notification.body)
         try:
-            delivered = client.notify(title=notification.title, body=notification.body)
+            delivered = client.notify(title=title, body=body)
         except Exception as exc:  # Apprise's plugins raise what their libraries raise
             raise DeliveryError(f"Apprise failed: {type(exc).__name__}: {exc}") from None
         if not delivered:
