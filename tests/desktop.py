@@ -344,3 +344,42 @@ class StubService:
         if member in self.methods:
             return new_method_return(message, *self.methods[member])
         return new_error(message, "org.freedesktop.DBus.Error.UnknownMethod", "s", (f"no {member}",))
+
+
+# dunst shows a notification's actions as a menu (its `dmenu` setting), opened
+# by `dunstctl context`: a test presses a button by naming the line to pick.
+PICK = """#!/bin/sh
+# dunst's menu on stdin, kept whole in menu.txt; then the line of the action named in choice.txt
+here=$(dirname "$0")
+cat > "$here/menu.part" && mv "$here/menu.part" "$here/menu.txt"
+grep -F ",$(cat "$here/choice.txt")]" "$here/menu.txt" | tail -n 1
+"""
+
+
+class Menu:
+    """Presses an action through dunst's context menu, as a person would pick it."""
+
+    def __init__(self, desktop: Desktop, folder: Path) -> None:
+        self.desktop, self.folder = desktop, folder
+        self.file = folder / "menu.txt"
+
+    def offered(self) -> list[str]:
+        """The menu's lines at the last press."""
+        return self.file.read_text().splitlines()
+
+    def press(self, key: str) -> list[str]:
+        """Opens the menu once and picks `key`; the menu's lines. Opened again only
+        when it never came, or came empty (dunst, just after a replacement)."""
+        (self.folder / "choice.txt").write_text(key)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            self.file.unlink(missing_ok=True)
+            subprocess.run(["dunstctl", "context"], env=self.desktop.env, check=True, timeout=10)
+            opened = time.monotonic() + 2
+            while not self.file.exists() and time.monotonic() < opened:
+                time.sleep(0.02)
+            lines = self.file.read_text().splitlines() if self.file.exists() else []
+            if lines:
+                return lines
+            time.sleep(0.1)
+        raise AssertionError(f"dunst's menu never opened with anything in it to press {key}")

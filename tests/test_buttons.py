@@ -21,34 +21,8 @@ import pytest
 from kindnudge.state import SCHEMA_VERSION, HistoryEntry, State
 
 from conftest import run
-from desktop import HARNESS_LOOK, Desktop
+from desktop import HARNESS_LOOK, PICK, Desktop, Menu
 from running import history, next_minute, schedule, started_before
-
-PICK = """#!/bin/sh
-# dunst's menu on stdin; print the line of the action named in choice.txt
-here=$(dirname "$0")
-cat > "$here/menu.txt"
-grep -F ",$(cat "$here/choice.txt")]" "$here/menu.txt" | tail -n 1
-"""
-
-
-class Menu:
-    """Presses an action on what dunst shows, as a person would pick it from the menu."""
-
-    def __init__(self, desktop: Desktop, folder: Path) -> None:
-        self.desktop, self.folder = desktop, folder
-
-    def press(self, key: str) -> None:
-        """Opens the menu until dunst shows it (it may still be drawing the nudge)."""
-        (self.folder / "choice.txt").write_text(key)
-        (self.folder / "menu.txt").unlink(missing_ok=True)
-        deadline = time.monotonic() + 5
-        while not (self.folder / "menu.txt").exists() and time.monotonic() < deadline:
-            subprocess.run(["dunstctl", "context"], env=self.desktop.env, check=True, timeout=10)
-
-    def offered(self) -> list[str]:
-        """The menu's lines at the last press."""
-        return (self.folder / "menu.txt").read_text().splitlines()
 
 
 @pytest.fixture

@@ -22,43 +22,11 @@ from test_setup import answer, wizard
 from kindnudge.nudge import DISCREET_CLICK, DISCREET_ELSEWHERE, DISCREET_TITLE
 
 from conftest import run
-from desktop import HARNESS_LOOK, Desktop
+from desktop import HARNESS_LOOK, PICK, Desktop, Menu
 from running import history, next_minute, schedule
 
 DISCREET = "notification:\n  discreet: true\n  title: For you\n"
 BUTTONS = [["default", "Dismiss"], ["keep", "\u2665 Keep"], ["hide", "Hide"], ["another", "Another"]]
-
-PICK = """#!/bin/sh
-# dunst's menu on stdin, kept whole in menu.txt; then the line of the action named in choice.txt
-here=$(dirname "$0")
-cat > "$here/menu.part" && mv "$here/menu.part" "$here/menu.txt"
-grep -F ",$(cat "$here/choice.txt")]" "$here/menu.txt" | tail -n 1
-"""
-
-
-class Menu:
-    """Presses an action through dunst's context menu, as a person would pick it."""
-
-    def __init__(self, desktop: Desktop, folder: Path) -> None:
-        self.desktop, self.folder = desktop, folder
-        self.file = folder / "menu.txt"
-
-    def press(self, key: str) -> list[str]:
-        """Opens the menu once and picks `key`; the menu's lines. Opened again only
-        when it never came, or came empty (dunst, just after a replacement)."""
-        (self.folder / "choice.txt").write_text(key)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            self.file.unlink(missing_ok=True)
-            subprocess.run(["dunstctl", "context"], env=self.desktop.env, check=True, timeout=10)
-            opened = time.monotonic() + 2
-            while not self.file.exists() and time.monotonic() < opened:
-                time.sleep(0.02)
-            lines = self.file.read_text().splitlines() if self.file.exists() else []
-            if lines:
-                return lines
-            time.sleep(0.1)
-        raise AssertionError(f"dunst's menu never opened with anything in it to press {key}")
 
 
 @pytest.fixture
