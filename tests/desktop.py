@@ -16,9 +16,10 @@ import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -383,3 +384,63 @@ class Menu:
                 return lines
             time.sleep(0.1)
         raise AssertionError(f"dunst's menu never opened with anything in it to press {key}")
+
+
+# A notification server without the `actions` capability, in dunst's place:
+# it logs each Notify call's body, one repr a line, and answers id 7.
+NO_ACTIONS = """
+import sys, time
+from jeepney import HeaderFields, MessageType, new_method_return, new_signal, DBusAddress
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import open_dbus_connection
+bus, calls, press = sys.argv[1], sys.argv[2], sys.argv[3:] == ["press"]
+conn = open_dbus_connection(bus=bus)
+conn.send_and_get_reply(message_bus.RequestName("org.freedesktop.Notifications"))
+me = DBusAddress("/org/freedesktop/Notifications", interface="org.freedesktop.Notifications")
+print("ready", flush=True)
+while True:
+    message = conn.receive()
+    if message.header.message_type != MessageType.method_call:
+        continue
+    member = message.header.fields[HeaderFields.member]
+    if member == "GetCapabilities":
+        conn.send(new_method_return(message, "as", (["body"],)))  # no "actions"
+    elif member == "Notify":
+        with open(calls, "a") as log:
+            log.write(repr(message.body) + "\\n")
+        conn.send(new_method_return(message, "u", (7,)))
+        if not press:
+            continue
+        for id in (6, 8, 0):  # ids it never answered: presses on someone else's notification
+            conn.send(new_signal(me, "ActionInvoked", "us", (id, "hide")))
+        conn.send(new_signal(me, "ActionInvoked", "us", (7, "launch-missiles")))
+        conn.send(new_signal(me, "ActionInvoked", "us", (7, "keep")))  # the one real press, last
+"""
+
+
+@contextlib.contextmanager
+def server_without_actions(desktop: Desktop, folder: Path, press: bool = False) -> Iterator[Path]:
+    """Stops dunst and serves in its place; yields the file of Notify calls. With
+    `press`, each Notify is followed by presses: on ids it never gave (6, 8, 0),
+    an unknown action, then Keep on id 7."""
+    desktop.stop_server()
+    (folder / "no_actions.py").write_text(NO_ACTIONS)
+    calls = folder / "calls.txt"
+    calls.touch()
+    address = desktop.env["DBUS_SESSION_BUS_ADDRESS"]
+    argv = [sys.executable, folder / "no_actions.py", address, calls, *(["press"] if press else [])]
+    server = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        yield calls
+    finally:
+        server.kill()
+        server.wait()
+
+
+def lines_in(path: Path, count: int) -> list[str]:
+    """The file's lines once it has `count` of them (waits up to 5 s)."""
+    deadline = time.monotonic() + 5
+    while len(path.read_text().splitlines()) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return path.read_text().splitlines()

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import pytest
 from kindnudge.state import SCHEMA_VERSION, HistoryEntry, State
 
 from conftest import run
-from desktop import HARNESS_LOOK, PICK, Desktop, Menu
+from desktop import HARNESS_LOOK, PICK, Desktop, Menu, lines_in, server_without_actions
 from running import history, next_minute, schedule, started_before
 
 
@@ -123,55 +121,10 @@ def test_with_buttons_off_only_the_click_on_the_body_is_offered(
     assert [e["status"] for e in history()] == ["delivered"]
 
 
-STUB = """
-import sys, time
-from jeepney import HeaderFields, MessageType, new_method_return, new_signal, DBusAddress
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
-bus, calls = sys.argv[1:]
-conn = open_dbus_connection(bus=bus)
-conn.send_and_get_reply(message_bus.RequestName("org.freedesktop.Notifications"))
-me = DBusAddress("/org/freedesktop/Notifications", interface="org.freedesktop.Notifications")
-print("ready", flush=True)
-while True:
-    message = conn.receive()
-    if message.header.message_type != MessageType.method_call:
-        continue
-    member = message.header.fields[HeaderFields.member]
-    if member == "GetCapabilities":
-        conn.send(new_method_return(message, "as", (["body"],)))  # no "actions"
-    elif member == "Notify":
-        with open(calls, "a") as log:
-            log.write(repr(message.body) + "\\n")
-        conn.send(new_method_return(message, "u", (7,)))
-        for id in (6, 8, 0):  # ids it never answered: presses on someone else's notification
-            conn.send(new_signal(me, "ActionInvoked", "us", (id, "hide")))
-        conn.send(new_signal(me, "ActionInvoked", "us", (7, "launch-missiles")))
-        conn.send(new_signal(me, "ActionInvoked", "us", (7, "keep")))  # the one real press, last
-"""
-
-
-def lines_in(path: Path, count: int) -> list[str]:
-    """The file's lines once it has `count` of them (waits up to 5 s)."""
-    deadline = time.monotonic() + 5
-    while len(path.read_text().splitlines()) < count and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return path.read_text().splitlines()
-
-
 def test_a_server_without_actions_gets_none_and_presses_on_other_ids_are_ignored(
     desktop, config_file, fake_clock, daemons, tmp_path
 ):
-    desktop.stop_server()
-    (tmp_path / "stub.py").write_text(STUB)
-    calls = tmp_path / "calls.txt"
-    stub = subprocess.Popen(
-        [sys.executable, tmp_path / "stub.py", desktop.env["DBUS_SESSION_BUS_ADDRESS"], calls],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert stub.stdout.readline().strip() == "ready"
+    with server_without_actions(desktop, tmp_path, press=True) as calls:
         daemon, _due = fire_once(config_file, fake_clock, daemons)
         notify = calls.read_text().splitlines()[0]  # the press's word of thanks may follow at once
         delivered = history()[0]
@@ -180,9 +133,6 @@ def test_a_server_without_actions_gets_none_and_presses_on_other_ids_are_ignored
         assert daemon.stop() < 1.0
         assert run("now", env={"LD_PRELOAD": ""}).returncode == 0  # a short-lived sender
         _notify, confirmed, by_hand = lines_in(calls, 3)
-    finally:
-        stub.kill()
-        stub.wait()
     assert "desktop-entry" not in eval(by_hand)[6], "GNOME would withdraw it when `now` exits"
     _app, replaces, _icon, _title, body, actions, _hints, _timeout = eval(confirmed)
     assert (replaces, body, actions) == (7, "\u2665 Kept. This one will come more often.", [])

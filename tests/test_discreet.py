@@ -8,21 +8,20 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pexpect
 import pytest
-from test_buttons import lines_in, marks
+from test_buttons import marks
 from test_notify import receiver  # noqa: F401
 from test_setup import answer, wizard
 
 from kindnudge.nudge import DISCREET_CLICK, DISCREET_ELSEWHERE, DISCREET_TITLE
 
 from conftest import run
-from desktop import HARNESS_LOOK, PICK, Desktop, Menu
+from desktop import HARNESS_LOOK, PICK, Desktop, Menu, lines_in, server_without_actions
 from running import history, next_minute, schedule
 
 DISCREET = "notification:\n  discreet: true\n  title: For you\n"
@@ -165,48 +164,13 @@ def test_with_buttons_off_show_still_reveals_the_words_but_without_buttons(
     assert daemon.stop() < 1.0
 
 
-STUB = """
-import sys
-from jeepney import HeaderFields, MessageType, new_method_return
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
-bus, calls = sys.argv[1:]
-conn = open_dbus_connection(bus=bus)
-conn.send_and_get_reply(message_bus.RequestName("org.freedesktop.Notifications"))
-print("ready", flush=True)
-while True:
-    message = conn.receive()
-    if message.header.message_type != MessageType.method_call:
-        continue
-    member = message.header.fields[HeaderFields.member]
-    if member == "GetCapabilities":
-        conn.send(new_method_return(message, "as", (["body"],)))  # no "actions"
-    elif member == "Notify":
-        with open(calls, "a") as log:
-            log.write(repr(message.body) + "\\n")
-        conn.send(new_method_return(message, "u", (7,)))
-"""
-
-
 def test_without_actions_the_nudge_names_kindnudge_last_which_prints_its_words(
     desktop, config_file, fake_clock, daemons, tmp_path
 ):
-    desktop.stop_server()
-    (tmp_path / "stub.py").write_text(STUB)
-    calls = tmp_path / "calls.txt"
-    stub = subprocess.Popen(
-        [sys.executable, tmp_path / "stub.py", desktop.env["DBUS_SESSION_BUS_ADDRESS"], calls],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert stub.stdout.readline().strip() == "ready"
+    with server_without_actions(desktop, tmp_path) as calls:
         daemon = fire(config_file, fake_clock, daemons, DISCREET)
         (notify,) = lines_in(calls, 1)
         assert daemon.stop() < 1.0
-    finally:
-        stub.kill()
-        stub.wait()
     _app, _replaces, _icon, title, body, actions, hints, _timeout = eval(notify)
     assert (title, body, actions, hints["transient"]) == (DISCREET_TITLE, DISCREET_ELSEWHERE, [], ("b", True))
     delivered = history()[0]
