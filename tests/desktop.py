@@ -444,3 +444,13 @@ def lines_in(path: Path, count: int) -> list[str]:
     while len(path.read_text().splitlines()) < count and time.monotonic() < deadline:
         time.sleep(0.02)
     return path.read_text().splitlines()
+
+
+def with_menu(folder: Path) -> tuple[Desktop, Menu]:
+    """A started desktop whose dunst hands its menu to the Menu presser."""
+    menu = folder / "menu"
+    menu.mkdir()
+    (menu / "pick.sh").write_text(PICK)
+    (menu / "pick.sh").chmod(0o755)
+    session = Desktop(folder / "desktop", HARNESS_LOOK + f"    dmenu = {menu / 'pick.sh'}\n").start()
+    return session, Menu(session, menu)

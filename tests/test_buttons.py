@@ -19,20 +19,16 @@ import pytest
 from kindnudge.state import SCHEMA_VERSION, HistoryEntry, State
 
 from conftest import run
-from desktop import HARNESS_LOOK, PICK, Desktop, Menu, lines_in, server_without_actions
+from desktop import lines_in, server_without_actions, with_menu
 from running import history, next_minute, schedule, started_before
 
 
 @pytest.fixture
 def menu_desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    folder = tmp_path / "menu"
-    folder.mkdir()
-    (folder / "pick.sh").write_text(PICK)
-    (folder / "pick.sh").chmod(0o755)
-    session = Desktop(tmp_path / "desktop", HARNESS_LOOK + f"    dmenu = {folder / 'pick.sh'}\n").start()
+    session, menu = with_menu(tmp_path)
     for key, value in session.env.items():
         monkeypatch.setenv(key, value)
-    yield session, Menu(session, folder)
+    yield session, menu
     session.stop()
 
 

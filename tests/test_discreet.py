@@ -21,7 +21,7 @@ from test_setup import answer, wizard
 from kindnudge.nudge import DISCREET_CLICK, DISCREET_ELSEWHERE, DISCREET_TITLE
 
 from conftest import run
-from desktop import HARNESS_LOOK, PICK, Desktop, Menu, lines_in, server_without_actions
+from desktop import lines_in, server_without_actions, with_menu
 from running import history, next_minute, schedule
 
 DISCREET = "notification:\n  discreet: true\n  title: For you\n"
@@ -31,15 +31,11 @@ BUTTONS = [["default", "Dismiss"], ["keep", "\u2665 Keep"], ["hide", "Hide"], ["
 @pytest.fixture
 def screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A desktop whose dunst hands its menu to Menu, and a dbus-monitor of what it receives."""
-    folder = tmp_path / "menu"
-    folder.mkdir()
-    (folder / "pick.sh").write_text(PICK)
-    (folder / "pick.sh").chmod(0o755)
-    session = Desktop(tmp_path / "desktop", HARNESS_LOOK + f"    dmenu = {folder / 'pick.sh'}\n").start()
+    session, menu = with_menu(tmp_path)
     for key, value in session.env.items():
         monkeypatch.setenv(key, value)
     watching = Monitor({**os.environ, **session.env}, tmp_path)
-    yield session, Menu(session, folder), watching
+    yield session, menu, watching
     watching.stop()
     session.stop()
 
