@@ -122,7 +122,8 @@ def test_saving_the_config_reloads_it(desktop, config_file, daemons):
     later = next_minute(120)
     schedule(config_file, later)
     daemon.wait_for("config reloaded; next nudge ")  # "today" or, late in the evening, "tomorrow"
-    assert f" {later:%H:%M} UTC ({later.isoformat()}), rule r" in daemon.log_text().split("config reloaded")[1]
+    reloaded = daemon.log_text().split("config reloaded")[1]
+    assert f" {later:%H:%M} UTC ({later.isoformat()}), rule r" in reloaded
     daemon.stop()
 
 
