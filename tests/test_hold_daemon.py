@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run
-from running import history, next_minute, schedule
+from running import history, next_minute, schedule, started_before
 
 UTC = timezone.utc
 FAST = {"KINDNUDGE_RECHECK": "0.2", "KINDNUDGE_HEARTBEAT": "0.2"}
@@ -47,6 +47,14 @@ class NotifyCalls:
     def count(self) -> int:
         return self.file.read_text().count("member=Notify")
 
+    def seen(self, at_least: int, wait_s: float = 5) -> int:
+        """The count once it reaches `at_least` (dbus-monitor writes a moment
+        after the bus passes the call on), or when `wait_s` is up."""
+        deadline = time.monotonic() + wait_s
+        while self.count() < at_least and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.count()
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(5)
@@ -63,19 +71,20 @@ def dunst_paused(paused: bool) -> None:
     subprocess.run(["dunstctl", "set-paused", str(paused).lower()], check=True, env=os.environ)
 
 
-def due_in(fake_clock, seconds: float, ahead: int = 2) -> datetime:
-    due = next_minute(ahead)
-    fake_clock.set((due - timedelta(seconds=seconds) - datetime.now(UTC)).total_seconds())
-    return due
+def nothing_held() -> bool:
+    """What `status --json` says once a hold has ended."""
+    return (
+        "holding" not in run("status").stdout and json.loads(run("status", "--json").stdout)["held"] is None
+    )
 
 
 def test_a_nudge_due_during_do_not_disturb_is_shown_once_when_it_ends(
     desktop, notify_calls, config_file, fake_clock, daemons
 ):
-    due = due_in(fake_clock, 2)
+    due = next_minute()
     schedule(config_file, due)
     dunst_paused(True)
-    daemon = daemons({**fake_clock.env, **FAST})
+    daemon = started_before(due, fake_clock, daemons, FAST)
     daemon.wait_for("held")
     said = run("status").stdout.splitlines()
     assert f"holding the {due:%H:%M} nudge (r{due:%H%M}): Do Not Disturb is on (dunst is paused)" in said
@@ -85,7 +94,7 @@ def test_a_nudge_due_during_do_not_disturb_is_shown_once_when_it_ends(
         "kind": "any",
         "why": "Do Not Disturb is on (dunst is paused)",
     }
-    time.sleep(0.5)  # a few re-checks while still paused: none may send it
+    daemon.wait_for("still holding the nudge for", times=3)  # re-checks while still paused
     assert notify_calls.count() == 0
     (held,) = history()
     assert (held["status"], held["reason"], held["text"]) == (
@@ -97,8 +106,8 @@ def test_a_nudge_due_during_do_not_disturb_is_shown_once_when_it_ends(
     started = time.monotonic()
     daemon.wait_for("delivered", timeout=5)
     assert time.monotonic() - started < 2
-    time.sleep(0.5)  # more re-checks: it must not come twice
-    assert notify_calls.count() == 1
+    assert notify_calls.seen(1) == 1
+    assert nothing_held()  # so no re-check is left that could show it twice
     (entry,) = history()
     assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
     assert entry["reason"].startswith("shown after waiting ")
@@ -110,18 +119,18 @@ def test_a_nudge_due_during_do_not_disturb_is_shown_once_when_it_ends(
 def test_two_due_during_one_hold_show_one_and_skip_the_other(
     desktop, notify_calls, config_file, fake_clock, daemons
 ):
-    first = due_in(fake_clock, 2)
+    first = next_minute()
     second = first + timedelta(minutes=1)
     schedule(config_file, first, second)
     dunst_paused(True)
-    daemon = daemons({**fake_clock.env, **FAST})
+    daemon = started_before(first, fake_clock, daemons, FAST)
     daemon.wait_for("held")
     fake_clock.set((second - timedelta(seconds=1) - datetime.now(UTC)).total_seconds())
     daemon.wait_for("held", times=2)
     dunst_paused(False)
     daemon.wait_for("delivered")
-    time.sleep(0.5)
-    assert notify_calls.count() == 1
+    assert notify_calls.seen(1) == 1
+    assert nothing_held()
     daemon.stop()
     entries = {e["due"]: e for e in history()}
     assert len(history()) == 2
@@ -135,15 +144,15 @@ def test_two_due_during_one_hold_show_one_and_skip_the_other(
 def test_a_hold_longer_than_hold_for_is_skipped_with_the_reason(
     desktop, notify_calls, config_file, fake_clock, daemons
 ):
-    due = due_in(fake_clock, 2)
+    due = next_minute()
     schedule(config_file, due, extra="attention:\n  hold_for: 5m\n")
     dunst_paused(True)
-    daemon = daemons({**fake_clock.env, **FAST})
+    daemon = started_before(due, fake_clock, daemons, FAST)
     daemon.wait_for("held")
     fake_clock.set((due + timedelta(minutes=5, seconds=1) - datetime.now(UTC)).total_seconds())
     daemon.wait_for("skipped the nudge held")
     dunst_paused(False)
-    time.sleep(0.5)
+    assert nothing_held()  # no re-check is left that could show it after all
     assert notify_calls.count() == 0
     daemon.stop()
     (entry,) = history()
@@ -195,17 +204,17 @@ def test_check_says_what_a_desktop_without_these_sources_cannot_tell(config_file
 def test_a_daemon_restarted_while_one_is_held_shows_it_once_the_moment_clears(
     desktop, notify_calls, config_file, fake_clock, daemons
 ):
-    due = due_in(fake_clock, 2)
+    due = next_minute()
     schedule(config_file, due)
     dunst_paused(True)
-    first = daemons({**fake_clock.env, **FAST})
+    first = started_before(due, fake_clock, daemons, FAST)
     first.wait_for("held")
     first.stop()
     second = daemons({**fake_clock.env, **FAST})
     dunst_paused(False)
     second.wait_for("delivered")
-    time.sleep(0.5)
-    assert notify_calls.count() == 1
+    assert notify_calls.seen(1) == 1
+    assert nothing_held()
     second.stop()
     (entry,) = history()
     assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
