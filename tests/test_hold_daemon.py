@@ -218,3 +218,29 @@ def test_a_daemon_restarted_while_one_is_held_shows_it_once_the_moment_clears(
     second.stop()
     (entry,) = history()
     assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
+
+
+def test_now_while_one_is_held_shows_one_and_the_held_one_does_not_follow(
+    desktop, notify_calls, config_file, fake_clock, daemons
+):
+    due = next_minute()
+    schedule(config_file, due)
+    dunst_paused(True)
+    daemon = started_before(due, fake_clock, daemons, FAST)
+    daemon.wait_for("held")
+    asked = run("now")
+    assert asked.returncode == 0, asked.stderr
+    daemon.wait_for("asked for by `kindnudge now`")  # handed over: the daemon showed it
+    assert notify_calls.seen(1) == 1
+    now_row, held_row = history()
+    assert (now_row["status"], now_row["due"]) == ("delivered", None)
+    asked_at = datetime.fromisoformat(now_row["at"])
+    assert (held_row["status"], held_row["due"], held_row["reason"]) == (
+        "skipped",
+        due.isoformat(),
+        f"you asked for one with `kindnudge now` at {asked_at.astimezone(UTC):%H:%M}",
+    )
+    assert nothing_held()
+    dunst_paused(False)
+    assert notify_calls.count() == 1 and len(history()) == 2
+    daemon.stop()
