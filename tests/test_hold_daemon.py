@@ -4,6 +4,8 @@
 
 The wall clock is moved with libfaketime; the re-check is injected short
 (KINDNUDGE_RECHECK), as dunst 1.9 sends no signal for a pause by dunstctl.
+Where the desktop does signal (a stub server's Inhibited, a stub screensaver's
+ActiveChanged), the re-check is made too long to help: the signal alone must.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from pathlib import Path
 import pytest
 
 from conftest import run
+from desktop import Desktop, StubService
 from running import history, next_minute, schedule, started_before
 
 UTC = timezone.utc
 FAST = {"KINDNUDGE_RECHECK": "0.2", "KINDNUDGE_HEARTBEAT": "0.2"}
+EVENTS_ONLY = {"KINDNUDGE_RECHECK": "600"}  # no re-check within a test: only the desktop's signal can help
+NOTIFICATIONS = ("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
 
 
 class NotifyCalls:
@@ -244,3 +249,95 @@ def test_now_while_one_is_held_shows_one_and_the_held_one_does_not_follow(
     dunst_paused(False)
     assert notify_calls.count() == 1 and len(history()) == 2
     daemon.stop()
+
+
+# -- by the desktop's own signal, with no re-check to fall back on ------------------------
+
+
+class NotificationServer(StubService):
+    """A notification server that keeps KDE's `Inhibited` property and says
+    when it flips; it counts the Notify calls it answers."""
+
+    def __init__(self, address: str, inhibited: bool) -> None:
+        methods = {
+            "Notify": ("u", (7,)),
+            "GetCapabilities": ("as", (["body"],)),
+            "GetServerInformation": ("ssss", ("stub", "kindnudge tests", "1", "1.2")),
+        }
+        super().__init__(address, *NOTIFICATIONS, NOTIFICATIONS[0], methods, {"Inhibited": ("b", inhibited)})
+        self.notified = 0
+
+    def _answer(self, message):
+        from jeepney import HeaderFields
+
+        if message.header.fields.get(HeaderFields.member) == "Notify":
+            self.notified += 1
+        return super()._answer(message)
+
+
+@pytest.fixture
+def bare_desktop(tmp_path, monkeypatch) -> Iterator[Desktop]:
+    """Xvfb and the private bus, with no notification server: a stub takes its place."""
+    session = Desktop(tmp_path / "desktop").start(with_server=False)
+    for key, value in session.env.items():
+        monkeypatch.setenv(key, value)
+    yield session
+    session.stop()
+
+
+def seconds_until_shown(daemon) -> float:
+    started = time.monotonic()
+    daemon.wait_for("delivered", timeout=5)
+    return time.monotonic() - started
+
+
+def test_a_server_that_signals_inhibited_off_gets_the_held_nudge_at_once(
+    bare_desktop, config_file, fake_clock, daemons
+):
+    server = NotificationServer(bare_desktop.env["DBUS_SESSION_BUS_ADDRESS"], inhibited=True).start()
+    try:
+        due = next_minute()
+        schedule(config_file, due)
+        daemon = started_before(due, fake_clock, daemons, EVENTS_ONLY)
+        daemon.wait_for("held")
+        assert server.notified == 0
+        assert history()[0]["reason"] == "held: Do Not Disturb is on"
+        server.set_property("Inhibited", "b", False)  # PropertiesChanged, as KDE sends it
+        assert seconds_until_shown(daemon) < 2
+        assert "the desktop changed while a nudge is held" in daemon.log_text()
+        assert server.notified == 1 and nothing_held()
+        (entry,) = history()
+        assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
+        assert entry["reason"].endswith(": Do Not Disturb was on")
+        daemon.stop()
+    finally:
+        server.stop()
+
+
+def test_unlocking_the_screen_gets_the_held_nudge_at_once(
+    desktop, notify_calls, config_file, fake_clock, daemons
+):
+    saver = StubService(
+        desktop.env["DBUS_SESSION_BUS_ADDRESS"],
+        "org.freedesktop.ScreenSaver",
+        "/org/freedesktop/ScreenSaver",
+        "org.freedesktop.ScreenSaver",
+        methods={"GetActive": ("b", (True,)), "GetSessionIdleTime": ("u", (0,))},
+    ).start()
+    try:
+        due = next_minute()
+        schedule(config_file, due)
+        daemon = started_before(due, fake_clock, daemons, EVENTS_ONLY)
+        daemon.wait_for("held")
+        assert history()[0]["reason"] == "held: the screen is locked"
+        assert notify_calls.count() == 0
+        saver.methods["GetActive"] = ("b", (False,))
+        saver.emit("ActiveChanged", "b", (False,))
+        assert seconds_until_shown(daemon) < 2
+        assert notify_calls.seen(1) == 1 and nothing_held()
+        (entry,) = history()
+        assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
+        assert entry["reason"].endswith(": the screen was locked")
+        daemon.stop()
+    finally:
+        saver.stop()
