@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from kindnudge import paths
+from kindnudge.state import State
+
 from conftest import run
 from desktop import Desktop, StubService
 from running import history, next_minute, schedule, started_before
@@ -341,3 +344,33 @@ def test_unlocking_the_screen_gets_the_held_nudge_at_once(
         daemon.stop()
     finally:
         saver.stop()
+
+
+@pytest.mark.parametrize(
+    ("bus", "said"),
+    [
+        (None, "no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)"),
+        ("missing", "cannot reach the session bus at unix:path="),  # a session not up yet
+    ],
+)
+def test_with_no_desktop_reachable_at_the_start_nothing_is_held_and_the_nudge_fails_as_usual(
+    config_file, fake_clock, daemons, tmp_path, bus, said
+):
+    env = {**fake_clock.env}
+    if bus:
+        env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={tmp_path / 'runtime' / 'bus'}"
+    due = next_minute()
+    schedule(config_file, due, extra="notification:\n  backend: dbus\n")
+    fake_clock.set((due - timedelta(minutes=1) - datetime.now(UTC)).total_seconds())
+    daemons(env).stop()  # it saw the time before the slot
+    fake_clock.set((due + timedelta(seconds=5) - datetime.now(UTC)).total_seconds())
+    daemon = daemons(env)  # the slot is caught up at the start, before "started"
+    log = daemon.log.read_text()
+    assert "delivery failed" in log and "held" not in log
+    assert nothing_held()
+    (entry,) = history()
+    assert (entry["status"], entry["due"]) == ("failed", due.isoformat())
+    assert entry["reason"].startswith(said)
+    with State(paths.state_db()) as state:
+        assert state.seen(entry["kind"]) == set()  # it still comes, as any failed one
+    daemon.stop()
