@@ -238,7 +238,8 @@ def test_now_while_one_is_held_shows_one_and_the_held_one_does_not_follow(
     daemon.wait_for("held")
     asked = run("now")
     assert asked.returncode == 0, asked.stderr
-    daemon.wait_for("asked for by `kindnudge now`")  # handed over: the daemon showed it
+    said = daemon.wait_for("asked for by `kindnudge now`")  # handed over: the daemon showed it
+    assert f"skipped the nudge held for {due.isoformat()}, rule r{due:%H%M}: you asked for one" in said
     assert notify_calls.seen(1) == 1
     now_row, held_row = history()
     assert (now_row["status"], now_row["due"]) == ("delivered", None)

@@ -7,6 +7,7 @@ fails it goes back into the bag, and the failure is kept in history.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from random import Random
@@ -248,3 +249,7 @@ def _end_held(state: State, asked_at: datetime, config: Config) -> None:
     reason = asked_for(asked_at, config.zone())
     for row, entry in state.held():
         state.reuse(row, entry._replace(at=asked_at, status="skipped", reason=reason))
+        due = (entry.due or entry.at).isoformat()
+        logging.getLogger("kindnudge").info(
+            "skipped the nudge held for %s, rule %s: %s", due, entry.rule, reason
+        )
