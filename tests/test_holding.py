@@ -14,10 +14,12 @@ import pytest
 from kindnudge import holding, paths
 from kindnudge.config import load_config
 from kindnudge.desktop import Busy
+from kindnudge.errors import DeliveryError
 from kindnudge.firing import Firing, Loaded
 from kindnudge.holding import SHOW, SKIP, WAIT, Verdict, release
 from kindnudge.library import load_all
 from kindnudge.notify import Alongside, Chain
+from kindnudge.nudge import by_hand
 from kindnudge.planner import Plan
 from kindnudge.schedule import Rule
 from kindnudge.state import HANDLED_UNTIL, PAUSED_UNTIL, State
@@ -314,6 +316,49 @@ def test_with_push_alongside_the_phone_gets_it_at_its_time_and_the_desktop_the_s
         "delivered",
         "shown after waiting 20 min: Do Not Disturb was on (dunst is paused)",
     )
+
+
+class Refusing(Screen):
+    def send(self, notification):
+        raise DeliveryError("the notification server refused it")
+
+
+@pytest.mark.parametrize("zone", [UTC, BERLIN])
+def test_now_shown_while_one_is_held_ends_the_held_one_skipped_saying_so(home, zone):
+    desk = Desk()
+    text = f"timezone: {zone}\nquiet_hours: []\n"
+    loaded, screen = setting_up(home, plan_of(dtime(9)), desk, config_text=text)
+    fire = firing()
+    fire.settle(loaded, at(9, 0, 1), lambda *_: [])
+    with State(paths.state_db()) as state:
+        failed = by_hand(
+            loaded.library,
+            loaded.config,
+            ["reframe"],
+            state,
+            Chain([Refusing()]),
+            at(9, 5),
+            Random(1),
+            lambda _: None,
+        )
+    assert failed.error and [r[:2] for r in rows()] == [(None, "failed"), (NINE, "held")]  # it still comes
+    with State(paths.state_db()) as state:
+        shown = by_hand(
+            loaded.library,
+            loaded.config,
+            ["reframe"],
+            state,
+            Chain([screen]),
+            at(9, 12),
+            Random(1),
+            lambda _: None,
+        )
+    said = "11:12" if zone is BERLIN else "09:12"
+    assert shown.error is None and [r[:2] for r in rows()[:2]] == [(None, "delivered"), (None, "failed")]
+    assert rows()[2] == (NINE, "skipped", f"you asked for one with `kindnudge now` at {said}", False)
+    desk.why = None
+    fire.settle(loaded, at(9, 13), lambda *_: [])  # the moment clears: nothing more comes
+    assert len(screen.shown) == 1 and len(rows()) == 3 and not fire.holding
 
 
 # The tables exactly as main writes them today (version 4), before a nudge could be held.

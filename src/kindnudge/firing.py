@@ -233,6 +233,10 @@ class Firing:
         )
         if verdict.action == holding.WAIT:
             self.holding = True
+            why = moment.why if moment else "it is quiet hours"
+            log.info(
+                "still holding the nudge for %s, rule %s: %s", self.at(entry.due or entry.at), entry.rule, why
+            )
             return ShowNow()
         if verdict.action == holding.SKIP:
             self._end_hold(state, row, entry, now, "skipped", verdict.reason)

@@ -93,6 +93,11 @@ def shown_anyway(why: str) -> str:
     return f"A scheduled nudge would wait now ({why}); showing this one because you asked."
 
 
+def asked_for(asked_at: datetime, zone: tzinfo) -> str:
+    """Why a held nudge was skipped: `kindnudge now` showed one meanwhile."""
+    return f"you asked for one with `kindnudge now` at {asked_at.astimezone(zone):%H:%M}"
+
+
 def holds(respect: tuple[str, ...], push_urls: tuple[str, ...], push_mode: str) -> bool:
     """Whether nudges are ever held: only the desktop route is, so never with
     `push.mode: instead` (a phone is what helps while you are away)."""

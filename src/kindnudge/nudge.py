@@ -7,6 +7,7 @@ fails it goes back into the bag, and the failure is kept in history.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from random import Random
@@ -154,6 +155,7 @@ class Claim(NamedTuple):
 
     message: Message
     row: int
+    asked_at: datetime | None = None  # a `kindnudge now`: shown, it ends any held nudge
 
 
 def claim(
@@ -224,6 +226,8 @@ def deliver(
             state.settle(claimed.row, "failed", str(error))
             state.unsee(message.kind, message.id)
         else:  # one row per slot: what failed before a fallback delivered goes in its reason
+            if claimed.asked_at:
+                _end_held(state, claimed.asked_at, config)
             after = f" after {'; '.join(earlier)}" if earlier else ""
             state.settle(claimed.row, "delivered", reason or f"by {sent.backend}{after}")
     veiled = config.discreet and not reveal
@@ -252,7 +256,21 @@ def by_hand(
         return Delivery(draw(library, kinds, state, rng, config.favourite_weight, day).message, None)
     until = state.get_moment(PAUSED_UNTIL)
     with state.transaction():
-        claimed = claim(library, config, kinds, state, now, rng, day=day)
+        claimed = claim(library, config, kinds, state, now, rng, day=day)._replace(asked_at=now)
     if until and until > now:
         paused(until)
     return deliver(claimed, config, notifier, state, interactive)
+
+
+def _end_held(state: State, asked_at: datetime, config: Config) -> None:
+    """A nudge held through a bad moment would come soon after the one the
+    person asked for: it ends skipped, in the same transaction, so not both."""
+    from kindnudge.holding import asked_for
+
+    reason = asked_for(asked_at, config.zone())
+    for row, entry in state.held():
+        state.reuse(row, entry._replace(at=asked_at, status="skipped", reason=reason))
+        due = (entry.due or entry.at).isoformat()
+        logging.getLogger("kindnudge").info(
+            "skipped the nudge held for %s, rule %s: %s", due, entry.rule, reason
+        )
