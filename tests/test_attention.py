@@ -449,3 +449,17 @@ def test_the_buttons_let_a_change_of_moment_pass(tmp_path: Path) -> None:
         tmp_path / "state.db", Session(), never_loaded, lambda: datetime.now(timezone.utc), Random(1)
     )  # type: ignore[arg-type]
     buttons.handle(Changed("ActiveChanged on /org/freedesktop/ScreenSaver"))  # and nothing raised
+
+
+def test_a_notification_server_that_hangs_costs_one_wait_not_one_per_source(bare_desktop: Desktop) -> None:
+    """KDE's Inhibited and dunst's paused are both asked of the notification
+    server: one that takes the bus name and never answers is waited for once."""
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    with open_dbus_connection(bus=bare_desktop.env["DBUS_SESSION_BUS_ADDRESS"]) as silent:
+        silent.send_and_get_reply(message_bus.RequestName(NOTIFICATIONS[0]), timeout=5)
+        started = time.monotonic()
+        assert attention("do-not-disturb").busy() is None  # a source that hangs never holds
+        took = time.monotonic() - started
+    assert 2.0 <= took < 3.5, f"{took:.1f}s: each of its sources waited for it"

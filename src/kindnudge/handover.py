@@ -81,8 +81,6 @@ class Handover:
             moment = when(until, loaded.config.zone(), now)
             notes.append(f"Paused until {moment}; showing one anyway because you asked.")
 
-        if not request["dry_run"]:
-            notes += self._would_hold(loaded)
         try:
             done, day = self._show(loaded, request["kind"], request["dry_run"], now, paused)
         except KindnudgeError as exc:
@@ -90,6 +88,8 @@ class Handover:
         if done.error:
             log.error("`kindnudge now` asked for a nudge; delivery failed: %s", done.error)
             return {"shown": False, "error": str(done.error), "exit": done.error.exit_code}
+        if not request["dry_run"]:  # asked once it is shown: a desktop that hangs costs no second wait
+            notes += self._would_hold(loaded)
         message = done.message
         what = "drew (dry run)" if request["dry_run"] else "delivered"
         log.info("%s %s, asked for by `kindnudge now`", what, message.id)

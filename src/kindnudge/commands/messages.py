@@ -50,14 +50,14 @@ def cmd_now(args: argparse.Namespace) -> int:
     def paused(until: datetime) -> None:
         print(f"Paused until {when(until, config, now)}; showing one anyway because you asked.", flush=True)
 
-    if notifier is not None:
-        _would_hold(config)
     with open_state() as state:
         now = utc_now()
         day = _journey_day(state, config)
         done = by_hand(library, config, kinds, state, notifier, now, random.Random(), paused, day)
     if done.error:
         raise done.error
+    if notifier is not None:  # asked once it is shown: a desktop that hangs costs no second wait
+        _would_hold(config)
     print(f"{config.title_for(done.message.kind)}\n{done.message.text}")
     if day and args.dry_run:
         print(f"(from your path: {day.line()})")

@@ -15,7 +15,7 @@ from typing import Any
 from kindnudge.desktop import Unavailable
 from kindnudge.notify.dbus import connect, reply_to
 
-READ_TIMEOUT_S = 2.0  # each call; a desktop that takes longer is not asked again for this moment
+READ_TIMEOUT_S = 2.0  # each call; a service that takes longer is not asked again for this moment
 
 Bus = Callable[[Any], tuple]
 
@@ -28,18 +28,25 @@ def asking() -> Iterator[Bus]:
         conn = connect()
     except Exception:
         conn = None
+    hung: set[str] = set()  # services that did not answer in time: each costs one wait at most
 
     def bus(message: Any) -> tuple:
         if conn is None:
             raise Unavailable("no session bus")
-        from jeepney import DBusErrorResponse
+        from jeepney import DBusErrorResponse, HeaderFields
         from jeepney.low_level import MessageFlag
 
+        service = message.header.fields.get(HeaderFields.destination, "")
+        if service in hung:
+            raise Unavailable(f"{service} did not answer in time")
         message.header.flags |= MessageFlag.no_auto_start
         try:
             return reply_to(conn, message, READ_TIMEOUT_S).body
         except DBusErrorResponse as exc:
             raise Unavailable(str(exc)) from None
+        except TimeoutError:
+            hung.add(service)
+            raise
 
     try:
         yield bus
