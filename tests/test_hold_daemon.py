@@ -166,7 +166,7 @@ def test_a_hold_longer_than_hold_for_is_skipped_with_the_reason(
     (entry,) = history()
     assert (entry["status"], entry["reason"]) == (
         "skipped",
-        "held longer than attention.hold_for (5 min): Do Not Disturb was on (dunst is paused)",
+        "not shown: Do Not Disturb was on (dunst is paused) for longer than hold_for (5 min)",
     )
     assert "holding" not in run("status").stdout
 
@@ -176,7 +176,8 @@ def test_now_shows_one_anyway_and_says_what_would_have_held_it(desktop, notify_c
     dunst_paused(True)
     said = (
         "A scheduled nudge would wait now (Do Not Disturb is on (dunst is paused));"
-        " showing this one because you asked."
+        " showing this one because you asked"
+        " (your desktop may keep it out of sight until Do Not Disturb ends)."
     )
     alone = run("now")
     assert alone.returncode == 0 and alone.stdout.splitlines()[0] == said
@@ -205,7 +206,10 @@ def test_check_lists_the_bad_moments_this_desktop_can_tell(desktop, config_file)
 def test_check_says_what_a_desktop_without_these_sources_cannot_tell(config_file):
     config_file.write_text("attention:\n  respect: [do-not-disturb, locked]\n")
     result = run("check")  # no session bus at all: no backend either, so exit status 1
-    assert "attention: this desktop can't tell kindnudge of do-not-disturb, locked\n" in result.stdout
+    assert (
+        "attention: this desktop can't tell kindnudge of Do Not Disturb, a locked screen,"
+        " so nudges come as usual then\n"
+    ) in result.stdout
     assert result.returncode == 1
 
 

@@ -514,3 +514,21 @@ def test_a_repair_note_without_a_readable_time_is_left_out_of_status(home):
         state.set_text("repaired_at", "yesterday-ish")
     result = run("status", "--json")
     assert result.returncode == 0 and json.loads(result.stdout)["state_repaired"] is None, result.stderr
+
+
+def test_a_held_nudge_shown_after_a_later_one_is_the_newest_and_the_last_delivered(tmp_path):
+    """History runs newest first by when each row was settled, so a held nudge
+    shown at 09:13 comes before a `now` shown at 09:05 (though its row is older),
+    and `last` and the no-repeat rule both see it as the latest."""
+    nine = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+    with State(tmp_path / "state.db") as state, state.transaction():
+        held = state.record(HistoryEntry(nine, "morning", "reframe", None, None, "held", "held: DND", nine))
+        at_five = nine + timedelta(minutes=5)
+        state.record(HistoryEntry(at_five, None, "reframe", "asked", "Asked.", "delivered", None, None))
+        later = nine + timedelta(minutes=13)
+        shown = HistoryEntry(later, "morning", "reframe", "held-one", "Held.", "delivered", None)
+        state.reuse(held, shown._replace(due=nine))
+    with State(tmp_path / "state.db") as state:
+        assert [e.message_id for e in state.history(5)] == ["held-one", "asked"]
+        assert [e.message_id for e in state.history(5, "delivered")] == ["held-one", "asked"]
+        assert state.last_delivered("reframe") == "held-one"

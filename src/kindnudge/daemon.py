@@ -171,6 +171,7 @@ class Daemon:
         except Exception:
             log.exception("this firing failed; kindnudge keeps running")
         finally:
+            self._listen_for_the_moment()  # a hold may have begun or ended
             release_free_memory()
 
     def _promised(self, start: datetime | None, end: datetime) -> list[Slot]:
@@ -226,11 +227,14 @@ class Daemon:
             log.info("not connected to the session bus yet: %s", exc)
 
     def _listen_for_the_moment(self) -> None:
-        """Ask the session for the signals that may mean a bad moment ended
-        (where the desktop sends none, the once-a-minute re-check finds out)."""
+        """While a nudge is held, hear the signals that may mean the bad moment
+        ended (where the desktop sends none, the once-a-minute re-check finds
+        out); with nothing held, none: a Do Not Disturb toggled then wakes nothing."""
+        if not self.session:
+            return
         attention = self.current.attention if self.current else None
         try:
-            self.session.listen_for(attention.signals() if attention else [])
+            self.session.listen_for(attention.signals() if attention and self.firing.holding else [])
         except Exception as exc:  # the re-check still finds out
             log.info("not listening for the desktop's changes: %s", exc)
 

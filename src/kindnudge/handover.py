@@ -114,7 +114,7 @@ class Handover:
         except Exception:  # a source that fails never holds a nudge, nor stops this one
             log.exception("could not tell whether this is a good moment")
             return []
-        return [shown_anyway(moment.why)] if moment else []
+        return [shown_anyway(moment.why, moment.source)] if moment else []
 
     def _show(
         self,

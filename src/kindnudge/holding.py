@@ -61,7 +61,7 @@ def release(
     local = now.astimezone(zone).time()
     if waited > hold_for:
         then = ", then it was quiet hours" if not busy and in_quiet_hours(local, quiet) else ""
-        return Verdict(SKIP, f"held longer than attention.hold_for ({spoken(hold_for)}): {past(why)}{then}")
+        return Verdict(SKIP, f"not shown: {past(why)} for longer than hold_for ({spoken(hold_for)}){then}")
     if busy:
         return Verdict(WAIT)
     if in_quiet_hours(local, quiet):
@@ -81,16 +81,25 @@ def spoken(span: timedelta) -> str:
 
 
 def past(why: str) -> str:
-    """The desktop's reason, told afterwards: "Do Not Disturb is on" -> "... was on"."""
+    """The desktop's reason, told afterwards: "Do Not Disturb is on" -> "... was on";
+    "you have been away for 3 minutes" -> "you were away" (the minutes were then's)."""
+    if " have been away" in why:
+        return why.split(" have been away")[0] + " were away"
     for present, then in ((" is ", " was "), (" are ", " were ")):
         if present in why:
             return why.replace(present, then, 1)
     return why
 
 
-def shown_anyway(why: str) -> str:
-    """What `kindnudge now` says when a scheduled nudge would have been held."""
-    return f"A scheduled nudge would wait now ({why}); showing this one because you asked."
+def shown_anyway(why: str, source: str = "") -> str:
+    """What `kindnudge now` says when a scheduled nudge would have been held. Under
+    Do Not Disturb the desktop itself may keep it out of sight until it ends."""
+    kept = (
+        " (your desktop may keep it out of sight until Do Not Disturb ends)"
+        if source == "do-not-disturb"
+        else ""
+    )
+    return f"A scheduled nudge would wait now ({why}); showing this one because you asked{kept}."
 
 
 def asked_for(asked_at: datetime, zone: tzinfo) -> str:

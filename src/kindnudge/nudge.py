@@ -34,7 +34,7 @@ BUTTONS = ((KEEP, "\u2665 Keep"), (HIDE, "Hide"), (ANOTHER, "Another"))
 # `kindnudge last` where nothing can be clicked. Its buttons come once revealed.
 SHOW = "show"
 DISCREET_TITLE = "A kind word is waiting"
-DISCREET_CLICK = "Click to read it, or choose Show."
+DISCREET_CLICK = "Choose Show to read it, or run kindnudge last."
 DISCREET_ELSEWHERE = "To read it, run kindnudge last in a terminal."
 
 

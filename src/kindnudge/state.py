@@ -170,7 +170,8 @@ class State:
 
     def last_delivered(self, kind: str) -> str | None:
         rows = self._read(
-            "SELECT message_id FROM history WHERE kind = ? AND status = 'delivered' ORDER BY id DESC LIMIT 1",
+            "SELECT message_id FROM history WHERE kind = ? AND status = 'delivered'"
+            " ORDER BY at DESC, id DESC LIMIT 1",
             (kind,),
         )
         return rows[0][0] if rows else None
@@ -242,8 +243,8 @@ class State:
     def history(self, limit: int, status: str | None = None) -> list[HistoryEntry]:
         """The latest entries first; optionally only those with `status`."""
         if status:
-            return self._entries("WHERE status = ? ORDER BY id DESC LIMIT ?", (status, limit))
-        return self._entries("ORDER BY id DESC LIMIT ?", (limit,))
+            return self._entries("WHERE status = ? ORDER BY at DESC, id DESC LIMIT ?", (status, limit))
+        return self._entries("ORDER BY at DESC, id DESC LIMIT ?", (limit,))
 
     def _entries(self, tail: str, params: tuple) -> list[HistoryEntry]:
         rows = self._read(

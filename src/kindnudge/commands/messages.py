@@ -80,7 +80,7 @@ def _would_hold(config: Config) -> None:
     if moment:
         from kindnudge.holding import shown_anyway
 
-        print(shown_anyway(moment.why), flush=True)
+        print(shown_anyway(moment.why, moment.source), flush=True)
 
 
 def _not_asked() -> str:
@@ -233,6 +233,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+_SPOKEN = {  # attention.respect's names, as a person says them
+    "do-not-disturb": "Do Not Disturb",
+    "fullscreen": "a fullscreen window",
+    "locked": "a locked screen",
+    "away": "your being away",
+}
+
+
 def _attention_lines(config: Config) -> list[str]:
     """Which bad moments this desktop can tell, and what each says now."""
     from kindnudge.commands.timing import attention_for
@@ -251,7 +259,8 @@ def _attention_lines(config: Config) -> list[str]:
     ]
     missing = [source for source in config.respect if source not in {o.source for o in offers}]
     if missing:
-        lines.append(f"this desktop can't tell kindnudge of {', '.join(missing)}")
+        said = ", ".join(_SPOKEN.get(source, source) for source in missing)
+        lines.append(f"this desktop can't tell kindnudge of {said}, so nudges come as usual then")
     return lines
 
 

@@ -121,7 +121,7 @@ def _preview(config: Config, no_test: bool) -> None:
         from kindnudge.nudge import DISCREET_TITLE
 
         title = DISCREET_TITLE
-        body = "This is how your nudges will look: their words show on a click, or with kindnudge last."
+        body = "This is how your nudges will look: choose Show to read their words, or run kindnudge last."
     test = Notification(title, body, config.timeout, icon=str(paths.icon_file()), transient=config.discreet)
     try:
         notifier_for(config).send(test)

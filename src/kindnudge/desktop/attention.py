@@ -21,9 +21,14 @@ class Attention:
     ) -> None:
         self.respect = frozenset(respect)
         self.away_after = away_after
-        self.probes = [
-            p for p in (default_probes(away_after) if probes is None else probes) if p.source in self.respect
-        ]
+        self._probes = probes  # None: every source kindnudge knows, imported when first asked
+
+    @property
+    def probes(self) -> list[Probe]:
+        """The respected sources; found when first asked, so an idle daemon holds none of their code."""
+        known = default_probes(self.away_after) if self._probes is None else self._probes
+        self._probes = known
+        return [p for p in known if p.source in self.respect]
 
     def busy(self) -> Busy | None:
         """The first respected source saying it is a bad moment; None: go ahead."""

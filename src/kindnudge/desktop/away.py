@@ -4,10 +4,8 @@ held (Mutter's user-active watch belongs to the connection that set it)."""
 
 from __future__ import annotations
 
-import ctypes
 from datetime import timedelta
 
-from kindnudge.desktop import Unavailable
 from kindnudge.desktop.bus import Bus, call
 
 
@@ -56,17 +54,6 @@ class ScreenSaverIdle(_Idle):
         return call(bus, name, "/org/freedesktop/ScreenSaver", name, "GetSessionIdleTime")[0]
 
 
-class _XScreenSaverInfo(ctypes.Structure):
-    _fields_ = [
-        ("window", ctypes.c_ulong),
-        ("state", ctypes.c_int),
-        ("kind", ctypes.c_int),
-        ("til_or_since", ctypes.c_ulong),
-        ("idle", ctypes.c_ulong),  # milliseconds since the last input
-        ("event_mask", ctypes.c_ulong),
-    ]
-
-
 class X11Idle(_Idle):
     """The X server's own count (the MIT-SCREEN-SAVER extension, libXss)."""
 
@@ -75,16 +62,4 @@ class X11Idle(_Idle):
     def idle_ms(self, bus: Bus) -> int:
         from kindnudge.desktop import x11
 
-        xss = x11.library("Xss")
-        xss.XScreenSaverQueryInfo.argtypes = [
-            ctypes.c_void_p,
-            ctypes.c_ulong,
-            ctypes.POINTER(_XScreenSaverInfo),
-        ]
-        with x11.display() as handle:
-            info = _XScreenSaverInfo()
-            if not xss.XScreenSaverQueryInfo(
-                handle, x11.xlib().XDefaultRootWindow(handle), ctypes.byref(info)
-            ):
-                raise Unavailable("the X server has no MIT-SCREEN-SAVER extension")
-            return info.idle
+        return x11.idle_ms()

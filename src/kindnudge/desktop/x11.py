@@ -116,3 +116,26 @@ def longs(handle: Any, window: int, name: str) -> list[int] | None:
         )  # Xlib hands 32-bit items as longs
     finally:
         x.XFree(data)
+
+
+class _XScreenSaverInfo(ctypes.Structure):
+    _fields_ = [
+        ("window", ctypes.c_ulong),
+        ("state", ctypes.c_int),
+        ("kind", ctypes.c_int),
+        ("til_or_since", ctypes.c_ulong),
+        ("idle", ctypes.c_ulong),  # milliseconds since the last input
+        ("event_mask", ctypes.c_ulong),
+    ]
+
+
+def idle_ms() -> int:
+    """Milliseconds since the last input, by the X server's own count (the
+    MIT-SCREEN-SAVER extension, libXss)."""
+    xss = library("Xss")
+    xss.XScreenSaverQueryInfo.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(_XScreenSaverInfo)]
+    with display() as handle:
+        info = _XScreenSaverInfo()
+        if not xss.XScreenSaverQueryInfo(handle, xlib().XDefaultRootWindow(handle), ctypes.byref(info)):
+            raise Unavailable("the X server has no MIT-SCREEN-SAVER extension")
+        return info.idle

@@ -73,6 +73,7 @@ class Session:
         self._signals: deque = deque()  # filled by jeepney's filters as messages are read
         self._filters: list[Any] = []
         self._listening: list[str] = []  # match rules whose signals become Changed
+        self._heard: dict[str, Any] = {}  # each such rule's filter on the connection now
         self._changes: deque = deque()  # their signals, as jeepney's filters read them
         self._events: list[Event] = []
         self._capabilities: list[str] | None = None  # of the server now on the bus; None: ask
@@ -110,13 +111,16 @@ class Session:
             self._connection()
 
     def listen_for(self, rules: list[str]) -> None:
-        """Hear the signals matching these D-Bus match rules (Attention.signals())
-        as Changed events, on this connection and on every one after it."""
+        """Hear exactly the signals matching these D-Bus match rules (Attention.signals())
+        as Changed events, on this connection and on every one after it; [] hears none."""
         with self._lock:
-            new = [rule for rule in dict.fromkeys(rules) if rule not in self._listening]
-            self._listening += new
+            wanted = list(dict.fromkeys(rules))
+            gone = [rule for rule in self._listening if rule not in wanted]
+            new = [rule for rule in wanted if rule not in self._listening]
+            self._listening = wanted
             if self._conn is not None:
                 try:
+                    self._unlisten(self._conn, gone)
                     self._listen(self._conn, new)
                 except OSError as exc:  # the bus broke: the next connection adds them all
                     log.info("could not listen on the session bus (%s); again at the next connection", exc)
@@ -213,11 +217,25 @@ class Session:
                 heard.close()
                 log.warning("the session bus refused to pass on %s: %s", text, exc)
                 continue
-            self._filters.append(heard)
+            self._heard[text] = heard
+
+    def _unlisten(self, conn: Any, rules: list[str]) -> None:
+        """No longer hear these signals."""
+        from jeepney import DBusErrorResponse
+        from jeepney.bus_messages import message_bus
+
+        for text in rules:
+            heard = self._heard.pop(text, None)
+            if heard is None:  # the bus refused it: nothing to take back
+                continue
+            heard.close()
+            with contextlib.suppress(DBusErrorResponse):
+                reply_to(conn, message_bus.RemoveMatch(text))
 
     def _drop(self) -> None:
         conn, self._conn, self._capabilities = self._conn, None, None
         self._filters.clear()
+        self._heard.clear()
         self._signals.clear()
         self._changes.clear()
         if conn is not None:
