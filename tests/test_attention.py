@@ -463,3 +463,25 @@ def test_a_notification_server_that_hangs_costs_one_wait_not_one_per_source(bare
         assert attention("do-not-disturb").busy() is None  # a source that hangs never holds
         took = time.monotonic() - started
     assert 2.0 <= took < 3.5, f"{took:.1f}s: each of its sources waited for it"
+
+
+WRONG_TYPES = [("s", "false"), ("s", "true"), ("u", 1), ("v", ("b", True))]
+
+
+@pytest.mark.parametrize(("signature", "value"), WRONG_TYPES)
+def test_an_answer_of_the_wrong_type_never_holds(bare_desktop: Desktop, signature: str, value: object):
+    """A screensaver or notification server answering "false" as text, or a
+    number, is a source that fails: it can't tell, so it never holds a nudge."""
+    saver = stub(
+        bare_desktop,
+        "org.freedesktop.ScreenSaver",
+        "/org/freedesktop/ScreenSaver",
+        methods={"GetActive": (signature, (value,)), "GetSessionIdleTime": (signature, (value,))},
+    )
+    server = stub(bare_desktop, *NOTIFICATIONS, properties={"Inhibited": (signature, value)})
+    try:
+        assert attention().busy() is None
+        assert {o.source for o in attention().offered()} <= {"away"}  # the X server's idle time
+    finally:
+        server.stop()
+        saver.stop()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from kindnudge.desktop.bus import Bus, call
+from kindnudge.desktop.bus import Bus, call, count
 
 
 def away_for(idle: timedelta) -> str:
@@ -24,7 +24,7 @@ class _Idle:
         self.away_after = away_after
 
     def read(self, bus: Bus) -> str | None:
-        idle = timedelta(milliseconds=self.idle_ms(bus))
+        idle = timedelta(milliseconds=count(self.idle_ms(bus), self.how))
         return away_for(idle) if idle >= self.away_after else None
 
     def idle_ms(self, bus: Bus) -> int:

@@ -99,3 +99,18 @@ def signal_rule(member: str, interface: str, path: str | None, sender: str, *arg
 def properties_changed(sender: str, path: str, interface: str) -> str:
     """The match rule for a change to `interface`'s properties at `path`."""
     return signal_rule("PropertiesChanged", "org.freedesktop.DBus.Properties", path, sender, interface)
+
+
+def boolean(value: Any, what: str) -> bool:
+    """A D-Bus answer that must be a boolean: anything else is a source that fails
+    (a wrong answer never holds a nudge)."""
+    if not isinstance(value, bool):
+        raise Unavailable(f"{what} answered {value!r}, not true or false")
+    return value
+
+
+def count(value: Any, what: str) -> int:
+    """A D-Bus answer that must be a whole number, 0 or more."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Unavailable(f"{what} answered {value!r}, not a count")
+    return value

@@ -7,7 +7,15 @@ import shutil
 import subprocess
 
 from kindnudge.desktop import Unavailable
-from kindnudge.desktop.bus import Bus, call, get_property, properties_changed, require_owner, signal_rule
+from kindnudge.desktop.bus import (
+    Bus,
+    boolean,
+    call,
+    get_property,
+    properties_changed,
+    require_owner,
+    signal_rule,
+)
 from kindnudge.notify.dbus import BUS_NAME, OBJECT_PATH
 
 SUBPROCESS_TIMEOUT_S = 2.0
@@ -23,7 +31,7 @@ class ServerInhibited:
 
     def read(self, bus: Bus) -> str | None:
         inhibited = get_property(bus, BUS_NAME, OBJECT_PATH, BUS_NAME, "Inhibited")
-        return "Do Not Disturb is on" if inhibited else None
+        return "Do Not Disturb is on" if boolean(inhibited, self.how) else None
 
 
 class DunstPaused:
@@ -36,7 +44,7 @@ class DunstPaused:
 
     def read(self, bus: Bus) -> str | None:
         paused = get_property(bus, BUS_NAME, OBJECT_PATH, "org.dunstproject.cmd0", "paused")
-        return "Do Not Disturb is on (dunst is paused)" if paused else None
+        return "Do Not Disturb is on (dunst is paused)" if boolean(paused, self.how) else None
 
 
 XFCONF = "org.xfce.Xfconf"

@@ -3,7 +3,7 @@ unlocks: ActiveChanged)."""
 
 from __future__ import annotations
 
-from kindnudge.desktop.bus import Bus, call, signal_rule
+from kindnudge.desktop.bus import Bus, boolean, call, signal_rule
 
 
 class ScreenSaverActive:
@@ -18,7 +18,7 @@ class ScreenSaverActive:
 
     def read(self, bus: Bus) -> str | None:
         (active,) = call(bus, self.name, self.path, self.name, "GetActive")
-        return "the screen is locked" if active else None
+        return "the screen is locked" if boolean(active, self.how) else None
 
 
 def screensavers() -> list[ScreenSaverActive]:
