@@ -461,6 +461,11 @@ def test_a_version_4_state_file_opens_as_version_5_with_its_rows_and_takes_held_
             "2:13: hold_for takes 0 to 12h (0: skip a nudge due at a bad moment), got '1d'",
         ),
         ("attention:\n  hold: 2h\n", "2:3: unknown attention setting"),
+        (
+            "attention:\n  respect:\n",
+            "2:11: respect: is empty; list the moments a nudge waits out, e.g. [do-not-disturb, fullscreen,"
+            " locked, away], or write [] to never hold one",
+        ),
     ],
 )
 def test_a_wrong_attention_setting_is_one_line_naming_the_place_and_exit_2(config_file, written, said):

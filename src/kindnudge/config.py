@@ -181,7 +181,13 @@ def parse_switch(value: Any, where: Location, _base: Path) -> bool:
 
 
 def parse_respect(value: Any, where: Location, _base: Path) -> tuple[str, ...]:
-    if value is None or value == []:
+    if value is None:  # an emptied line: say so, rather than switch off what was on
+        raise ConfigError(
+            f"respect: is empty; list the moments a nudge waits out, e.g. [{', '.join(RESPECTS)}],"
+            " or write [] to never hold one",
+            where,
+        )
+    if value == []:
         return ()
     names = []
     for item, at in _list(value, where, f"a list of moments to respect, e.g. [{', '.join(RESPECTS)}]"):
