@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pexpect
@@ -22,7 +21,7 @@ from kindnudge.nudge import DISCREET_CLICK, DISCREET_ELSEWHERE, DISCREET_TITLE
 
 from conftest import run
 from desktop import lines_in, server_without_actions, with_menu
-from running import history, next_minute, schedule
+from running import history, next_minute, schedule, started_before
 
 DISCREET = "notification:\n  discreet: true\n  title: For you\n"
 BUTTONS = [["default", "Dismiss"], ["keep", "\u2665 Keep"], ["hide", "Hide"], ["another", "Another"]]
@@ -41,13 +40,10 @@ def screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def fire(config_file: Path, fake_clock, daemons, extra: str):
-    """A daemon that shows one nudge at once. Its clock jumps to the slot only once
-    it has started, so a slow start on a busy machine can't let the slot pass first."""
+    """A daemon that shows one nudge just after it has started."""
     due = next_minute()
-    fake_clock.set((due - timedelta(seconds=30) - datetime.now(timezone.utc)).total_seconds())
     schedule(config_file, due, extra=extra)
-    daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "0.1"})
-    fake_clock.set((due - timedelta(seconds=0.3) - datetime.now(timezone.utc)).total_seconds())
+    daemon = started_before(due, fake_clock, daemons)
     daemon.wait_for("delivered", timeout=30)
     return daemon
 
@@ -141,6 +137,26 @@ def test_a_real_click_reveals_it_and_the_buttons_on_the_words_work(screen, confi
     menu.press("hide")
     daemon.wait_for(f"hidden {delivered['id']}")
     assert marks()[delivered["id"]] == "hidden"
+
+
+def test_a_discreet_nudge_leaves_the_screen_when_kindnudge_stops(screen, config_file, fake_clock, daemons):
+    """Only the process that showed it can reveal its words: a Show left behind
+    by a stopped kindnudge would do nothing, so the nudge goes with it."""
+    desktop, _menu, _monitor = screen
+    daemon = fire(config_file, fake_clock, daemons, DISCREET + "  timeout: 0\n")
+    desktop.received(1)
+    assert dunst_count(desktop, "displayed") == 1
+    assert daemon.stop() < 1.0
+    deadline = time.monotonic() + 5
+    while dunst_count(desktop, "displayed") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dunst_count(desktop, "displayed") == 0
+    assert run("last").stdout.splitlines()[1] == history()[0]["text"]  # its words are still a command away
+
+
+def dunst_count(desktop, which: str) -> int:
+    out = subprocess.run(["dunstctl", "count", which], env={**os.environ, **desktop.env}, capture_output=True)
+    return int(out.stdout)
 
 
 def test_with_buttons_off_show_still_reveals_the_words_but_without_buttons(

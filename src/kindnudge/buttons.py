@@ -89,6 +89,11 @@ class Buttons:
         while len(self.shown) > REMEMBERED:
             self.shown.pop(next(iter(self.shown)), None)
 
+    def veiled(self) -> list[Receipt]:
+        """Discreet nudges on screen whose words were not asked for yet: only this
+        process could reveal them, so they leave with it (`kindnudge last` still can)."""
+        return [receipt for receipt, shown in self.shown.items() if shown.veiled]
+
     def answer(self, events: list[Event]) -> None:
         """What the bus said (the watcher's news): handle every event, each on its own."""
         for event in events:

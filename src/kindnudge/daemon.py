@@ -271,6 +271,8 @@ class Daemon:
         self.watcher.stop()
         self.handover.stop()
         if self.session:
+            if self.buttons:
+                self.session.close_at_stop(self.buttons.veiled())
             self.session.close()
         stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": False}, daemon=True)
         stopper.start()
