@@ -322,7 +322,7 @@ def _backend(config: Config) -> str:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from kindnudge.holding import WAITED
+    from kindnudge.holding import WAITED, why_held
 
     config, problem = config_or_problem(args)  # only for the zone: the history is shown anyway
     with open_state() as state:
@@ -338,6 +338,8 @@ def cmd_history(args: argparse.Namespace) -> int:
             detail = e.text if e.status == "delivered" else f"{e.reason}" + (f" [{e.text}]" if e.text else "")
             if e.status == "delivered" and e.reason and e.reason.startswith(WAITED):
                 detail = f"{e.text} ({e.reason})"
+            elif e.status == "held":  # "held  ...  held: Do Not Disturb is on" says it twice
+                detail = why_held(e.reason)
             print(f"{at}  {e.status:9}  {_rule_of(e):12} {e.kind:9} {detail}")
     if problem:
         raise problem
