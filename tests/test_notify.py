@@ -283,11 +283,13 @@ def slot_rows(home, notifier) -> tuple:
 
 
 def test_a_backend_that_reaches_no_service_lets_the_next_deliver_in_the_same_row(home):
-    second = Fake("plyer")
-    result, rows, seen = slot_rows(home, Chain([Fake("dbus", Unreachable("no bus")), second]))
-    assert result.error is None and len(second.sent) == 1 and seen == {result.message.id}
+    last = Fake("plyer")
+    unreachable = [Fake("dbus", Unreachable("no bus")), Fake("osascript", Unreachable("not a Mac"))]
+    result, rows, seen = slot_rows(home, Chain([*unreachable, last]))
+    assert result.error is None and len(last.sent) == 1 and seen == {result.message.id}
     (entry,) = rows
-    assert (entry.status, entry.reason) == ("delivered", "by plyer after dbus: no bus")
+    assert (entry.status, entry.reason) == ("delivered", "by plyer after dbus: no bus; osascript: not a Mac")
+    assert (entry.rule, entry.due) == ("morning", datetime(2026, 6, 1, 9, tzinfo=timezone.utc))
 
 
 def test_a_service_that_failed_is_not_tried_again_by_another_route(home):
@@ -473,7 +475,7 @@ def claimed_reframe(home, state):
     return config, claimed
 
 
-def test_anything_a_notifier_raises_settles_the_row_failed_and_the_message_stays_unseen(home):
+def test_anything_a_notifier_raises_settles_the_row_failed_and_the_message_stays_unseen(home, caplog):
     with State(paths.state_db()) as state:
         config, claimed = claimed_reframe(home, state)
         result = deliver(claimed, config, Raising(RuntimeError("the library broke")), state)
@@ -482,6 +484,7 @@ def test_anything_a_notifier_raises_settles_the_row_failed_and_the_message_stays
     assert result.error is not None
     assert (entry.status, entry.message_id) == ("failed", claimed.message.id)
     assert entry.reason == "unexpected RuntimeError: the library broke (please report this)"
+    assert f"showing {claimed.message.id} raised something unexpected" in caplog.messages  # and a traceback
 
 
 @pytest.mark.parametrize(
@@ -504,7 +507,7 @@ def test_ctrl_c_while_showing_settles_the_row_interrupted(home):
         with pytest.raises(KeyboardInterrupt):
             deliver(claimed, config, Raising(KeyboardInterrupt()), state)
         (entry,) = state.history(5)
-    assert entry.status == "interrupted"
+    assert (entry.status, entry.reason) == ("interrupted", "stopped while showing this; it may have appeared")
 
 
 @pytest.fixture
