@@ -3,6 +3,7 @@ then one firing after another with a stand-in desktop and a real state file."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from datetime import time as dtime
 from random import Random
@@ -327,7 +328,8 @@ class Refusing(Screen):
 
 
 @pytest.mark.parametrize("zone", [UTC, BERLIN])
-def test_now_shown_while_one_is_held_ends_the_held_one_skipped_saying_so(home, zone):
+def test_now_shown_while_one_is_held_ends_the_held_one_skipped_saying_so(home, zone, caplog):
+    caplog.set_level(logging.INFO, logger="kindnudge")
     desk = Desk()
     text = f"timezone: {zone}\nquiet_hours: []\n"
     loaded, screen = setting_up(home, plan_of(dtime(9)), desk, config_text=text)
@@ -363,6 +365,9 @@ def test_now_shown_while_one_is_held_ends_the_held_one_skipped_saying_so(home, z
         (None, "failed"),
     ]
     assert rows()[1] == (NINE, "skipped", f"you asked for one with `kindnudge now` at {said}", False)
+    asked = f"you asked for one with `kindnudge now` at {said}"
+    told = f"skipped the nudge held for {NINE.isoformat()}, rule r0900: {asked}"
+    assert told in caplog.messages  # the daemon's log says why the held one never came
     desk.why = None
     fire.settle(loaded, at(9, 13), lambda *_: [])  # the moment clears: nothing more comes
     assert len(screen.shown) == 1 and len(rows()) == 3 and not fire.holding

@@ -3,6 +3,7 @@ stand-in), exact text, and loud failure."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -24,7 +25,7 @@ import pytest
 from kindnudge import paths
 from kindnudge.config import load_config
 from kindnudge.errors import DeliveryError
-from kindnudge.library import load_all
+from kindnudge.library import Library, Message, load_all
 from kindnudge.notify import Chain, Notification, Unreachable, backend, choose
 from kindnudge.notify.windows import fit
 from kindnudge.nudge import claim, deliver
@@ -283,11 +284,13 @@ def slot_rows(home, notifier) -> tuple:
 
 
 def test_a_backend_that_reaches_no_service_lets_the_next_deliver_in_the_same_row(home):
-    second = Fake("plyer")
-    result, rows, seen = slot_rows(home, Chain([Fake("dbus", Unreachable("no bus")), second]))
-    assert result.error is None and len(second.sent) == 1 and seen == {result.message.id}
+    last = Fake("plyer")
+    unreachable = [Fake("dbus", Unreachable("no bus")), Fake("osascript", Unreachable("not a Mac"))]
+    result, rows, seen = slot_rows(home, Chain([*unreachable, last]))
+    assert result.error is None and len(last.sent) == 1 and seen == {result.message.id}
     (entry,) = rows
-    assert (entry.status, entry.reason) == ("delivered", "by plyer after dbus: no bus")
+    assert (entry.status, entry.reason) == ("delivered", "by plyer after dbus: no bus; osascript: not a Mac")
+    assert (entry.rule, entry.due) == ("morning", datetime(2026, 6, 1, 9, tzinfo=timezone.utc))
 
 
 def test_a_service_that_failed_is_not_tried_again_by_another_route(home):
@@ -473,7 +476,7 @@ def claimed_reframe(home, state):
     return config, claimed
 
 
-def test_anything_a_notifier_raises_settles_the_row_failed_and_the_message_stays_unseen(home):
+def test_anything_a_notifier_raises_settles_the_row_failed_and_the_message_stays_unseen(home, caplog):
     with State(paths.state_db()) as state:
         config, claimed = claimed_reframe(home, state)
         result = deliver(claimed, config, Raising(RuntimeError("the library broke")), state)
@@ -482,6 +485,7 @@ def test_anything_a_notifier_raises_settles_the_row_failed_and_the_message_stays
     assert result.error is not None
     assert (entry.status, entry.message_id) == ("failed", claimed.message.id)
     assert entry.reason == "unexpected RuntimeError: the library broke (please report this)"
+    assert f"showing {claimed.message.id} raised something unexpected" in caplog.messages  # and a traceback
 
 
 @pytest.mark.parametrize(
@@ -504,7 +508,7 @@ def test_ctrl_c_while_showing_settles_the_row_interrupted(home):
         with pytest.raises(KeyboardInterrupt):
             deliver(claimed, config, Raising(KeyboardInterrupt()), state)
         (entry,) = state.history(5)
-    assert entry.status == "interrupted"
+    assert (entry.status, entry.reason) == ("interrupted", "stopped while showing this; it may have appeared")
 
 
 @pytest.fixture
@@ -562,3 +566,34 @@ def test_sigterm_while_a_silent_service_holds_a_nudge_stops_at_once_and_says_int
     assert daemon.stop() < 1.0
     (entry,) = history()
     assert (entry["status"], entry["due"]) == ("interrupted", due.isoformat())
+
+
+def test_a_discreet_nudge_the_person_asked_to_see_comes_with_its_words_in_place(home):
+    """As buttons.py's "another" does: in place of the one on screen, unveiled."""
+    (home / "discreet.yaml").write_text("notification:\n  discreet: true\n")
+    config = load_config(home / "discreet.yaml", required=True)
+    screen = Fake("dbus")
+    with State(paths.state_db()) as state:
+        _, claimed = claimed_reframe(home, state)
+        result = deliver(claimed, config, Chain([screen]), state, True, 7, reveal=True)
+    (shown,) = screen.sent
+    assert (shown.title, shown.body) == (config.title_for("reframe"), claimed.message.text)
+    assert shown.replaces == 7 and not result.veiled
+
+
+def test_each_message_comes_once_a_round_and_a_new_round_never_repeats_the_last(home):
+    config = load_config(home / "none.yaml", required=False)
+    mine = Library(tuple(Message(f"m{i}", "reframe", f"kind word {i}", None, "mine") for i in range(3)))
+    now = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
+    rng, shown = Random(3), []
+    with State(paths.state_db()) as state:
+        for _ in range(5):  # rounds
+            for k in range(3):
+                with state.transaction():
+                    claimed = claim(mine, config, ["reframe"], state, now, rng, "r")
+                deliver(claimed, config, Chain([Fake("dbus")]), state)
+                shown.append(claimed.message.id)
+                assert state.seen("reframe") == set(shown[-k - 1 :])  # this round's so far
+    rounds = [shown[i : i + 3] for i in range(0, 15, 3)]
+    assert all(sorted(r) == ["m0", "m1", "m2"] for r in rounds)
+    assert all(a[-1] != b[0] for a, b in itertools.pairwise(rounds))
