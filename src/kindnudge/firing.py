@@ -120,8 +120,7 @@ class Firing:
                 log.warning("%s", note)
                 self.tell("kindnudge: your saved state was repaired", f"{note[0].upper()}{note[1:]}.")
             with state.transaction():
-                saved = (state.get_moment(HANDLED_UNTIL), self.handled)  # a replaced file may have none
-                handled = max((m for m in saved if m), default=None)
+                handled = self._handled(state)
                 if handled is not None and now <= handled:
                     return  # the clock went back: all of this was handled already
                 paused = state.get_moment(PAUSED_UNTIL)
@@ -186,11 +185,15 @@ class Firing:
             log.exception("could not tell whether this is a good moment; showing nudges as they come")
             return None
 
+    def _handled(self, state: State) -> datetime | None:
+        """The last settled moment: the file's, or ours if later (a replaced file may have none)."""
+        saved = (state.get_moment(HANDLED_UNTIL), self.handled)
+        return max((m for m in saved if m), default=None)
+
     def _waiting(self, loaded: Loaded, now: datetime) -> bool:
         """Whether a slot came due since the last firing, or a nudge is held."""
         with State(self.state_path, STATE_WAIT_S) as state:
-            saved = (state.get_moment(HANDLED_UNTIL), self.handled)
-            handled = max((m for m in saved if m), default=None)
+            handled = self._handled(state)
             if state.held():
                 return True
         return handled is not None and now > handled and bool(loaded.plan.between(handled, now))
