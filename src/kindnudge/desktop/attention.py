@@ -8,7 +8,6 @@ from collections.abc import Collection, Sequence
 from datetime import timedelta
 
 from kindnudge.desktop import Busy, Offer, Probe, Unavailable
-from kindnudge.desktop.bus import asking
 
 log = logging.getLogger("kindnudge")
 
@@ -46,6 +45,8 @@ class Attention:
         return [rule for probe in self.probes for rule in probe.signals]
 
     def _read(self, stop_at_first: bool) -> list[Offer]:
+        from kindnudge.desktop.bus import asking
+
         offers: list[Offer] = []
         with asking() as bus:
             for probe in self.probes:
