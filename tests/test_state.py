@@ -152,16 +152,51 @@ def test_damage_met_mid_way_repairs_and_redoes_one_statement_but_not_a_transacti
     db = paths.state_db()
     spoil(db, db.stat().st_size - 20 * 4096, 20 * 4096)
     with State(db) as state:
-        redo = pytest.raises(MachineError, match="nothing was saved this time, so please do that again")
-        with redo, state.transaction():
+        with pytest.raises(MachineError) as redo, state.transaction():
             state.set_mark("never-saved", "hidden")
             state.history(1)  # meets the damage
+        told, _, ask = str(redo.value).partition("; nothing was saved")
+        assert BROKEN_NOTE.fullmatch(f"kindnudge: {told}\n") and ask == " this time, so please do that again"
+        assert state.untold_repair() is None  # told once, in that line
         assert "never-saved" not in state.marks() and len(state.marks()) == 2
     spoil(db, db.stat().st_size - 20 * 4096, 20 * 4096)
     with State(db) as state:
         assert state.interrupted() == 0  # a statement on its own: repaired, then run again
         assert BROKEN_NOTE.fullmatch(f"kindnudge: {state.untold_repair()}\n")
         assert len(state.marks()) == 2
+
+
+def test_a_disk_that_refuses_the_statement_redone_after_a_repair_is_one_line(home, monkeypatch):
+    db = paths.state_db()
+    with State(db) as state:
+        state.db = Refusing(sqlite_error("database disk image is malformed", 11))
+        reopened = []
+
+        def reopen(again: bool = False) -> Refusing:
+            reopened.append(again)
+            return Refusing(sqlite_error("disk I/O error", 10))
+
+        monkeypatch.setattr(state, "_repair", lambda: None)
+        monkeypatch.setattr(state, "_connect", reopen)
+        with pytest.raises(MachineError) as raised:
+            state.history(1)
+    assert str(raised.value) == f"{db}: cannot use kindnudge's state: {REFUSED}"
+    assert reopened == [True]  # a file still unreadable after its repair is not repaired again
+
+
+def test_a_repair_note_stays_untold_while_the_file_cannot_be_written(home):
+    """Read-only (a full disk, say) when the note is read: said now, and again next time."""
+    lived_in(home)
+    db = paths.state_db()
+    db.write_bytes(b"not a database" * 1000)
+    with State(db) as state:
+        state.db.execute("PRAGMA query_only = ON")
+        first = state.untold_repair()
+        assert first and first.startswith("your state file was damaged; moved it to")
+        assert state.untold_repair() == first
+        state.db.execute("PRAGMA query_only = OFF")
+        assert state.untold_repair() == first
+        assert state.untold_repair() is None
 
 
 def test_two_commands_meeting_one_damaged_file_repair_it_once(home):
