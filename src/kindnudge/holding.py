@@ -91,7 +91,7 @@ def past(why: str) -> str:
     return why
 
 
-def shown_anyway(why: str, source: str = "") -> str:
+def shown_anyway(why: str, source: str) -> str:
     """What `kindnudge now` says when a scheduled nudge would have been held. Under
     Do Not Disturb the desktop itself may keep it out of sight until it ends."""
     kept = (
