@@ -135,12 +135,13 @@ class Desktop:
         self.dunst = subprocess.Popen(
             self.dunst_command(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 20  # generous: a loaded 2-core machine starts it slowly
+        while time.monotonic() < deadline and self.dunst.poll() is None:
             if self.server_on_bus():
                 return
             time.sleep(0.02)
-        raise RuntimeError("dunst did not take org.freedesktop.Notifications within 10 s")
+        ended = "" if self.dunst.poll() is None else f" (it exited with status {self.dunst.returncode})"
+        raise RuntimeError(f"dunst did not take org.freedesktop.Notifications within 20 s{ended}")
 
     def stop_server(self) -> None:
         if self.dunst:
@@ -240,7 +241,7 @@ class WindowManager:
     def tool(self, *args: str) -> str:
         return subprocess.run(args, env=self.env, capture_output=True, text=True, timeout=10).stdout
 
-    def wait_for(self, ready: Callable[[], bool], what: str, wait_s: float = 10.0) -> None:
+    def wait_for(self, ready: Callable[[], bool], what: str, wait_s: float = 20.0) -> None:
         deadline = time.monotonic() + wait_s
         while not ready():
             if time.monotonic() > deadline:

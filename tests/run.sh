@@ -54,4 +54,6 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 .venv/bin/ruff check src tests bench docs
 .venv/bin/ruff format --check src tests bench docs
-.venv/bin/python -m pytest "$@"
+# One worker per core (pytest-xdist): most tests wait on a `kindnudge` process or
+# their own desktop. `tests/run.sh -n 0` runs them in this one process instead.
+.venv/bin/python -m pytest -n auto "$@"

@@ -5,6 +5,7 @@ and a screensaver."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -164,10 +165,14 @@ def test_a_rule_the_bus_refuses_costs_nothing_else(bare_desktop: Desktop) -> Non
         server.stop()
 
 
-def test_a_property_this_server_lacks_is_not_offered_and_does_not_hold(bare_desktop: Desktop) -> None:
+def test_a_property_this_server_lacks_is_not_offered_and_does_not_hold(
+    bare_desktop: Desktop, caplog: pytest.LogCaptureFixture
+) -> None:
     server = stub(bare_desktop, *NOTIFICATIONS)
+    caplog.set_level(logging.DEBUG, "kindnudge")  # a source that fails says why, should this fail
     try:
-        assert attention().offered() == [Offer("away", "the X server's idle time", None)]
+        offered = attention().offered()
+        assert offered == [Offer("away", "the X server's idle time", None)], caplog.text
     finally:
         server.stop()
 
