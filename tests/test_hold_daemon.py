@@ -166,7 +166,8 @@ def test_a_hold_longer_than_hold_for_is_skipped_with_the_reason(
     (entry,) = history()
     assert (entry["status"], entry["reason"]) == (
         "skipped",
-        "not shown: Do Not Disturb was on (dunst is paused) for longer than hold_for (5 min)",
+        "let go after waiting 5 min, as long as attention.hold_for allows:"
+        " Do Not Disturb was on (dunst is paused)",
     )
     assert "holding" not in run("status").stdout
 
@@ -242,6 +243,7 @@ def test_now_while_one_is_held_shows_one_and_the_held_one_does_not_follow(
     daemon.wait_for("held")
     asked = run("now")
     assert asked.returncode == 0, asked.stderr
+    assert f"The {due:%H:%M} nudge that was waiting for a better moment won't come." in asked.stdout
     said = daemon.wait_for("asked for by `kindnudge now`")  # handed over: the daemon showed it
     assert f"skipped the nudge held for {due.isoformat()}, rule r{due:%H%M}: you asked for one" in said
     assert notify_calls.seen(1) == 1
@@ -251,7 +253,7 @@ def test_now_while_one_is_held_shows_one_and_the_held_one_does_not_follow(
     assert (held_row["status"], held_row["due"], held_row["reason"]) == (
         "skipped",
         due.isoformat(),
-        f"you asked for one with `kindnudge now` at {asked_at.astimezone(UTC):%H:%M}",
+        f"you asked for one with kindnudge now at {asked_at.astimezone(UTC):%H:%M}",
     )
     assert nothing_held()
     dunst_paused(False)

@@ -31,6 +31,14 @@ UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
 NINE = datetime(2026, 6, 1, 9, tzinfo=UTC)
 DND = "Do Not Disturb is on (dunst is paused)"
+DND_THEN = "Do Not Disturb was on (dunst is paused)"
+
+
+def let_go(span: str) -> str:
+    """A held nudge's reason once `hold_for` has passed."""
+    return f"let go after waiting {span}, as long as attention.hold_for allows: {DND_THEN}"
+
+
 TWO_HOURS = timedelta(hours=2)
 
 
@@ -53,7 +61,8 @@ def test_hold_for_counts_from_the_due_time_and_its_last_second_still_counts():
         SHOW, "shown after waiting 2 h: Do Not Disturb was on (dunst is paused)"
     )
     assert release(NINE, DND, at(11, 0, 1), TWO_HOURS, UTC, None, None) == Verdict(
-        SKIP, "not shown: Do Not Disturb was on (dunst is paused) for longer than hold_for (2 h)"
+        SKIP,
+        let_go("2 h"),
     )
 
 
@@ -61,9 +70,7 @@ def test_while_still_busy_it_waits_until_hold_for_has_passed_then_is_skipped():
     assert release(NINE, DND, at(10), TWO_HOURS, UTC, None, DND) == Verdict(WAIT)
     assert release(NINE, DND, at(11), TWO_HOURS, UTC, None, DND) == Verdict(WAIT)
     skipped = release(NINE, DND, at(11, 0, 1), TWO_HOURS, UTC, None, DND)
-    assert skipped.action == SKIP and skipped.reason.startswith(
-        "not shown: Do Not Disturb was on (dunst is paused) for longer"
-    )
+    assert skipped == Verdict(SKIP, let_go("2 h"))
 
 
 def test_clearing_inside_quiet_hours_waits_for_their_end_in_the_schedule_zone():
@@ -82,25 +89,23 @@ def test_quiet_hours_that_outlast_hold_for_skip_it_and_say_so():
     quiet, due = (dtime(12), dtime(13)), at(9, 30)
     assert release(due, DND, at(10, 45), timedelta(hours=1), BERLIN, quiet, None) == Verdict(
         SKIP,
-        "not shown: Do Not Disturb was on (dunst is paused) for longer than hold_for (1 h),"
-        " then it was quiet hours",
+        let_go("1 h") + ", then it was quiet hours",
     )
     still_busy = release(due, DND, at(10, 45), timedelta(hours=1), BERLIN, quiet, DND)
-    assert (
-        still_busy.reason
-        == "not shown: Do Not Disturb was on (dunst is paused) for longer than hold_for (1 h)"
-    )
+    assert still_busy.reason == let_go("1 h")
 
 
 def test_a_pause_that_began_while_it_was_held_skips_it():
     verdict = release(NINE, DND, at(9, 30), TWO_HOURS, UTC, None, None, paused_until=at(12))
-    assert verdict == Verdict(SKIP, "paused while it was held (Do Not Disturb was on (dunst is paused))")
+    assert verdict == Verdict(
+        SKIP, "you paused nudges while it waited: Do Not Disturb was on (dunst is paused)"
+    )
     assert release(NINE, DND, at(9, 30), TWO_HOURS, UTC, None, None, paused_until=at(9, 30)).action == SHOW
 
 
 def test_due_at_a_bad_moment_is_held_with_the_reason_or_skipped_when_hold_for_is_zero():
     assert holding.on_due(DND, TWO_HOURS) == ("held", f"held: {DND}")
-    assert holding.on_due(DND, timedelta(0)) == ("skipped", f"{DND}, and attention.hold_for is 0")
+    assert holding.on_due(DND, timedelta(0)) == ("skipped", f"not held, as attention.hold_for is 0: {DND}")
     assert holding.why_held(f"held: {DND}") == DND
     assert holding.why_held(None) == ""
     assert holding.why_held(DND) == DND  # written by hand, or by an older kindnudge
@@ -215,6 +220,22 @@ def test_a_nudge_due_at_a_bad_moment_is_held_then_shown_once_in_the_same_row(hom
     assert len(screen.shown) == 1 and len(rows()) == 1
 
 
+def test_a_held_row_says_what_holds_it_now_and_the_shown_one_what_it_last_waited_for(home):
+    """Do Not Disturb turned off while the person is away: status names the
+    reason that holds it now, not the one it was first held for."""
+    desk = Desk()
+    loaded, screen = setting_up(home, plan_of(dtime(9)), desk)
+    fire = firing()
+    fire.settle(loaded, at(9, 0, 1), lambda *_: [])
+    desk.why = "you have been away for 12 minutes"
+    fire.settle(loaded, at(9, 1), lambda *_: [])
+    assert rows() == [(NINE, "held", "held: you have been away for 12 minutes", False)]
+    desk.why = None
+    fire.settle(loaded, at(9, 5), lambda *_: [])
+    assert rows() == [(NINE, "delivered", "shown after waiting 5 min: you were away", True)]
+    assert len(screen.shown) == 1
+
+
 def test_a_later_slot_takes_the_place_of_the_held_one(home):
     desk = Desk()
     loaded, screen = setting_up(home, plan_of(dtime(9), dtime(9, 30)), desk)
@@ -242,7 +263,7 @@ def test_a_hold_longer_than_hold_for_is_skipped_with_the_reason(home):
         (
             NINE,
             "skipped",
-            "not shown: Do Not Disturb was on (dunst is paused) for longer than hold_for (30 min)",
+            let_go("30 min"),
             False,
         )
     ]
@@ -286,7 +307,7 @@ def test_hold_for_zero_skips_a_nudge_due_at_a_bad_moment(home):
     loaded, screen = setting_up(home, plan_of(dtime(9)), Desk(), config_text="attention: {hold_for: 0}\n")
     fire = firing()
     fire.settle(loaded, at(9, 0, 1), lambda *_: [])
-    assert rows() == [(NINE, "skipped", f"{DND}, and attention.hold_for is 0", False)]
+    assert rows() == [(NINE, "skipped", f"not held, as attention.hold_for is 0: {DND}", False)]
     assert not fire.holding and screen.shown == []
 
 
@@ -299,8 +320,30 @@ def test_a_pause_while_held_skips_it(home):
         state.set_moment(PAUSED_UNTIL, at(12))
     desk.why = None
     fire.settle(loaded, at(9, 10), lambda *_: [])
-    assert rows()[0][1:3] == ("skipped", "paused while it was held (Do Not Disturb was on (dunst is paused))")
+    assert rows()[0][1:3] == (
+        "skipped",
+        "you paused nudges while it waited: Do Not Disturb was on (dunst is paused)",
+    )
     assert screen.shown == []
+
+
+def test_pause_says_the_waiting_nudge_will_not_come_and_history_when_it_was_due(home, config_file):
+    config_file.write_text("timezone: Europe/Berlin\n")
+    desk = Desk()
+    loaded, _screen = setting_up(home, plan_of(dtime(9)), desk)
+    fire = firing()
+    fire.settle(loaded, at(9, 0, 1), lambda *_: [])
+    paused = run("pause", "2h")
+    assert paused.returncode == 0, paused.stderr
+    assert paused.stdout.splitlines()[1:] == [
+        "The 11:00 nudge that was waiting for a better moment won't come."
+    ]
+    fire.settle(loaded, at(9, 10), lambda *_: [])  # the next look: paused, so let go
+    (line,) = run("history").stdout.splitlines()
+    assert line == (
+        "Mon 01 Jun 11:10 CEST  skipped    r0900        reframe   (due Mon 01 Jun 11:00 CEST)"
+        " you paused nudges while it waited: Do Not Disturb was on (dunst is paused)"
+    )
 
 
 def test_with_push_alongside_the_phone_gets_it_at_its_time_and_the_desktop_the_same_one_later(home):
@@ -364,8 +407,8 @@ def test_now_shown_while_one_is_held_ends_the_held_one_skipped_saying_so(home, z
         (NINE, "skipped"),
         (None, "failed"),
     ]
-    assert rows()[1] == (NINE, "skipped", f"you asked for one with `kindnudge now` at {said}", False)
-    asked = f"you asked for one with `kindnudge now` at {said}"
+    assert rows()[1] == (NINE, "skipped", f"you asked for one with kindnudge now at {said}", False)
+    asked = f"you asked for one with kindnudge now at {said}"
     told = f"skipped the nudge held for {NINE.isoformat()}, rule r0900: {asked}"
     assert told in caplog.messages  # the daemon's log says why the held one never came
     desk.why = None

@@ -309,7 +309,7 @@ SETTINGS: tuple[Setting, ...] = (
         "notification.discreet",
         False,
         parse_switch,
-        "true: a nudge shows only 'A kind word is waiting' until you click it (or run kindnudge last).",
+        "true: a nudge shows only 'A kind word is waiting' until you choose Show (or run kindnudge last).",
     ),
     Setting(
         "push.urls",

@@ -236,6 +236,8 @@ class Firing:
         )
         if verdict.action == holding.WAIT:
             self.holding = True
+            if moment and moment.why != holding.why_held(entry.reason):  # what holds it now, for status
+                state.reuse(row, entry._replace(reason=f"{holding.HELD}{moment.why}"))
             why = moment.why if moment else "it is quiet hours"
             log.info(
                 "still holding the nudge for %s, rule %s: %s", self.at(entry.due or entry.at), entry.rule, why

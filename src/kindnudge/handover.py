@@ -90,6 +90,10 @@ class Handover:
             return {"shown": False, "error": str(done.error), "exit": done.error.exit_code}
         if not request["dry_run"]:  # asked once it is shown: a desktop that hangs costs no second wait
             notes += self._would_hold(loaded)
+        if done.let_go:
+            from kindnudge.holding import wont_come
+
+            notes.append(wont_come(done.let_go, loaded.config.zone()))
         message = done.message
         what = "drew (dry run)" if request["dry_run"] else "delivered"
         log.info("%s %s, asked for by `kindnudge now`", what, message.id)

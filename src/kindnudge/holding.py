@@ -32,7 +32,7 @@ class Verdict(NamedTuple):
 def on_due(why: str, hold_for: timedelta) -> tuple[str, str]:
     """The status and reason of a slot due at a bad moment (`why`, as the desktop says it)."""
     if not hold_for:
-        return "skipped", f"{why}, and attention.hold_for is 0"
+        return "skipped", f"not held, as attention.hold_for is 0: {why}"
     return "held", f"{HELD}{why}"
 
 
@@ -57,11 +57,12 @@ def release(
     hours (in `zone`) at the moment it clears make it wait for their end."""
     waited = now - due
     if paused_until and now < paused_until:
-        return Verdict(SKIP, f"paused while it was held ({past(why)})")
+        return Verdict(SKIP, f"you paused nudges while it waited: {past(why)}")
     local = now.astimezone(zone).time()
     if waited > hold_for:
         then = ", then it was quiet hours" if not busy and in_quiet_hours(local, quiet) else ""
-        return Verdict(SKIP, f"not shown: {past(why)} for longer than hold_for ({spoken(hold_for)}){then}")
+        waited_out = f"let go after waiting {spoken(hold_for)}, as long as attention.hold_for allows"
+        return Verdict(SKIP, f"{waited_out}: {past(why)}{then}")
     if busy:
         return Verdict(WAIT)
     if in_quiet_hours(local, quiet):
@@ -104,7 +105,12 @@ def shown_anyway(why: str, source: str) -> str:
 
 def asked_for(asked_at: datetime, zone: tzinfo) -> str:
     """Why a held nudge was skipped: `kindnudge now` showed one meanwhile."""
-    return f"you asked for one with `kindnudge now` at {asked_at.astimezone(zone):%H:%M}"
+    return f"you asked for one with kindnudge now at {asked_at.astimezone(zone):%H:%M}"
+
+
+def wont_come(due: datetime, zone: tzinfo) -> str:
+    """Said by `now` and `pause` when they end a nudge that waited for a better moment."""
+    return f"The {due.astimezone(zone):%H:%M} nudge that was waiting for a better moment won't come."
 
 
 def holds(respect: tuple[str, ...], push_urls: tuple[str, ...], push_mode: str) -> bool:

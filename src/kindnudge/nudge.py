@@ -148,6 +148,7 @@ class Delivery(NamedTuple):
     error: DeliveryError | None  # None: the desktop took it
     receipt: Receipt | None = None  # where its buttons will be answered from, if anywhere
     veiled: bool = False  # discreet: shown without its words until revealed
+    let_go: datetime | None = None  # due time of a held nudge that a `now` took the place of
 
 
 class Claim(NamedTuple):
@@ -208,6 +209,7 @@ def deliver(
     message = claimed.message
     error: DeliveryError | None = None
     sent = None
+    let_go: list[datetime] = []
     try:
         sent = notifier.send(notification_for(message, config, interactive, replaces, reveal))
         earlier = sent.failures
@@ -227,11 +229,13 @@ def deliver(
             state.unsee(message.kind, message.id)
         else:  # one row per slot: what failed before a fallback delivered goes in its reason
             if claimed.asked_at:
-                _end_held(state, claimed.asked_at, config)
+                let_go = _end_held(state, claimed.asked_at, config)
             after = f" after {'; '.join(earlier)}" if earlier else ""
             state.settle(claimed.row, "delivered", reason or f"by {sent.backend}{after}")
     veiled = config.discreet and not reveal
-    return Delivery(message, error, sent.receipt if sent and not error else None, veiled)
+    return Delivery(
+        message, error, sent.receipt if sent and not error else None, veiled, max(let_go, default=None)
+    )
 
 
 def by_hand(
@@ -262,15 +266,18 @@ def by_hand(
     return deliver(claimed, config, notifier, state, interactive)
 
 
-def _end_held(state: State, asked_at: datetime, config: Config) -> None:
+def _end_held(state: State, asked_at: datetime, config: Config) -> list[datetime]:
     """A nudge held through a bad moment would come soon after the one the
     person asked for: it ends skipped, in the same transaction, so not both."""
     from kindnudge.holding import asked_for
 
     reason = asked_for(asked_at, config.zone())
+    ended = []
     for row, entry in state.held():
         state.reuse(row, entry._replace(at=asked_at, status="skipped", reason=reason))
-        due = (entry.due or entry.at).isoformat()
+        due = entry.due or entry.at
+        ended.append(due)
         logging.getLogger("kindnudge").info(
-            "skipped the nudge held for %s, rule %s: %s", due, entry.rule, reason
+            "skipped the nudge held for %s, rule %s: %s", due.isoformat(), entry.rule, reason
         )
+    return ended

@@ -281,7 +281,8 @@ def journey_question(now: Offered) -> tuple[str, str, Callable[[str], str]]:
 
 
 DISCREET_QUESTION = (
-    "Should nudges hide their words until you click them? Useful if others can see your screen. (yes/no)"
+    "Should nudges hide their words until you choose to read them?"
+    " Useful if others can see your screen. (yes/no)"
 )
 
 

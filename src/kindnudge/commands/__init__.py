@@ -92,7 +92,7 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--discreet",
         metavar="yes|no",
-        help="yes: a nudge hides its words until you click it (for a screen others may see)",
+        help="yes: a nudge hides its words until you choose Show on it (for a screen others may see)",
     )
 
 

@@ -58,6 +58,10 @@ def cmd_now(args: argparse.Namespace) -> int:
         raise done.error
     if notifier is not None:  # asked once it is shown: a desktop that hangs costs no second wait
         _would_hold(config)
+    if done.let_go:
+        from kindnudge.holding import wont_come
+
+        print(wont_come(done.let_go, config.zone()), flush=True)
     print(f"{config.title_for(done.message.kind)}\n{done.message.text}")
     if day and args.dry_run:
         print(f"(from your path: {day.line()})")

@@ -121,7 +121,10 @@ def _preview(config: Config, no_test: bool) -> None:
         from kindnudge.nudge import DISCREET_TITLE
 
         title = DISCREET_TITLE
-        body = "This is how your nudges will look: choose Show to read their words, or run kindnudge last."
+        body = (
+            "This is how your nudges will look. Each one has Show for its words;"
+            " kindnudge last prints the latest."
+        )
     test = Notification(title, body, config.timeout, icon=str(paths.icon_file()), transient=config.discreet)
     try:
         notifier_for(config).send(test)

@@ -183,7 +183,13 @@ def cmd_pause(args: argparse.Namespace) -> int:
     end = _pause_end(args, config, now)
     with open_state() as state, state.transaction():
         state.set_moment(PAUSED_UNTIL, end)
+        waiting = state.held()
     print(f"Paused until {when(end, config)}. `kindnudge resume` starts again sooner.")
+    if waiting:  # only the latest held nudge would ever have come
+        from kindnudge.holding import wont_come
+
+        _row, entry = waiting[-1]
+        print(wont_come(entry.due or entry.at, config.zone()))
     return 0
 
 
@@ -340,6 +346,8 @@ def cmd_history(args: argparse.Namespace) -> int:
                 detail = f"{e.text} ({e.reason})"
             elif e.status == "held":  # "held  ...  held: Do Not Disturb is on" says it twice
                 detail = why_held(e.reason)
+            if e.due and abs((e.at - e.due).total_seconds()) >= 60:  # settled later than it was due
+                detail = f"(due {when(e.due, config)}) {detail}"
             print(f"{at}  {e.status:9}  {_rule_of(e):12} {e.kind:9} {detail}")
     if problem:
         raise problem
