@@ -184,6 +184,57 @@ def test_a_disk_that_refuses_the_statement_redone_after_a_repair_is_one_line(hom
     assert reopened == [True]  # a file still unreadable after its repair is not repaired again
 
 
+def test_a_file_still_unreadable_after_its_repair_is_one_line_not_a_loop(home, monkeypatch):
+    monkeypatch.setattr("kindnudge.state._ready", lambda db: False)  # as if every read found damage
+    monkeypatch.setattr(State, "_repair", lambda self: None)
+    db = paths.state_db()
+    with pytest.raises(MachineError) as raised:
+        State(db)
+    assert str(raised.value) == f"{db}: still unreadable after moving the damaged file aside"
+
+
+def test_a_file_missing_our_tables_at_opening_is_repaired(home):
+    """Another program's database, or ours with a table dropped: SQLite says
+    "no such table" (SQLITE_ERROR), which at opening means damage."""
+    db = paths.state_db()
+    with State(db):
+        pass
+    with sqlite3.connect(db) as other:
+        other.execute("DROP TABLE marks")
+    with State(db) as state:
+        assert (state.untold_repair() or "").startswith("your state file was damaged; moved it to")
+        assert state.marks() == {}
+
+
+def test_a_state_file_locked_by_another_program_waits_only_as_long_as_asked(home):
+    db = paths.state_db()
+    with State(db):
+        pass
+    holder = sqlite3.connect(db, isolation_level=None)
+    with State(db, wait=0.2) as state:
+        holder.execute("BEGIN EXCLUSIVE")  # SQLite's own lock, not kindnudge's folder lock
+        try:
+            started = time.monotonic()
+            with pytest.raises(MachineError, match="busy"), state.transaction():
+                pass
+            assert time.monotonic() - started < 3  # SQLite's own default would wait 5 s
+        finally:
+            holder.rollback()
+            holder.close()
+
+
+def test_sqlite_refusing_to_open_the_file_is_one_line(home, monkeypatch):
+    db = paths.state_db()
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise sqlite_error("unable to open database file", 14)
+
+    monkeypatch.setattr(sqlite3, "connect", refuse)
+    with pytest.raises(MachineError) as raised:
+        State(db)
+    assert str(raised.value) == f"{db}: cannot use kindnudge's state: {CANTOPEN}"
+
+
 def test_a_repair_note_stays_untold_while_the_file_cannot_be_written(home):
     """Read-only (a full disk, say) when the note is read: said now, and again next time."""
     lived_in(home)
@@ -214,7 +265,12 @@ def test_the_state_folder_being_a_file_is_one_line(home):
     folder = paths.state_db().parent
     folder.parent.mkdir(parents=True)
     folder.write_text("not a folder")
-    one_line(run("history"), 1, f"{folder}: ", "a file where a folder should be")
+    one_line(
+        run("history"),
+        1,
+        f"{folder}: cannot use kindnudge's state folder: ",
+        "a file where a folder should be",
+    )
     assert folder.read_text() == "not a folder"
 
 
@@ -325,7 +381,9 @@ def test_a_planted_symlink_is_refused_in_one_line_and_its_target_untouched(home,
         plant(folder, victim)
     mode = victim.stat().st_mode
     link = folder / name if name else folder
-    one_line(run(*command, timeout=15), 1, f"{link}: ", "symbolic link", "remove it")
+    said = one_line(run(*command, timeout=15), 1, f"{link}: ", "symbolic link", "remove it")
+    doing = {"": "use kindnudge's state folder", "state.sqlite3": "open kindnudge's state"}
+    assert name not in doing or f": cannot {doing[name]}: " in said, said
     assert victim.stat().st_mode == mode, "never chmod-ed through the link"
     assert name == "" or victim.read_text() == "years of work"
 
