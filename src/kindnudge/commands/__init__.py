@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from typing import IO, NamedTuple, NoReturn
 
 from kindnudge import __version__, paths
-from kindnudge.commands import journeying, messages, setting_up, timing
 from kindnudge.errors import one_line
 
 KIND_CHOICES = ("reframe", "self-care")
@@ -194,6 +193,18 @@ def _none(_p: argparse.ArgumentParser) -> None:
     pass
 
 
+def _later(topic: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler whose module is imported only when its command runs: an idle
+    `kindnudge run` then holds none of the other commands' code."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        return getattr(import_module(f"kindnudge.commands.{topic}"), name)(args)
+
+    return handler
+
+
 class Command(NamedTuple):
     name: str
     help: str  # one line in `kindnudge --help`
@@ -207,28 +218,28 @@ COMMANDS = (
         "setup",
         "answer a few questions and you are set",
         "Set kindnudge up in a short conversation; or give the answers as options with --yes.",
-        setting_up.cmd_setup,
+        _later("setting_up", "cmd_setup"),
         _setup,
     ),
-    Command("now", "show one nudge right now", "Show one nudge now.", messages.cmd_now, _now),
+    Command("now", "show one nudge right now", "Show one nudge now.", _later("messages", "cmd_now"), _now),
     Command(
         "list",
         "list all messages, and what you hid or favourited",
         "List all messages, with your marks: favourite or hidden.",
-        messages.cmd_list,
+        _later("messages", "cmd_list"),
         _list,
     ),
     Command(
         "check",
         "validate config and packs",
         "Validate config and packs, and say how notifications would be shown.",
-        messages.cmd_check,
+        _later("messages", "cmd_check"),
     ),
     Command(
         "next",
         "list the next notifications",
         "List the next notifications and their rules.",
-        timing.cmd_next,
+        _later("timing", "cmd_next"),
         _next,
     ),
     Command(
@@ -236,7 +247,7 @@ COMMANDS = (
         "a path through the article, day by day",
         "Where you are on your journey; start, restart --day N or stop it, or choose what follows it."
         " On a journey each day's nudges come from that day's stage.",
-        journeying.cmd_journey,
+        _later("journeying", "cmd_journey"),
         _journey,
     ),
     Command(
@@ -244,70 +255,70 @@ COMMANDS = (
         "run in the foreground and show nudges on schedule",
         "Run the scheduler in the foreground (autostart launches this). "
         "SIGHUP or saving the config reloads it; SIGTERM or Ctrl+C stops it.",
-        timing.cmd_run,
+        _later("timing", "cmd_run"),
     ),
     Command(
         "pause",
         "pause nudges for a while",
         "Pause nudges; the pause ends by itself.",
-        timing.cmd_pause,
+        _later("timing", "cmd_pause"),
         _pause,
     ),
-    Command("resume", "end a pause now", "End a pause now.", timing.cmd_resume),
+    Command("resume", "end a pause now", "End a pause now.", _later("timing", "cmd_resume")),
     Command(
         "status",
         "is it running, what comes next",
         "Show the daemon, next nudge, pause and errors.",
-        timing.cmd_status,
+        _later("timing", "cmd_status"),
         lambda p: _json(p, "object"),
     ),
     Command(
         "history",
         "what was shown, skipped or failed",
         "List past nudges, newest first.",
-        timing.cmd_history,
+        _later("timing", "cmd_history"),
         _history,
     ),
     Command(
         "last",
         "the nudge shown most recently",
         "Show the nudge shown most recently: when, title, text and its id.",
-        messages.cmd_last,
+        _later("messages", "cmd_last"),
         lambda p: _json(p, "object"),
     ),
     Command(
         "add",
         "add a message of your own",
         "Add a message of your own to my-messages.yaml.",
-        messages.cmd_add,
+        _later("messages", "cmd_add"),
         _add,
     ),
     Command(
         "remove",
         "remove a message you added",
         "Remove a message you added with `add`.",
-        messages.cmd_remove,
+        _later("messages", "cmd_remove"),
         _remove,
     ),
     Command(
         "favourite",
         "see a message more often",
         "Mark a message as a favourite: it comes more often (content.favourite_weight).",
-        messages.cmd_favourite,
+        _later("messages", "cmd_favourite"),
         _mark,
     ),
     Command(
         "hide",
         "never see a message again",
         "Hide a message: it is never shown again.",
-        messages.cmd_hide,
+        _later("messages", "cmd_hide"),
         _mark,
     ),
     Command(
         "autostart",
         "start kindnudge when you log in",
         "Start `kindnudge run` with your desktop session (XDG autostart; --systemd for a user unit).",
-        setting_up.cmd_autostart,
+        _later("setting_up", "cmd_autostart"),
         _autostart,
     ),
     Command(
@@ -315,14 +326,14 @@ COMMANDS = (
         "erase your history and what you have seen",
         "Erase your history and what you have seen, thoroughly: the log and cache too."
         " Your config, own messages, favourites and hidden marks stay, unless --all.",
-        setting_up.cmd_forget,
+        _later("setting_up", "cmd_forget"),
         _forget,
     ),
     Command(
         "config",
         "where your config is, what it says, edit it",
         "path: where the config file is; show: every setting in effect; edit: open it in $EDITOR.",
-        setting_up.cmd_config,
+        _later("setting_up", "cmd_config"),
         _config,
     ),
 )
