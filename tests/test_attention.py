@@ -5,9 +5,11 @@ and a screensaver."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -490,3 +492,30 @@ def test_an_answer_of_the_wrong_type_never_holds(bare_desktop: Desktop, signatur
     finally:
         server.stop()
         saver.stop()
+
+
+def test_an_x_server_that_never_answers_costs_one_wait_not_a_hang(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stopped X server, or a socket that accepts and never answers: Xlib
+    itself would wait for ever."""
+    silent = socket.socket()
+    for number in range(150, 250):  # display :N listens on TCP port 6000 + N
+        with contextlib.suppress(OSError):
+            silent.bind(("127.0.0.1", 6000 + number))
+            break
+    silent.listen()
+    monkeypatch.setenv("DISPLAY", f"127.0.0.1:{number}")
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    try:
+        started = time.monotonic()
+        assert attention("fullscreen", "away").offered() == []
+        assert attention("fullscreen").busy() is None  # the first question still hangs: no second wait
+        assert time.monotonic() - started < 4
+    finally:
+        silent.close()  # the question that hung gets its answer (none) and lets go of the display
+    from kindnudge.desktop import x11
+
+    for thread in x11._stuck:
+        thread.join(5)
+    assert not any(thread.is_alive() for thread in x11._stuck)

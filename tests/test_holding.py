@@ -327,10 +327,11 @@ def test_a_pause_while_held_skips_it(home):
     assert screen.shown == []
 
 
-def test_pause_says_the_waiting_nudge_will_not_come_and_history_when_it_was_due(home, config_file):
+def test_pause_lets_the_waiting_nudge_go_at_once_and_says_so(home, config_file):
+    """Even when resumed before the daemon looks again, or with no daemon running."""
     config_file.write_text("timezone: Europe/Berlin\n")
     desk = Desk()
-    loaded, _screen = setting_up(home, plan_of(dtime(9)), desk)
+    loaded, screen = setting_up(home, plan_of(dtime(9)), desk)
     fire = firing()
     fire.settle(loaded, at(9, 0, 1), lambda *_: [])
     paused = run("pause", "2h")
@@ -338,12 +339,15 @@ def test_pause_says_the_waiting_nudge_will_not_come_and_history_when_it_was_due(
     assert paused.stdout.splitlines()[1:] == [
         "The 11:00 nudge that was waiting for a better moment won't come."
     ]
-    fire.settle(loaded, at(9, 10), lambda *_: [])  # the next look: paused, so let go
+    assert run("resume").returncode == 0
+    desk.why = None
+    fire.settle(loaded, at(9, 10), lambda *_: [])
+    assert screen.shown == []
     (line,) = run("history").stdout.splitlines()
-    assert line == (
-        "Mon 01 Jun 11:10 CEST  skipped    r0900        reframe   (due Mon 01 Jun 11:00 CEST)"
+    assert line.endswith(
+        "skipped    r0900        reframe   (due Mon 01 Jun 11:00 CEST)"
         " you paused nudges while it waited: Do Not Disturb was on (dunst is paused)"
-    )
+    ), line
 
 
 def test_with_push_alongside_the_phone_gets_it_at_its_time_and_the_desktop_the_same_one_later(home):

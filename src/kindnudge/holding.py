@@ -57,7 +57,7 @@ def release(
     hours (in `zone`) at the moment it clears make it wait for their end."""
     waited = now - due
     if paused_until and now < paused_until:
-        return Verdict(SKIP, f"you paused nudges while it waited: {past(why)}")
+        return Verdict(SKIP, paused_while(why))
     local = now.astimezone(zone).time()
     if waited > hold_for:
         then = ", then it was quiet hours" if not busy and in_quiet_hours(local, quiet) else ""
@@ -68,6 +68,11 @@ def release(
     if in_quiet_hours(local, quiet):
         return Verdict(WAIT)
     return Verdict(SHOW, f"{WAITED}{spoken(waited)}: {past(why)}")
+
+
+def paused_while(why: str) -> str:
+    """Why a held nudge was skipped: a pause began while it waited."""
+    return f"you paused nudges while it waited: {past(why)}"
 
 
 def spoken(span: timedelta) -> str:

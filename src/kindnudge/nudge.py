@@ -272,9 +272,18 @@ def _end_held(state: State, asked_at: datetime, config: Config) -> list[datetime
     from kindnudge.holding import asked_for
 
     reason = asked_for(asked_at, config.zone())
+    return end_held(state, asked_at, lambda _why: reason)
+
+
+def end_held(state: State, at: datetime, because: Callable[[str], str]) -> list[datetime]:
+    """Settle every held nudge `skipped` at `at`, its reason `because(what held it)`;
+    their due times. Call inside `state.transaction()`."""
+    from kindnudge.holding import why_held
+
     ended = []
     for row, entry in state.held():
-        state.reuse(row, entry._replace(at=asked_at, status="skipped", reason=reason))
+        reason = because(why_held(entry.reason))
+        state.reuse(row, entry._replace(at=at, status="skipped", reason=reason))
         due = entry.due or entry.at
         ended.append(due)
         logging.getLogger("kindnudge").info(

@@ -181,15 +181,15 @@ def cmd_pause(args: argparse.Namespace) -> int:
     config, _library = load(args)
     now = utc_now()
     end = _pause_end(args, config, now)
+    from kindnudge.holding import paused_while, wont_come
+    from kindnudge.nudge import end_held
+
     with open_state() as state, state.transaction():
         state.set_moment(PAUSED_UNTIL, end)
-        waiting = state.held()
+        let_go = end_held(state, now, paused_while)  # now, so a `resume` soon after can't bring it back
     print(f"Paused until {when(end, config)}. `kindnudge resume` starts again sooner.")
-    if waiting:  # only the latest held nudge would ever have come
-        from kindnudge.holding import wont_come
-
-        _row, entry = waiting[-1]
-        print(wont_come(entry.due or entry.at, config.zone()))
+    if let_go:
+        print(wont_come(max(let_go), config.zone()))
     return 0
 
 

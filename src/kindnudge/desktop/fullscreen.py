@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from kindnudge.desktop import Unavailable
 from kindnudge.desktop.bus import Bus
@@ -22,17 +23,22 @@ class X11Fullscreen:
     def read(self, bus: Bus) -> str | None:
         from kindnudge.desktop import x11
 
-        with x11.display() as handle:
-            root = x11.xlib().XDefaultRootWindow(handle)
-            named = x11.atom(handle, "_NET_ACTIVE_WINDOW")
-            if not named or named not in (x11.longs(handle, root, "_NET_SUPPORTED") or []):
-                raise Unavailable("no window manager that names the active window")
-            active = x11.longs(handle, root, "_NET_ACTIVE_WINDOW")
-            if not active or not active[0]:
-                return None  # no window has the focus yet
-            fullscreen = x11.atom(handle, "_NET_WM_STATE_FULLSCREEN")
-            state = x11.longs(handle, active[0], "_NET_WM_STATE") or []
-            return "a window is fullscreen" if fullscreen and fullscreen in state else None
+        return x11.ask(self._look)
+
+    @staticmethod
+    def _look(handle: Any) -> str | None:
+        from kindnudge.desktop import x11
+
+        root = x11.xlib().XDefaultRootWindow(handle)
+        named = x11.atom(handle, "_NET_ACTIVE_WINDOW")
+        if not named or named not in (x11.longs(handle, root, "_NET_SUPPORTED") or []):
+            raise Unavailable("no window manager that names the active window")
+        active = x11.longs(handle, root, "_NET_ACTIVE_WINDOW")
+        if not active or not active[0]:
+            return None  # no window has the focus yet
+        fullscreen = x11.atom(handle, "_NET_WM_STATE_FULLSCREEN")
+        state = x11.longs(handle, active[0], "_NET_WM_STATE") or []
+        return "a window is fullscreen" if fullscreen and fullscreen in state else None
 
 
 # SHQueryUserNotificationState's answers (shellapi.h) that mean "not now".

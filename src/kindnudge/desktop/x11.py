@@ -8,13 +8,14 @@ between two reads is enough), so a quiet one is installed before any call.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from kindnudge.desktop import Unavailable
 
@@ -23,6 +24,9 @@ _ERROR_HANDLER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p
 
 _SONAMES = {"X11": "libX11.so.6", "Xss": "libXss.so.1"}
 _ONE_AT_A_TIME = threading.Lock()  # Xlib is not made thread-safe here (no XInitThreads)
+ANSWER_S = 2.0  # as long as a D-Bus source is waited for
+_stuck: list[threading.Thread] = []  # a question the X server never answered
+_T = TypeVar("_T")
 
 
 @cache
@@ -72,15 +76,45 @@ def _ignore(display: Any, event: Any) -> int:
     return 0  # the call that failed returns its failure; nothing more to do
 
 
+def ask(question: Callable[[Any], _T]) -> _T:
+    """`question(display)`, given up after ANSWER_S. Xlib has no timeout: an X
+    server that is stopped or a socket that never answers would hang the
+    daemon (and `check`, `now`) for good. A question that hangs keeps its
+    thread and the display lock, so later ones give up at once."""
+    if any(t.is_alive() for t in _stuck) or not _ONE_AT_A_TIME.acquire(timeout=ANSWER_S):
+        raise Unavailable("the X server has not answered an earlier question")
+    answer: list[Any] = []
+
+    def asking() -> None:
+        try:
+            with display(locked=True) as handle:
+                answer.append(question(handle))
+        except BaseException as exc:  # handed to the caller
+            answer.append(exc)
+        finally:
+            _ONE_AT_A_TIME.release()
+
+    thread = threading.Thread(target=asking, name="kindnudge-x11", daemon=True)
+    thread.start()
+    thread.join(ANSWER_S)
+    if not answer:
+        _stuck[:] = [thread]
+        raise Unavailable(f"the X server did not answer within {ANSWER_S:g} s")
+    if isinstance(answer[0], BaseException):
+        raise answer[0]
+    return answer[0]
+
+
 @contextmanager
-def display() -> Iterator[Any]:
-    """An open connection to the X server, closed afterwards."""
+def display(locked: bool = False) -> Iterator[Any]:
+    """An open connection to the X server, closed afterwards; `locked`: the
+    caller holds the display lock already (`ask`)."""
     if not os.environ.get("DISPLAY"):
         raise Unavailable("no X display")
     if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
         raise Unavailable("a Wayland session: X shows only part of it")
     x = xlib()
-    with _ONE_AT_A_TIME:
+    with contextlib.nullcontext() if locked else _ONE_AT_A_TIME:
         handle = x.XOpenDisplay(None)
         if not handle:
             raise Unavailable("the X display could not be opened")
@@ -134,8 +168,11 @@ def idle_ms() -> int:
     MIT-SCREEN-SAVER extension, libXss)."""
     xss = library("Xss")
     xss.XScreenSaverQueryInfo.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(_XScreenSaverInfo)]
-    with display() as handle:
+
+    def idle(handle: Any) -> int:
         info = _XScreenSaverInfo()
         if not xss.XScreenSaverQueryInfo(handle, xlib().XDefaultRootWindow(handle), ctypes.byref(info)):
             raise Unavailable("the X server has no MIT-SCREEN-SAVER extension")
         return info.idle
+
+    return ask(idle)
