@@ -28,6 +28,7 @@ import stat
 import sys
 import time
 
+from kindnudge import knobs
 from kindnudge.xdg import APP
 
 TYPE_CHECKING = False  # importing typing would cost `now` 2 ms
@@ -46,10 +47,7 @@ SOCKET_NAME = "daemon.sock"
 
 def _seconds(variable: str, default: float) -> float:
     """A wait, from the environment for tests (a hung daemon in 0.5 s, not 3)."""
-    try:
-        return min(max(float(os.environ.get(variable, default)), 0.05), 600.0)
-    except ValueError:
-        return default
+    return knobs.seconds(variable, default, 0.05, 600.0)
 
 
 # A live daemon says "taken" within milliseconds; its own delivery gives up within
@@ -437,7 +435,12 @@ class Listener:
                 "error": f"internal error in the running kindnudge ({exc!r}); see its log",
                 "exit": 70,
             }
-        _send(conn, {"kindnudge": VERSION, **reply})
+        try:
+            _send(conn, {"kindnudge": VERSION, **reply})
+        except OSError:  # it gave up waiting: what was shown is in the history all the same
+            log.warning(
+                "a `kindnudge now` left before it heard the answer: %s", reply.get("error") or "shown"
+            )
 
 
 def _send(conn: socket.socket, reply: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from kindnudge import instance, ownpack
+from kindnudge import instance, knobs, ownpack
 from kindnudge.buttons import Buttons
 from kindnudge.config import load_config
 from kindnudge.errors import DeliveryError, KindnudgeError, Location, MachineError
@@ -53,11 +53,7 @@ _SIGNALS = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT} if hasattr(signal, "SI
 
 def _span_from(variable: str) -> timedelta:
     """A minute, or `variable` seconds (tests use a short one)."""
-    try:
-        seconds = float(os.environ.get(variable, "60"))
-    except ValueError:
-        seconds = 60.0
-    return timedelta(seconds=min(max(seconds, 0.1), 3600))
+    return timedelta(seconds=knobs.seconds(variable, 60.0, 0.1, 3600.0))
 
 
 RETRY = _span_from("KINDNUDGE_RETRY")  # how soon a failed firing or plan is tried again

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from kindnudge import knobs
+
 log = logging.getLogger("kindnudge")
 
 HEARTBEAT_S = 60.0  # fallback only: at most 60 wake-ups an hour
@@ -103,7 +105,7 @@ class Watcher:
                 self.mode = "timerfd"
             except (OSError, AttributeError) as exc:
                 log.warning("clock-change events unavailable (%s); using a %gs heartbeat", exc, HEARTBEAT_S)
-        self._interval = float(heartbeat) if heartbeat else HEARTBEAT_S
+        self._interval = knobs.seconds("KINDNUDGE_HEARTBEAT", HEARTBEAT_S, 0.01, HEARTBEAT_S)
         self._thread.start()
 
     def watch(self, files: Iterable[Path]) -> None:
