@@ -19,7 +19,7 @@ from kindnudge.errors import DeliveryError
 from kindnudge.firing import Firing, Loaded
 from kindnudge.holding import SHOW, SKIP, WAIT, Verdict, release
 from kindnudge.library import load_all
-from kindnudge.notify import Alongside, Chain
+from kindnudge.notify import Alongside, Chain, Unreachable
 from kindnudge.nudge import by_hand
 from kindnudge.planner import Plan
 from kindnudge.schedule import Rule
@@ -234,6 +234,55 @@ def test_a_held_row_says_what_holds_it_now_and_the_shown_one_what_it_last_waited
     fire.settle(loaded, at(9, 5), lambda *_: [])
     assert rows() == [(NINE, "delivered", "shown after waiting 5 min: you were away", True)]
     assert len(screen.shown) == 1
+
+
+class GoneScreen(Screen):
+    """A notification service that has gone away (restarting), then is back."""
+
+    gone = True
+
+    def send(self, notification):
+        if self.gone:
+            raise Unreachable("no notification service is running")
+        super().send(notification)
+
+
+def test_a_held_nudge_let_go_into_no_notification_service_waits_on_then_is_shown(home):
+    desk, screen = Desk(), GoneScreen()
+    loaded, _ = setting_up(home, plan_of(dtime(9)), desk, notifier=Chain([screen]))
+    fire = firing()
+    fire.settle(loaded, at(9, 0, 1), lambda *_: [])
+    desk.why = None  # dunst went away with its paused state: nothing says busy now
+    fire.settle(loaded, at(9, 5), lambda *_: [])
+    assert rows() == [(NINE, "held", "held: no notification service is running", False)]
+    assert fire.holding and screen.shown == []
+    screen.gone = False  # it is back
+    fire.settle(loaded, at(9, 6), lambda *_: [])
+    assert rows() == [
+        (NINE, "delivered", "shown after waiting 6 min: no notification service was running", True)
+    ]
+    assert len(screen.shown) == 1
+
+
+def test_a_held_nudge_with_no_notification_service_until_hold_for_ends_skipped_not_failed(home):
+    desk, screen = Desk(), GoneScreen()
+    loaded, _ = setting_up(
+        home, plan_of(dtime(9)), desk, notifier=Chain([screen]), config_text="attention: {hold_for: 30m}\n"
+    )
+    fire = firing()
+    fire.settle(loaded, at(9, 0, 1), lambda *_: [])
+    desk.why = None
+    fire.settle(loaded, at(9, 5), lambda *_: [])
+    fire.settle(loaded, at(9, 31), lambda *_: [])
+    assert rows() == [
+        (
+            NINE,
+            "skipped",
+            "let go after waiting 30 min, as long as attention.hold_for allows:"
+            " no notification service was running",
+            False,
+        )
+    ]
 
 
 def test_a_later_slot_takes_the_place_of_the_held_one(home):

@@ -25,6 +25,7 @@ from kindnudge.config import Config
 from kindnudge.errors import KindnudgeError, MachineError
 from kindnudge.library import Library
 from kindnudge.notify import Alongside, Chain
+from kindnudge.notify.notification import Unreachable
 from kindnudge.nudge import (
     Claim,
     Delivery,
@@ -158,6 +159,7 @@ class Firing:
                     now,
                     late_because,
                     now_shown.because,
+                    now_shown.row,
                 )
                 if shown and asking:
                     self._ask_at_the_end(asking, state)
@@ -389,9 +391,11 @@ class Firing:
         now: datetime,
         late_because: str,
         reason: str = "",
+        held: int | None = None,
     ) -> bool:
         """Show it; True when the desktop took it. `reason`: what its row says
-        once delivered, when not the backend (a nudge shown after a hold)."""
+        once delivered, when not the backend (a nudge shown after a hold);
+        `held`: the held row it settles."""
         with self.guard:
             result = deliver(
                 claimed,
@@ -404,7 +408,9 @@ class Firing:
             if self.shown:
                 self.shown(result)
         late = (now - slot.at).total_seconds()
-        if result.error:
+        if isinstance(result.error, Unreachable) and held is not None:
+            self._hold_again(state, held, slot, now, result.error)
+        elif result.error:
             log.error("delivery failed for %s, rule %s: %s", self.at(slot.at), slot.rule, result.error)
         else:
             log.info(
@@ -416,6 +422,16 @@ class Firing:
                 late_because or (f" ({reason})" if reason else ""),
             )
         return not result.error
+
+    def _hold_again(self, state: State, row: int, slot: Slot, now: datetime, error: Unreachable) -> None:
+        """A held nudge let go just as the notification service went away (it
+        restarted, say) waits on, within hold_for, rather than ending failed:
+        held ends delivered or skipped. Its message went back to the bag."""
+        why = "no notification service is running"
+        log.info("still holding the nudge for %s, rule %s: %s (%s)", self.at(slot.at), slot.rule, why, error)
+        with state.transaction():
+            state.reuse(row, _row(slot, now, "held", f"{holding.HELD}{why}"))
+        self.holding = True
 
 
 def _failure(exc: Exception) -> str:

@@ -78,6 +78,7 @@ class Chain:
 
     def send(self, notification: Notification) -> Sent:
         reasons: dict[str, str] = {}
+        reached = None  # a backend that reached a service, which then failed
         for backend in self.backends:
             try:
                 receipt = attempt(backend, notification)
@@ -86,13 +87,16 @@ class Chain:
                 log.warning("%s could not deliver: %s", backend.name, exc)
                 if isinstance(exc, Unreachable):
                     continue
+                reached = backend
                 break
             else:
                 failures = tuple(f"{name}: {why}" for name, why in reasons.items())
                 return Sent(backend.name, failures, receipt if isinstance(receipt, Receipt) else None)
+        # Every route unreachable (no server at all) stays Unreachable: a held nudge waits on.
+        error = Unreachable if reached is None else DeliveryError
         if len(set(reasons.values())) == 1:  # the same cause, e.g. no server at all
-            raise DeliveryError(f"{next(iter(reasons.values()))}; tried {' and '.join(reasons)}")
-        raise DeliveryError("; ".join(f"{name}: {why}" for name, why in reasons.items()))
+            raise error(f"{next(iter(reasons.values()))}; tried {' and '.join(reasons)}")
+        raise error("; ".join(f"{name}: {why}" for name, why in reasons.items()))
 
     def describe(self) -> str:
         """Which backend would deliver now, and why the ones before it would not."""
