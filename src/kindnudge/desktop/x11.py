@@ -8,7 +8,6 @@ between two reads is enough), so a quiet one is installed before any call.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import os
 import threading
@@ -87,7 +86,7 @@ def ask(question: Callable[[Any], _T]) -> _T:
 
     def asking() -> None:
         try:
-            with display(locked=True) as handle:
+            with display() as handle:
                 answer.append(question(handle))
         except BaseException as exc:  # handed to the caller
             answer.append(exc)
@@ -106,22 +105,21 @@ def ask(question: Callable[[Any], _T]) -> _T:
 
 
 @contextmanager
-def display(locked: bool = False) -> Iterator[Any]:
-    """An open connection to the X server, closed afterwards; `locked`: the
-    caller holds the display lock already (`ask`)."""
+def display() -> Iterator[Any]:
+    """An open connection to the X server, closed afterwards. Ask through
+    `ask`, which holds the display lock and bounds the wait."""
     if not os.environ.get("DISPLAY"):
         raise Unavailable("no X display")
     if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
         raise Unavailable("a Wayland session: X shows only part of it")
     x = xlib()
-    with contextlib.nullcontext() if locked else _ONE_AT_A_TIME:
-        handle = x.XOpenDisplay(None)
-        if not handle:
-            raise Unavailable("the X display could not be opened")
-        try:
-            yield handle
-        finally:
-            x.XCloseDisplay(handle)
+    handle = x.XOpenDisplay(None)
+    if not handle:
+        raise Unavailable("the X display could not be opened")
+    try:
+        yield handle
+    finally:
+        x.XCloseDisplay(handle)
 
 
 def atom(handle: Any, name: str) -> int:
