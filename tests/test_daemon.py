@@ -297,6 +297,24 @@ def test_a_slot_with_nothing_left_to_draw_is_recorded_skipped_and_told_once(home
     ]
 
 
+def test_two_rules_due_in_the_same_minute_bring_one_nudge_and_one_row_naming_both(home):
+    plan = Plan(
+        (
+            Rule("morning", ("reframe",), at=(dtime(9),)),
+            Rule("letters", ("self-care",), at=(dtime(9),)),
+        ),
+        ZoneInfo("UTC"),
+        None,
+    )
+    screen = Screen()
+    daemon = daemon_at(home, NINE + timedelta(seconds=1))
+    daemon.current = loaded(home, plan, screen)
+    daemon.settle()
+    (entry,) = rows()
+    assert (entry.status, entry.due, entry.rule) == ("delivered", NINE, "morning + letters")
+    assert [n.body for n in screen.shown] == [entry.text]
+
+
 def test_a_reload_keeps_the_schedule_whatever_loading_raises_and_tells_once_per_problem(home, caplog):
     screen = Screen()
     first = loaded(home, MORNING, screen)

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kindnudge import planner
 from kindnudge.cron import parse_cron
-from kindnudge.planner import Plan, rule_days, silenced_rules
+from kindnudge.planner import Plan, resolve, rule_days, silenced_rules
 from kindnudge.schedule import DAY_NAMES, RandomTimes, Rule
 
 from oracles import needs_systemd, systemd_calendar
@@ -67,6 +68,13 @@ def test_ambiguous_time_fires_once_at_its_first_occurrence():
     plan = Plan((daily("01:30"),), tz, None)
     (slot,) = plan.between(datetime(2026, 11, 1, 0, tzinfo=tz), datetime(2026, 11, 2, 0, tzinfo=tz))
     assert slot.at.astimezone(UTC) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT, not EST
+
+
+def test_an_ambiguous_wall_time_means_its_first_occurrence_whichever_fold_it_carries():
+    tz = ZoneInfo("America/New_York")
+    for fold in (0, 1):
+        wall = datetime(2026, 11, 1, 1, 30, fold=fold)
+        assert resolve(wall, tz).astimezone(UTC) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -214,6 +222,11 @@ def test_quiet_hours_skip_times_inside_them():
     assert [s.at.strftime("%H:%M") for s in slots] == ["07:00", "21:59"]
 
 
+def test_daytime_quiet_hours_start_at_their_first_minute_and_end_before_their_last():
+    plan = Plan((daily("11:59", "12:00", "13:59", "14:00"),), ZoneInfo("UTC"), (time(12), time(14)))
+    assert [s.at.strftime("%H:%M") for s in plan.day(date(2026, 6, 1))] == ["11:59", "14:00"]
+
+
 def test_quiet_hours_apply_to_the_time_after_a_dst_shift():
     tz = ZoneInfo("Europe/Berlin")
     plan = Plan((daily("02:30"),), tz, (time(3), time(4)))
@@ -221,10 +234,23 @@ def test_quiet_hours_apply_to_the_time_after_a_dst_shift():
     assert len(plan.day(date(2026, 3, 30))) == 1
 
 
-def test_two_rules_at_the_same_moment_make_one_nudge():
-    plan = Plan((daily("09:00", name="a"), daily("09:00", "12:00", name="b")), ZoneInfo("UTC"), None)
-    slots = plan.day(date(2026, 6, 1))
-    assert [(s.rule, s.at.hour) for s in slots] == [("a", 9), ("b", 12)]
+def test_rules_due_in_the_same_minute_share_one_nudge_named_for_each():
+    """One nudge, not two at once, and no rule left out of it: `next` and the
+    history row name both, in the schedule's order, and it draws from both kinds."""
+    zeta = Rule("zeta", ("reframe",), frozenset(range(7)), at=(time(9),))
+    alpha = Rule("alpha", ("self-care",), frozenset(range(7)), at=(time(9), time(12)))
+    plan = Plan((zeta, alpha), ZoneInfo("UTC"), None)
+    expected = [(9, "zeta + alpha", ("reframe", "self-care")), (12, "alpha", ("self-care",))]
+    assert [(s.at.hour, s.rule, s.kinds) for s in plan.day(date(2026, 6, 1))] == expected
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    assert [(s.at.hour, s.rule, s.kinds) for s in plan.upcoming(start, 2)] == expected
+
+
+def test_a_rule_whose_two_times_meet_in_the_spring_gap_stays_one_rule():
+    """02:30 and 03:30 are both 03:30 on the night the clocks go forward."""
+    plan = Plan((daily("02:30", "03:30", name="night"),), ZoneInfo("Europe/Berlin"), None)
+    (slot,) = plan.day(date(2026, 3, 29))
+    assert (slot.at.strftime("%H:%M"), slot.rule, slot.kinds) == ("03:30", "night", BOTH)
 
 
 def test_between_is_after_start_up_to_and_including_end():
@@ -263,6 +289,42 @@ def test_a_rule_always_quiet_in_the_schedule_zone_is_silenced_whatever_the_machi
         (daily("02:30", name="night"), daily("09:00", name="day")), ZoneInfo("UTC"), (time(2), time(3))
     )
     assert silenced_rules(plan, datetime(2026, 1, 1, tzinfo=UTC)) == ["night"]
+
+
+def test_a_day_none_of_a_rules_days_plans_nothing_for_it():
+    plan = Plan((daily("09:00"), daily("10:00", days={5, 6})), ZoneInfo("UTC"), None)
+    assert [s.at.hour for s in plan.day(date(2026, 6, 1))] == [9]  # a Monday
+    never = Plan((daily("09:00", days=()),), ZoneInfo("UTC"), None)
+    assert never.upcoming(datetime(2026, 6, 1, tzinfo=UTC), 1) == []
+
+
+def test_a_rule_is_given_up_on_after_exactly_so_many_silent_days_of_its_own(monkeypatch):
+    """02:30 in quiet hours 02:00-03:00 is heard once a year, at 03:30 on the spring
+    night. Seen from Thursday noon, four of its days are silent first (the day
+    before is looked at too, for moments past midnight)."""
+    plan = Plan((daily("02:30"),), ZoneInfo("Europe/Berlin"), (time(2), time(3)))
+    thursday = datetime(2026, 3, 26, 12, tzinfo=UTC)
+    monkeypatch.setattr(planner, "_GIVE_UP_AFTER_SILENT_DAYS", 5)
+    (slot,) = plan.upcoming(thursday, 1)
+    assert slot.at.isoformat() == "2026-03-29T03:30:00+02:00"
+    monkeypatch.setattr(planner, "_GIVE_UP_AFTER_SILENT_DAYS", 4)
+    assert plan.upcoming(thursday, 1) == []
+
+
+def test_a_day_whose_draws_run_past_the_next_days_first_ones_still_plans_in_order():
+    """A window from 03:00 to 02:30 ends, on the eve of the spring change, in the
+    gap: its last draws move to 03:00-03:30, where the next day's first ones are.
+    A minute both days drew is one nudge."""
+    tz = ZoneInfo("Europe/Berlin")
+    eve, spring = date(2026, 3, 28), date(2026, 3, 29)
+    start, end = datetime.combine(eve, time(), tz), datetime.combine(spring, time(23), tz)
+    crossed = 0
+    for n in range(40):
+        plan = Plan((random_rule(count=20, start="03:00", end="02:30", gap=1, name=f"r{n}"),), tz, None)
+        drawn = [s for day in (eve - timedelta(days=1), eve, spring) for s in plan.day(day)]
+        crossed += plan.day(eve)[-1].at > plan.day(spring)[0].at
+        assert plan.between(start, end) == sorted({s for s in drawn if start < s.at <= end})  # one per minute
+    assert crossed > 0, "no rule's draws crossed: the test shows nothing"
 
 
 def test_the_planner_visits_only_the_days_a_rule_names():

@@ -8,14 +8,17 @@ shows is exactly what fires. DST policy, for every kind of rule:
 - an ambiguous wall time (fall-back overlap) fires once, at its first
   occurrence.
 
-Quiet hours are checked on the wall time the slot really fires at.
+Quiet hours are checked on the wall time the slot really fires at. Rules that
+ask for the same minute share one nudge, named for all of them: two at once
+would only crowd the screen, and neither rule goes unrecorded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from random import Random
 from typing import NamedTuple
@@ -37,8 +40,19 @@ _END = datetime(LAST_YEAR + 1, 1, 1, tzinfo=timezone.utc)
 
 class Slot(NamedTuple):
     at: datetime  # aware, in the plan's zone
-    rule: str
+    rule: str  # the rule's name; "a + b" when rules share the minute
     kinds: tuple[str, ...]
+
+
+def together(slots: Iterable[Slot]) -> Slot:
+    """One slot for rules due at the same moment: their names in the schedule's
+    order, drawing from every kind they ask for."""
+    first, *others = slots
+    if not others:
+        return first
+    rules = dict.fromkeys(s.rule for s in (first, *others))
+    kinds = dict.fromkeys(k for s in (first, *others) for k in s.kinds)
+    return Slot(first.at, " + ".join(rules), tuple(kinds))
 
 
 def in_quiet_hours(moment: time, quiet: tuple[time, time] | None) -> bool:
@@ -122,12 +136,12 @@ class Plan(NamedTuple):
 
     def day(self, day: date) -> list[Slot]:
         """Slots the rules draw for `day`, in order, one per moment, none in quiet hours."""
-        slots: dict[datetime, Slot] = {}
+        slots: dict[datetime, list[Slot]] = {}
         for rule in self.rules:
             for at in moments(rule, day, self.tz):
-                if at not in slots and not in_quiet_hours(at.timetz().replace(tzinfo=None), self.quiet):
-                    slots[at] = Slot(at, rule.name, rule.kinds)
-        return [slots[at] for at in sorted(slots)]
+                if not in_quiet_hours(at.timetz().replace(tzinfo=None), self.quiet):
+                    slots.setdefault(at, []).append(Slot(at, rule.name, rule.kinds))
+        return [together(slots[at]) for at in sorted(slots)]
 
     def after(self, moment: datetime) -> Iterator[Slot]:
         """Every slot strictly after `moment`, in order, for as long as asked
@@ -136,11 +150,9 @@ class Plan(NamedTuple):
             return
         moment = max(moment, _START)
         streams = [self._rule_after(rule, moment) for rule in self.rules]
-        last: datetime | None = None
-        for slot in heapq.merge(*streams, key=lambda s: s.at):  # a tie goes to the earlier rule
-            if slot.at != last:
-                last = slot.at
-                yield slot
+        merged = heapq.merge(*streams, key=lambda s: s.at)  # ties in the schedule's order
+        for _, tied in itertools.groupby(merged, key=lambda s: s.at):
+            yield together(tied)
 
     def _rule_after(self, rule: Rule, moment: datetime) -> Iterator[Slot]:
         """One rule's slots after `moment`, in order, visiting only the days it names.
