@@ -202,6 +202,7 @@ def test_setup_options_left_out_keep_their_current_answer(config_file):
         (["--times", "8.30"], "at: ['08:30']"),
         (["--times", "9 pm; noon"], "at: ['12:00', '21:00']"),
         (["--times", "12am and 12:30 p.m."], "at: ['00:00', '12:30']"),
+        (["--times", "1am, 1:15 pm"], "at: ['01:00', '13:15']"),
         (["--kinds", "Self-Care"], "kind: self-care"),
         (["--kinds", "BOTH"], "kind: any"),
         (["--kinds", "reframe and selfcare"], "kind: any"),
@@ -221,6 +222,7 @@ def test_setup_options_read_times_days_and_kinds_as_people_write_them(options, w
     ("times", "said"),
     [
         ("13pm", "'13pm' is not a time of day: with am or pm the hour is 1 to 12"),
+        ("0am", "'0am' is not a time of day: with am or pm the hour is 1 to 12"),
         ("24:00", "'24:00' is not a time of day; the hour is 0 to 23, or 1 to 12 with am or pm"),
         ("half past eight", "'half' is not a time of day; write e.g. 08:30, 8:30am or 9pm"),
     ],
