@@ -376,6 +376,21 @@ def test_a_pause_while_held_skips_it(home):
     assert screen.shown == []
 
 
+def test_forget_says_the_waiting_nudge_went_with_the_history(home, config_file):
+    config_file.write_text("timezone: Europe/Berlin\n")
+    desk = Desk()
+    loaded, screen = setting_up(home, plan_of(dtime(9)), desk)
+    fire = firing()
+    fire.settle(loaded, at(9, 0, 1), lambda *_: [])
+    forgot = run("forget", "--yes")
+    assert forgot.returncode == 0, forgot.stderr
+    assert "The 11:00 nudge that was waiting for a better moment won't come.\n" in forgot.stdout
+    desk.why = None
+    fire.settle(loaded, at(9, 10), lambda *_: [])
+    assert screen.shown == [] and [r[1] for r in rows()] == ["erased"]
+    assert "won't come" not in run("forget", "--yes").stdout, "said once, of a nudge that was waiting"
+
+
 def test_pause_lets_the_waiting_nudge_go_at_once_and_says_so(home, config_file):
     """Even when resumed before the daemon looks again, or with no daemon running."""
     config_file.write_text("timezone: Europe/Berlin\n")

@@ -27,6 +27,7 @@ LOG = "kindnudge.log"  # and its rotated copies, kindnudge.log.1 to .3
 class Erased(NamedTuple):
     history: int  # rows of history
     own: bool  # your own messages were there, and went (only when everything goes)
+    let_go: datetime | None  # a nudge waiting for a better moment went with them, due then
 
 
 def forget(
@@ -38,13 +39,14 @@ def forget(
     marks = ("favourite", *(() if keep_hidden else ("hidden",))) if everything else ()
     how = "kindnudge forget --all" if everything else "kindnudge forget"
     with state.transaction():
+        held = [entry.due or entry.at for _, entry in state.held()]
         rows = state.erase(marks, (PAUSED_UNTIL, JOURNEY) if everything else ())
         state.record(HistoryEntry(now, None, "any", None, None, "erased", f"you erased your history ({how})"))
     state.compact()
     _logs(state.path.parent)
     _damaged_copies(state.path)
     _cache(cache)
-    return Erased(rows, everything and ownpack.clear(own))
+    return Erased(rows, everything and ownpack.clear(own), max(held, default=None))
 
 
 def _logs(folder: Path) -> None:

@@ -272,6 +272,10 @@ def cmd_forget(args: argparse.Namespace) -> int:
         what += ["your favourites", *([] if keep_hidden or not hidden else ["hidden messages"]), "any pause"]
         what += ["your own messages"] if erased.own else []
     print(f"Erased {', '.join(what)}, and kindnudge's log and cache.")
+    if erased.let_go:
+        from kindnudge.holding import wont_come
+
+        print(wont_come(erased.let_go, config_or_problem(args)[0].zone()))
     if not args.all:
         print(
             "Kept your config, own messages, favourites, hidden messages and any pause (--all erases them)."
