@@ -103,6 +103,17 @@ def test_a_pause_that_began_while_it_was_held_skips_it():
     assert release(NINE, DND, at(9, 30), TWO_HOURS, UTC, None, None, paused_until=at(9, 30)).action == SHOW
 
 
+def test_a_moment_that_clears_just_before_the_next_nudge_lets_that_one_be_shown():
+    """Not two nudges a fraction of a second, or a few minutes, apart."""
+    verdict = release(NINE, DND, at(9, 55), TWO_HOURS, UTC, None, None, next_due=at(10))
+    assert verdict == Verdict(
+        SKIP,
+        "a later nudge took its place, due 5 min after the moment cleared:"
+        " Do Not Disturb was on (dunst is paused)",
+    )
+    assert release(NINE, DND, at(9, 54, 59), TWO_HOURS, UTC, None, None, next_due=at(10)).action == SHOW
+
+
 def test_due_at_a_bad_moment_is_held_with_the_reason_or_skipped_when_hold_for_is_zero():
     assert holding.on_due(DND, TWO_HOURS) == ("held", f"held: {DND}")
     assert holding.on_due(DND, timedelta(0)) == ("skipped", f"not held, as attention.hold_for is 0: {DND}")
@@ -283,6 +294,19 @@ def test_a_held_nudge_with_no_notification_service_until_hold_for_ends_skipped_n
             False,
         )
     ]
+
+
+def test_a_hold_that_clears_moments_before_the_next_slot_shows_one_nudge_not_two(home):
+    desk = Desk()
+    loaded, screen = setting_up(home, plan_of(dtime(9), dtime(9, 30)), desk)
+    fire = firing()
+    fire.settle(loaded, at(9, 0, 1), lambda *_: [])
+    desk.why = None
+    fire.settle(loaded, at(9, 29, 59) + timedelta(milliseconds=830), lambda *_: [])
+    fire.settle(loaded, at(9, 30), lambda *_: [])
+    assert [r[:2] for r in rows()] == [(at(9, 30), "delivered"), (NINE, "skipped")]
+    assert rows()[1][2].startswith("a later nudge took its place, due 0 s after the moment cleared")
+    assert len(screen.shown) == 1
 
 
 def test_a_later_slot_takes_the_place_of_the_held_one(home):

@@ -235,6 +235,7 @@ class Firing:
             config.quiet_hours,
             moment.why if moment else None,
             state.get_moment(PAUSED_UNTIL),
+            next((s.at for s in loaded.plan.upcoming(now, 1)), None),
         )
         if verdict.action == holding.WAIT:
             self.holding = True

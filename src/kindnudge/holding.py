@@ -18,6 +18,9 @@ from kindnudge.planner import in_quiet_hours
 HELD = "held: "  # a held row's reason: "held: Do Not Disturb is on"
 WAITED = "shown after waiting "  # a delivered row that was held first
 SUPERSEDED = "a later nudge took its place"
+# A moment that clears this close before the next nudge lets the next one be
+# the one shown: two within minutes of each other would feel like a burst.
+MAKES_WAY_WITHIN = timedelta(minutes=5)
 
 WAIT, SHOW, SKIP = "wait", "show", "skip"
 
@@ -51,10 +54,12 @@ def release(
     quiet: tuple[time, time] | None,
     busy: str | None,
     paused_until: datetime | None = None,
+    next_due: datetime | None = None,
 ) -> Verdict:
     """A held nudge, looked at again at `now`: `busy` is why it is still a bad
     moment (None: it cleared). `hold_for` counts from `due`, inclusive; quiet
-    hours (in `zone`) at the moment it clears make it wait for their end."""
+    hours (in `zone`) at the moment it clears make it wait for their end, and
+    a nudge due next within MAKES_WAY_WITHIN takes its place."""
     waited = now - due
     if paused_until and now < paused_until:
         return Verdict(SKIP, paused_while(why))
@@ -67,6 +72,9 @@ def release(
         return Verdict(WAIT)
     if in_quiet_hours(local, quiet):
         return Verdict(WAIT)
+    if next_due and next_due - now <= MAKES_WAY_WITHIN:
+        soon = spoken(next_due - now)
+        return Verdict(SKIP, f"{SUPERSEDED}, due {soon} after the moment cleared: {past(why)}")
     return Verdict(SHOW, f"{WAITED}{spoken(waited)}: {past(why)}")
 
 
