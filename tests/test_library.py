@@ -75,6 +75,18 @@ def test_an_id_clashing_with_a_built_in_one_is_refused(tmp_path):
         load_all(paths.builtin_packs_dir(), [(pack, None)])
 
 
+def test_a_built_in_message_must_say_which_section_it_comes_from_an_own_one_need_not(tmp_path):
+    """Every built-in message is derived from the article and records where."""
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    (builtin / "reframes.yaml").write_text(GOOD)  # mine-1 has no section
+    with pytest.raises(ConfigError, match=r"reframes.yaml:3:5: this message has no 'section'; add one"):
+        load_all(builtin, [])
+    own = tmp_path / "mine.yaml"
+    own.write_text(GOOD)
+    assert [m.id for m in load_all(tmp_path / "none", [(own, None)]).messages] == ["mine-1", "mine-2"]
+
+
 def test_missing_pack_is_reported_at_the_config_line(config_file):
     config_file.write_text("content:\n  packs:\n    - nowhere.yaml\n")
     result = run("check")

@@ -87,7 +87,7 @@ def showable(value: Any, where: Location | None, what: str, limit: int = MAX_TEX
 
 
 def load_pack(
-    path: Path, require_section: bool = False, cache: Path | None = None
+    path: Path, require_section: bool, cache: Path | None = None
 ) -> list[tuple[Message, Location]]:
     """The pack's messages, each with the position of its id.
 
