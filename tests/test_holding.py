@@ -593,8 +593,12 @@ def test_a_version_4_state_file_opens_as_version_5_with_its_rows_and_takes_held_
         ),
         (
             "attention:\n  away_after: 0\n",
-            '2:15: away_after of 0 would count you away all the time; write e.g. "10m", or leave away'
-            " out of attention.respect",
+            '2:15: away_after of 0 would count you away all the time; write e.g. "10m"'
+            " (it counts only while attention.respect lists away)",
+        ),
+        (
+            "attention:\n  respect: [locked]\n  away_after: 1e9\n",
+            '3:15: 1000000000.0 has no unit; away_after takes 0 to 12h: write e.g. "12h"',
         ),
         (
             "attention:\n  hold_for: 1d\n",

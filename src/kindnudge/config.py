@@ -205,8 +205,8 @@ def parse_away_after(value: Any, where: Location, _base: Path) -> timedelta:
     span = duration(value, where, "away_after", MAX_AWAY_AFTER)
     if not span:
         raise ConfigError(
-            'away_after of 0 would count you away all the time; write e.g. "10m", or leave away'
-            " out of attention.respect",
+            'away_after of 0 would count you away all the time; write e.g. "10m"'
+            " (it counts only while attention.respect lists away)",
             where,
         )
     return span

@@ -212,6 +212,9 @@ def duration(value: Any, where: Location, name: str, at_most: timedelta, hint: s
     ConfigError giving the range: a huge value would otherwise overflow later,
     far from the file (in the daemon, or on the D-Bus wire)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf:
+        if value > at_most.total_seconds():  # no hint that is itself refused
+            most = format_duration(at_most)
+            raise ConfigError(f'{value} has no unit; {name} takes 0 to {most}: write e.g. "{most}"', where)
         raise ConfigError(f'{value} has no unit; write e.g. "{value}s" or "{value}m"', where)
     if value == 0 and not isinstance(value, bool):
         return timedelta(0)
