@@ -415,6 +415,17 @@ def test_forget_says_the_waiting_nudge_went_with_the_history(home, config_file):
     assert "won't come" not in run("forget", "--yes").stdout, "said once, of a nudge that was waiting"
 
 
+def test_status_with_no_daemon_says_a_nudge_held_past_hold_for_wont_be_shown(home, config_file):
+    config_file.write_text("timezone: UTC\nattention:\n  hold_for: 1m\n")
+    loaded, _screen = setting_up(home, plan_of(dtime(9)), Desk())
+    firing().settle(loaded, at(9, 0, 1), lambda *_: [])
+    said = run("status").stdout
+    assert (
+        "holding the 09:00 reframe (r0900): Do Not Disturb is on (dunst is paused); it has waited as long as"
+        " attention.hold_for allows, and won't be shown\n"
+    ) in said
+
+
 def test_pause_lets_the_waiting_nudge_go_at_once_and_says_so(home, config_file):
     """Even when resumed before the daemon looks again, or with no daemon running."""
     config_file.write_text("timezone: Europe/Berlin\n")

@@ -86,9 +86,7 @@ def showable(value: Any, where: Location | None, what: str, limit: int = MAX_TEX
     return text
 
 
-def load_pack(
-    path: Path, require_section: bool, cache: Path | None = None
-) -> list[tuple[Message, Location]]:
+def load_pack(path: Path, require_section: bool, cache: Path | None = None) -> list[tuple[Message, Location]]:
     """The pack's messages, each with the position of its id.
 
     A pack that was checked before and hasn't changed since is read from

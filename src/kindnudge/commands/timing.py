@@ -270,7 +270,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             print("last delivered: none yet")
         print(f"paused: until {when(paused, config, now)}" if paused else "paused: no")
         if held:
-            print(f"holding {_held_line(held[0][1], config)}")
+            waited_out = not problem and now - (held[0][1].due or held[0][1].at) > config.hold_for
+            print(f"holding {_held_line(held[0][1], config)}" + (_WAITED_OUT if waited_out else ""))
         print(f"backend: {'unknown until the problem below is fixed' if problem else _backend(config)}")
         error = failed[0] if failed else None
         print(
@@ -284,6 +285,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     if problem:
         raise problem
     return 0
+
+
+# A held row only a daemon settles: with none running, one can outlive its hold_for.
+_WAITED_OUT = "; it has waited as long as attention.hold_for allows, and won't be shown"
 
 
 def _held_json(entry: HistoryEntry) -> dict:
