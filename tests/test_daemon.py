@@ -188,9 +188,11 @@ def test_a_running_daemon_survives_every_bad_config_and_says_so_once_each(
     received = desktop.received(6)
     told = [(n["summary"], n["body"]) for n in received if n["summary"].startswith("kindnudge:")]
     assert len(received) == 6 and len(told) == 5  # the repeated mistake is not told twice
-    for (summary, body), (_text, where, words) in zip(told, bad[:1] + bad[2:], strict=True):
+    # dunst runs its log script for each notification apart: under load, lines may swap.
+    for _text, where, words in bad[:1] + bad[2:]:
+        ((summary, body),) = [(s, b) for s, b in told if b.startswith(f"{where}: {words}")]
         assert summary == f"kindnudge: {'mine.yaml' if 'mine' in where else 'your config'} needs a look"
-        assert body.startswith(f"{where}: {words}") and body.endswith("keep running until this is fixed.")
+        assert body.endswith("keep running until this is fixed.")
     assert daemon.stop() < 1.0
     (entry,) = history()
     assert (entry["status"], entry["due"]) == ("delivered", due.isoformat())
