@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from kindnudge import paths
+from kindnudge import library, paths
 from kindnudge.errors import ConfigError
 from kindnudge.library import load_all
 
@@ -134,6 +134,32 @@ def test_checked_packs_are_cached_and_an_edit_is_seen_at_once(tmp_path):
     for cached in cache.glob("pack-*.json"):
         cached.write_text("{not json")
     assert mine_1() == "You are allowed to rest."
+
+
+def test_the_cache_keeps_apart_what_was_checked_another_way(tmp_path, monkeypatch):
+    """A pack read as one's own (no section needed) is not taken as checked for a
+    built-in one; rows written in another cache format are not read."""
+    cache = tmp_path / "cache"
+    folder = tmp_path / "packs"
+    folder.mkdir()
+    pack = folder / "mine.yaml"
+    pack.write_text(GOOD)  # mine-1 has no section
+    assert load_all(tmp_path / "none", [(pack, None)], cache).get("mine-1")
+    with pytest.raises(ConfigError, match="this message has no 'section'"):
+        load_all(folder, [], cache)
+
+    (entry,) = cache.glob("pack-*.json")
+    entry.write_text(entry.read_text().replace("take up space", "be cached"))
+    assert load_all(tmp_path / "none", [(pack, None)], cache).get("mine-1").text.endswith("be cached.")
+    monkeypatch.setattr(library, "_CACHE_FORMAT", library._CACHE_FORMAT + 1)
+    assert load_all(tmp_path / "none", [(pack, None)], cache).get("mine-1").text.endswith("take up space.")
+
+
+def test_a_pack_that_is_a_named_pipe_is_named_even_with_a_cache(tmp_path):
+    pipe = tmp_path / "mine.yaml"
+    os.mkfifo(pipe)
+    with pytest.raises(ConfigError, match="this is a named pipe, not a file"):
+        load_all(tmp_path / "none", [(pipe, None)], tmp_path / "cache")
 
 
 def test_a_duplicate_found_through_the_cache_still_names_its_line(tmp_path):
