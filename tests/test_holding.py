@@ -400,12 +400,18 @@ def test_a_pause_while_held_skips_it(home):
     assert screen.shown == []
 
 
-def test_forget_says_the_waiting_nudge_went_with_the_history(home, config_file):
+def held_at_nine(home, config_file):
+    """A 09:00 nudge (11:00 in Berlin) held by Do Not Disturb, and what shows it."""
     config_file.write_text("timezone: Europe/Berlin\n")
     desk = Desk()
     loaded, screen = setting_up(home, plan_of(dtime(9)), desk)
     fire = firing()
     fire.settle(loaded, at(9, 0, 1), lambda *_: [])
+    return loaded, screen, desk, fire
+
+
+def test_forget_says_the_waiting_nudge_went_with_the_history(home, config_file):
+    loaded, screen, desk, fire = held_at_nine(home, config_file)
     forgot = run("forget", "--yes")
     assert forgot.returncode == 0, forgot.stderr
     assert "The 11:00 nudge that was waiting for a better moment won't come.\n" in forgot.stdout
@@ -428,11 +434,7 @@ def test_status_with_no_daemon_says_a_nudge_held_past_hold_for_wont_be_shown(hom
 
 def test_pause_lets_the_waiting_nudge_go_at_once_and_says_so(home, config_file):
     """Even when resumed before the daemon looks again, or with no daemon running."""
-    config_file.write_text("timezone: Europe/Berlin\n")
-    desk = Desk()
-    loaded, screen = setting_up(home, plan_of(dtime(9)), desk)
-    fire = firing()
-    fire.settle(loaded, at(9, 0, 1), lambda *_: [])
+    loaded, screen, desk, fire = held_at_nine(home, config_file)
     paused = run("pause", "2h")
     assert paused.returncode == 0, paused.stderr
     assert paused.stdout.splitlines()[1:] == [
