@@ -71,7 +71,11 @@ def test_pack_mistakes_name_file_and_line(tmp_path, edit, where, words):
 def test_an_id_clashing_with_a_built_in_one_is_refused(tmp_path):
     pack = tmp_path / "mine.yaml"
     pack.write_text(GOOD.replace("id: mine-1", "id: redirection"))
-    with pytest.raises(ConfigError, match=r"mine.yaml:3:9: duplicate id 'redirection' \(first at .*reframes"):
+    with pytest.raises(
+        ConfigError,
+        match=r"mine.yaml:3:9: duplicate id 'redirection' \(first at .*reframes.*\);"
+        r" give each message its own id$",
+    ):
         load_all(paths.builtin_packs_dir(), [(pack, None)])
 
 
