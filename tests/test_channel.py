@@ -112,6 +112,17 @@ def test_a_hung_daemon_times_out_with_one_line_and_nothing_is_shown(desktop, con
     assert len(desktop.received(1)) == 1
 
 
+def test_a_test_wait_cannot_make_now_wait_longer_than_its_three_seconds(desktop, config_file, daemons):
+    daemon = daemons()
+    daemon.proc.send_signal(signal.SIGSTOP)
+    try:
+        result = run("now", env={"KINDNUDGE_NOW_TIMEOUT": "1e308"}, timeout=20)
+    finally:
+        daemon.proc.send_signal(signal.SIGCONT)
+    assert result.returncode == 1
+    assert f"the running kindnudge (pid {daemon.proc.pid}) did not answer within 3 s" in result.stderr
+
+
 def test_garbage_on_the_socket_gets_an_error_reply_and_the_daemon_lives_on(config_file, daemons):
     daemon = daemons()
     request = {"kindnudge": 1, "ask": "now", "kind": None, "dry_run": True, "config": str(config_file)}

@@ -104,7 +104,7 @@ def test_sighup_with_a_broken_config_keeps_the_old_schedule(desktop, config_file
     offset = (due - timedelta(seconds=3) - datetime.now(UTC)).total_seconds()
     fake_clock.set(offset)
     schedule(config_file, due)
-    daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "3600"})  # no file watch: SIGHUP alone
+    daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "60"})  # no file watch: SIGHUP alone
     config_file.write_text("schedule:\n  - at: '9:61'\n")
     daemon.proc.send_signal(signal.SIGHUP)
     daemon.wait_for("keeping the previous schedule")

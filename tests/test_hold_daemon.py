@@ -29,7 +29,7 @@ from running import history, next_minute, schedule, started_before
 
 UTC = timezone.utc
 FAST = {"KINDNUDGE_RECHECK": "0.2", "KINDNUDGE_HEARTBEAT": "0.2"}
-EVENTS_ONLY = {"KINDNUDGE_RECHECK": "600"}  # no re-check within a test: only the desktop's signal can help
+EVENTS_ONLY = {"KINDNUDGE_RECHECK": "60"}  # no re-check within a test: only the desktop's signal can help
 NOTIFICATIONS = ("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
 
 

@@ -45,14 +45,9 @@ KINDS = ("reframe", "self-care")
 SOCKET_NAME = "daemon.sock"
 
 
-def _seconds(variable: str, default: float) -> float:
-    """A wait, from the environment for tests (a hung daemon in 0.5 s, not 3)."""
-    return knobs.seconds(variable, default, 0.05, 600.0)
-
-
 # A live daemon says "taken" within milliseconds; its own delivery gives up within
 # about 16 s (state 3 s, D-Bus 3 s, a server started on demand 10 s).
-TAKEN_S = _seconds("KINDNUDGE_NOW_TIMEOUT", 3.0)
+TAKEN_S = knobs.seconds("KINDNUDGE_NOW_TIMEOUT", 3.0, 0.05)  # tests: a hung daemon in 0.5 s
 RESULT_S = 30.0
 
 

@@ -53,7 +53,7 @@ _SIGNALS = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT} if hasattr(signal, "SI
 
 def _span_from(variable: str) -> timedelta:
     """A minute, or `variable` seconds (tests use a short one)."""
-    return timedelta(seconds=knobs.seconds(variable, 60.0, 0.1, 3600.0))
+    return timedelta(seconds=knobs.seconds(variable, 60.0, 0.1))
 
 
 RETRY = _span_from("KINDNUDGE_RETRY")  # how soon a failed firing or plan is tried again

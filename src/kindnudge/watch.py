@@ -105,7 +105,7 @@ class Watcher:
                 self.mode = "timerfd"
             except (OSError, AttributeError) as exc:
                 log.warning("clock-change events unavailable (%s); using a %gs heartbeat", exc, HEARTBEAT_S)
-        self._interval = knobs.seconds("KINDNUDGE_HEARTBEAT", HEARTBEAT_S, 0.01, HEARTBEAT_S)
+        self._interval = knobs.seconds("KINDNUDGE_HEARTBEAT", HEARTBEAT_S, 0.01)
         self._thread.start()
 
     def watch(self, files: Iterable[Path]) -> None:
