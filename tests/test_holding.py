@@ -421,6 +421,25 @@ def test_forget_says_the_waiting_nudge_went_with_the_history(home, config_file):
     assert "won't come" not in run("forget", "--yes").stdout, "said once, of a nudge that was waiting"
 
 
+class KilledWhileShowing(Screen):
+    """The daemon is killed (here: Ctrl+C) while the desktop is being asked to show it."""
+
+    def send(self, notification):
+        raise KeyboardInterrupt
+
+
+def test_a_held_nudge_whose_showing_was_cut_short_is_held_again_not_lost(home, config_file):
+    """Ctrl+C here; a kill -9 leaves it `sending`, and the next start does the same."""
+    loaded, screen, desk, fire = held_at_nine(home, config_file)
+    desk.why = None
+    with pytest.raises(KeyboardInterrupt):
+        fire.settle(loaded._replace(notifier=Chain([KilledWhileShowing()])), at(9, 5), lambda *_: [])
+    assert rows()[0][1:3] == ("held", f"held: {DND}")
+    firing().settle(loaded, at(9, 10), lambda *_: [])
+    assert rows()[0][1:3] == ("delivered", f"shown after waiting 10 min: {DND_THEN}")
+    assert len(screen.shown) == 1
+
+
 def test_status_with_no_daemon_says_a_nudge_held_past_hold_for_wont_be_shown(home, config_file):
     config_file.write_text("timezone: UTC\nattention:\n  hold_for: 1m\n")
     loaded, _screen = setting_up(home, plan_of(dtime(9)), Desk())

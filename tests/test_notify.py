@@ -508,7 +508,10 @@ def test_ctrl_c_while_showing_settles_the_row_interrupted(home):
         with pytest.raises(KeyboardInterrupt):
             deliver(claimed, config, Raising(KeyboardInterrupt()), state)
         (entry,) = state.history(5)
-    assert (entry.status, entry.reason) == ("interrupted", "stopped while showing this; it may have appeared")
+    assert (entry.status, entry.reason) == (
+        "interrupted",
+        "kindnudge stopped while showing this; it may have appeared",
+    )
 
 
 @pytest.fixture

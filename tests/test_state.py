@@ -52,6 +52,29 @@ def test_bag_and_history_survive_reopening(home):
         assert state.seen("reframe") == {"c"}
 
 
+def test_rows_left_sending_by_a_kill_are_interrupted_but_a_held_one_is_held_again(home):
+    """`history` meanwhile shows the row being shown, never a literal None."""
+    due = datetime(2026, 11, 28, 9, tzinfo=timezone.utc)
+    later = due + timedelta(minutes=5)
+    with State(paths.state_db()) as state, state.transaction():
+        state.record(HistoryEntry(due, "morning", "reframe", "b", "text b", "sending", None, due))
+        held = state.record(
+            HistoryEntry(due, "evening", "any", None, None, "held", "held: the screen is locked", due)
+        )
+        state.reuse(held, HistoryEntry(later, "evening", "reframe", "c", "text c", "sending", None, due))
+    listed = run("history").stdout
+    assert "sending    morning      reframe   being shown [text b]\n" in listed
+    assert "sending    evening      reframe   (due " in listed
+    assert " 09:00 UTC) held: the screen is locked [text c]\n" in listed
+    with State(paths.state_db()) as state:
+        assert state.interrupted() == 2
+        rows = {e.rule: (e.status, e.reason, e.due) for e in state.history(5)}
+    assert rows == {
+        "morning": ("interrupted", "kindnudge stopped while showing this; it may have appeared", due),
+        "evening": ("held", "held: the screen is locked", due),
+    }
+
+
 def test_a_failed_step_leaves_nothing_half_written(home):
     with State(paths.state_db()) as state:
         with pytest.raises(RuntimeError, match="power cut"), state.transaction():  # not swallowed

@@ -285,7 +285,10 @@ class Daemon:
     def _mark_interrupted(self) -> None:
         with State(self.state_path) as state:  # one statement: atomic, and asked again if repaired
             if state.interrupted():
-                log.warning("a nudge was being shown when kindnudge stopped; marked it interrupted")
+                log.warning(
+                    "a nudge was being shown when kindnudge stopped; marked it interrupted"
+                    " (or held again, if it had waited for a better moment)"
+                )
 
     def _wait_for_signals(self) -> None:
         if not _SIGNALS:  # Windows: no sigwait; Ctrl+C raises KeyboardInterrupt

@@ -202,7 +202,8 @@ def deliver(
 
     Whatever is raised while showing it, the row does not stay `sending`: an
     error settles it `failed` and puts the message back in the bag (it will
-    still come); an interruption (Ctrl+C) settles it `interrupted`. `reason`:
+    still come); an interruption (Ctrl+C) settles it `interrupted` (or held
+    again, if it was held: State.interrupted). `reason`:
     what a delivered row says instead of the backend (Another's "another").
     `reveal`: with its words even when discreet (the person is looking).
     """
@@ -221,7 +222,7 @@ def deliver(
         error, earlier = unexpected(exc, f"showing {message.id}"), []
     except BaseException:
         with state.transaction():
-            state.settle(claimed.row, "interrupted", "stopped while showing this; it may have appeared")
+            state.interrupted(claimed.row)
         raise
     with state.transaction():
         if error:

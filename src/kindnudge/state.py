@@ -223,21 +223,27 @@ class State:
 
     def reuse(self, row: int, entry: HistoryEntry) -> None:
         """A held row takes its final form (one life for a history row): when it
-        was settled, what was drawn for it, and how it ended. Its due moment stays."""
+        was settled, what was drawn for it, and how it ended. Its due moment
+        stays, and so does its reason while it is `sending` (no reason yet)."""
         self._write(
-            "UPDATE history SET at = ?, kind = ?, message_id = ?, text = ?, status = ?, reason = ?"
-            " WHERE id = ?",
+            "UPDATE history SET at = ?, kind = ?, message_id = ?, text = ?, status = ?,"
+            " reason = COALESCE(?, reason) WHERE id = ?",
             (entry.at.isoformat(), entry.kind, entry.message_id, entry.text, entry.status, entry.reason, row),
         )
 
     def unsee(self, kind: str, message_id: str) -> None:
         self._write("DELETE FROM bag_seen WHERE kind = ? AND message_id = ?", (kind, message_id))
 
-    def interrupted(self) -> int:
-        """Rows left `sending` by a crash: say so rather than leave them pending."""
+    def interrupted(self, row: int | None = None) -> int:
+        """Rows left `sending` (all, or `row`) by a crash or Ctrl+C: say so rather
+        than leave them pending. One that was held (its reason still says so:
+        holding.HELD) is held again, as a held row ends only delivered or
+        skipped; the daemon looks at it again as at any held one."""
         return self._write(
-            "UPDATE history SET status = 'interrupted', reason = ? WHERE status = 'sending'",
-            ("kindnudge stopped while showing this; it may have appeared",),
+            "UPDATE history SET status = CASE WHEN reason LIKE 'held: %' THEN 'held' ELSE 'interrupted' END,"
+            " reason = CASE WHEN reason LIKE 'held: %' THEN reason ELSE ? END"
+            " WHERE status = 'sending' AND (? IS NULL OR id = ?)",
+            ("kindnudge stopped while showing this; it may have appeared", row, row),
         ).rowcount
 
     def history(self, limit: int, status: str | None = None) -> list[HistoryEntry]:

@@ -346,7 +346,11 @@ def cmd_history(args: argparse.Namespace) -> int:
         print("no nudges yet")
     else:
         for e, at in zip(entries, whens([e.at for e in entries], config), strict=True):
-            detail = e.text if e.status == "delivered" else f"{e.reason}" + (f" [{e.text}]" if e.text else "")
+            said = [
+                e.reason or ("being shown" if e.status == "sending" else ""),
+                f"[{e.text}]" if e.text else "",
+            ]
+            detail = e.text if e.status == "delivered" else " ".join(part for part in said if part)
             if e.status == "delivered" and e.reason and e.reason.startswith(WAITED):
                 detail = f"{e.text} ({e.reason})"
             elif e.status == "held":  # "held  ...  held: Do Not Disturb is on" says it twice
