@@ -24,7 +24,7 @@ from random import Random
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from kindnudge.schedule import RandomTimes, Rule
+from kindnudge.schedule import TOGETHER, RandomTimes, Rule
 
 # A rule's own days in a row with every time in quiet hours: it is silenced for
 # good. More than a year of days, so a time moved out of quiet hours by DST
@@ -52,7 +52,7 @@ def together(slots: Iterable[Slot]) -> Slot:
         return first
     rules = dict.fromkeys(s.rule for s in (first, *others))
     kinds = dict.fromkeys(k for s in (first, *others) for k in s.kinds)
-    return Slot(first.at, " + ".join(rules), tuple(kinds))
+    return Slot(first.at, TOGETHER.join(rules), tuple(kinds))
 
 
 def in_quiet_hours(moment: time, quiet: tuple[time, time] | None) -> bool:

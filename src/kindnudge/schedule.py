@@ -16,6 +16,7 @@ from kindnudge.timetext import format_duration
 from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, duration, items
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TOGETHER = " + "  # between the names of rules due at the same minute (planner.together)
 _DAY_GROUPS = {
     "daily": range(7),
     "everyday": range(7),
@@ -86,6 +87,12 @@ def parse_rule(item: Any, where: Location, index: int) -> Rule:
     if not isinstance(name, (str, int)) or not str(name).strip():
         raise ConfigError(f"a rule's name is a short text, got {describe(name)}", pos("name"))
     name = showable(str(name), pos("name"), "a rule's name")  # next, status and history print it
+    if TOGETHER in name:
+        raise ConfigError(
+            f"a rule's name can't hold '{TOGETHER.strip()}' with spaces around it: it joins the names"
+            " of rules due at the same minute; write e.g. 'morning and evening'",
+            pos("name"),
+        )
     kinds = parse_kinds(item.get("kind", "any"), pos("kind"))
     days = _days(item.get("days", "daily"), pos("days"))
     for key in ("between", "min_gap"):
