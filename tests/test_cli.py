@@ -123,6 +123,26 @@ def test_times_are_said_as_a_person_would(moment, said, config_file):
     assert when(datetime.fromisoformat(moment), config, now) == said
 
 
+def test_today_is_the_schedule_zone_s_day_not_the_machine_s(monkeypatch):
+    """At 01:00 in Tokyo it is still yesterday in UTC, where this machine is."""
+    import time as systime
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kindnudge.timetext import when
+
+    monkeypatch.setenv("TZ", "UTC")
+    systime.tzset()
+    try:
+        now = datetime.fromisoformat("2026-06-01T16:00:00+00:00")
+        assert when(datetime.fromisoformat("2026-06-01T20:00:00+00:00"), ZoneInfo("Asia/Tokyo"), now) == (
+            "today 05:00 JST"
+        )
+    finally:
+        monkeypatch.undo()
+        systime.tzset()
+
+
 def test_help_is_as_wide_as_the_terminal_says():
     line = "print the nudge instead of showing it; it stays in the bag"
     assert line in run("now", "--help", env={"COLUMNS": "200"}).stdout

@@ -311,6 +311,24 @@ def test_a_rule_is_given_up_on_after_exactly_so_many_silent_days_of_its_own(monk
     assert plan.upcoming(thursday, 1) == []
 
 
+def test_only_silent_days_in_a_row_count_towards_giving_up(monkeypatch):
+    """A random draw that lands in quiet hours about every other day keeps its rule:
+    a day it is heard starts the count again."""
+    monkeypatch.setattr(planner, "_GIVE_UP_AFTER_SILENT_DAYS", 3)
+    first = date(2026, 6, 1)
+    days = [first + timedelta(days=i) for i in range(20)]
+    for n in range(200):
+        rule = random_rule(count=1, start="09:00", end="11:00", gap=1, name=f"r{n}")
+        plan = Plan((rule,), ZoneInfo("UTC"), (time(10), time(11)))
+        heard = "".join("h" if plan.day(day) else "-" for day in days)
+        if heard.startswith("h") and "---" not in heard and "h--h" in heard:
+            break
+    else:
+        pytest.fail("no rule name is heard, silent twice, then heard again")
+    start = datetime.combine(first, time(), UTC)
+    assert plan.between(start, start + timedelta(days=20)) == [s for day in days for s in plan.day(day)]
+
+
 def test_a_day_whose_draws_run_past_the_next_days_first_ones_still_plans_in_order():
     """A window from 03:00 to 02:30 ends, on the eve of the spring change, in the
     gap: its last draws move to 03:00-03:30, where the next day's first ones are.
