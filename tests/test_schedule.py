@@ -26,7 +26,7 @@ def test_every_rule_form(tmp_path):
         "  - name: spread\n    random: 3\n    between: ['10:00', '21:00']\n"
         "    min_gap: 90m\n    kind: [self-care]\n"
         "  - name: weekend\n    cron: '30 10 * * sat,sun'\n"
-        "  - at: ['20:00', '18:00']\n    days: [fri-mon, wed]\n",
+        "  - at: ['20:00', '18:00']\n    days: [fri-mon, wed, Saturday-Sunday]\n",
     )
     assert (morning.at, morning.kinds, morning.days) == ((time(8, 30),), ("reframe",), frozenset(range(5)))
     assert (spread.random.count, spread.random.min_gap, spread.kinds) == (
@@ -48,6 +48,7 @@ def test_every_rule_form(tmp_path):
         ("  - kind: reframe\n", "2:5", "needs exactly one of at:, random: or cron:"),
         ("  - at: '09:00'\n    cron: '* * * * *'\n", "2:5", "(this one has at and cron)"),
         ("  - at: '09:00'\n    days: funday\n", "3:11", "'funday' is not a day"),
+        ("  - at: '09:00'\n    days: mon-someday\n", "3:11", "'mon-someday' is not a day"),
         (
             "  - at: '09:00'\n    kind: joy\n",
             "3:11",
