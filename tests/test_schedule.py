@@ -49,6 +49,7 @@ def test_every_rule_form(tmp_path):
         ("  - at: '09:00'\n    cron: '* * * * *'\n", "2:5", "(this one has at and cron)"),
         ("  - at: '09:00'\n    days: funday\n", "3:11", "'funday' is not a day"),
         ("  - at: '09:00'\n    days: mon-someday\n", "3:11", "'mon-someday' is not a day"),
+        ("  - at: '09:00'\n    days: mon-tue-wed\n", "3:11", "'mon-tue-wed' is not a day"),
         (
             "  - at: '09:00'\n    kind: joy\n",
             "3:11",

@@ -142,10 +142,11 @@ def _days(value: Any, where: Location) -> frozenset[int]:
     days: set[int] = set()
     for item, at in items(value, where):
         word = str(item).strip().lower() if isinstance(item, str) else ""
+        ends = word.split("-")  # a range has two
         if word in _DAY_GROUPS:
             days.update(_DAY_GROUPS[word])
-        elif "-" in word and all(part[:3] in DAY_NAMES for part in word.split("-", 1)):
-            first, last = (DAY_NAMES.index(part[:3]) for part in word.split("-", 1))
+        elif len(ends) == 2 and all(end[:3] in DAY_NAMES for end in ends):
+            first, last = (DAY_NAMES.index(end[:3]) for end in ends)
             days.update((first + i) % 7 for i in range((last - first) % 7 + 1))
         elif word[:3] in DAY_NAMES and word.isalpha():
             days.add(DAY_NAMES.index(word[:3]))
