@@ -220,9 +220,17 @@ class WindowManager:
         return self
 
     def open_window(self, title: str = "slides") -> str:
-        """A window of an X client from Debian (xmessage), once it is the active one."""
-        self._spawn(["xmessage", "-geometry", "400x300", "-title", title, title])
-        self.wait_for(lambda: title in self.tool("wmctrl", "-l"), f"the window {title!r}")
+        """A window of an X client from Debian (xmessage), once it is the active one.
+        One that never maps on a busy machine (seen once in CI) is started once more."""
+        for tries_left in (1, 0):
+            client = self._spawn(["xmessage", "-geometry", "400x300", "-title", title, title])
+            try:
+                self.wait_for(lambda: title in self.tool("wmctrl", "-l"), f"the window {title!r}", 10.0)
+                break
+            except RuntimeError:
+                client.kill()
+                if not tries_left:
+                    raise
         self.tool("wmctrl", "-a", title)
         self.wait_for(lambda: self.active_window() != "0x0", "an active window")
         return self.active_window()
@@ -254,10 +262,10 @@ class WindowManager:
                 raise RuntimeError(f"{what} did not come within {wait_s:g} s")
             time.sleep(0.02)
 
-    def _spawn(self, args: list[str]) -> None:
-        self._procs.append(
-            subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        )
+    def _spawn(self, args: list[str]) -> subprocess.Popen:
+        proc = subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._procs.append(proc)
+        return proc
 
     def stop(self) -> None:
         for proc in reversed(self._procs):
