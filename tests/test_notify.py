@@ -29,7 +29,7 @@ from kindnudge.library import Library, Message, load_all
 from kindnudge.notify import Chain, Notification, Unreachable, backend, choose
 from kindnudge.notify.windows import fit
 from kindnudge.nudge import claim, deliver
-from kindnudge.state import State
+from kindnudge.state import HistoryEntry, State
 
 from conftest import run
 from running import history, next_minute, schedule, started_before
@@ -503,15 +503,20 @@ def test_a_backend_raising_anything_settles_one_row_failed(home, error):
 
 
 def test_ctrl_c_while_showing_settles_the_row_interrupted(home):
+    """Its own row only: another kindnudge (a `now` beside the daemon) may be showing one too."""
     with State(paths.state_db()) as state:
         config, claimed = claimed_reframe(home, state)
+        with state.transaction():
+            other = HistoryEntry(datetime.now(timezone.utc), None, "self-care", "x", "x", "sending", None)
+            state.record(other)
         with pytest.raises(KeyboardInterrupt):
             deliver(claimed, config, Raising(KeyboardInterrupt()), state)
-        (entry,) = state.history(5)
+        entry, beside = state.history(5)[1], state.history(5)[0]
     assert (entry.status, entry.reason) == (
         "interrupted",
         "kindnudge stopped while showing this; it may have appeared",
     )
+    assert beside.status == "sending"
 
 
 @pytest.fixture
