@@ -47,11 +47,11 @@ class Slot(NamedTuple):
 def together(slots: Iterable[Slot]) -> Slot:
     """One slot for rules due at the same moment: their names in the schedule's
     order, drawing from every kind they ask for."""
-    first, *others = slots
+    first, *others = slots = list(slots)
     if not others:
         return first
-    rules = dict.fromkeys(s.rule for s in (first, *others))
-    kinds = dict.fromkeys(k for s in (first, *others) for k in s.kinds)
+    rules = dict.fromkeys(s.rule for s in slots)
+    kinds = dict.fromkeys(k for s in slots for k in s.kinds)
     return Slot(first.at, TOGETHER.join(rules), tuple(kinds))
 
 

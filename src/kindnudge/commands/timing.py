@@ -270,8 +270,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             print("last delivered: none yet")
         print(f"paused: until {when(paused, config, now)}" if paused else "paused: no")
         if held:
-            waited_out = not problem and now - (held[0][1].due or held[0][1].at) > config.hold_for
-            print(f"holding {_held_line(held[0][1], config)}" + (_WAITED_OUT if waited_out else ""))
+            entry = held[0][1]
+            waited_out = not problem and now - (entry.due or entry.at) > config.hold_for
+            print(f"holding {_held_line(entry, config)}" + (_WAITED_OUT if waited_out else ""))
         print(f"backend: {'unknown until the problem below is fixed' if problem else _backend(config)}")
         error = failed[0] if failed else None
         print(
