@@ -26,7 +26,8 @@ def test_every_rule_form(tmp_path):
         "  - name: spread\n    random: 3\n    between: ['10:00', '21:00']\n"
         "    min_gap: 90m\n    kind: [self-care]\n"
         "  - name: weekend\n    cron: '30 10 * * sat,sun'\n"
-        "  - at: ['20:00', '18:00']\n    days: [fri-mon, wed, Saturday-Sunday, Thursday]\n",
+        "  - at: ['20:00', '18:00']\n"
+        "    days: [fri-mon, wed, Saturday-Sunday, Thursday, Tues, thurs-Fridays]\n",
     )
     assert (morning.at, morning.kinds, morning.days) == ((time(8, 30),), ("reframe",), frozenset(range(5)))
     assert (spread.random.count, spread.random.min_gap, spread.kinds) == (
@@ -37,7 +38,7 @@ def test_every_rule_form(tmp_path):
     assert weekend.cron.weekdays == frozenset({5, 6})
     assert weekend.kinds == ("reframe", "self-care")
     assert evening.name == "rule-4" and evening.at == (time(18), time(20))
-    assert evening.days == frozenset({4, 5, 6, 0, 2, 3})
+    assert evening.days == frozenset({4, 5, 6, 0, 1, 2, 3})
 
 
 @pytest.mark.parametrize(
@@ -50,6 +51,10 @@ def test_every_rule_form(tmp_path):
         ("  - at: '09:00'\n    days: funday\n", "3:11", "'funday' is not a day"),
         ("  - at: '09:00'\n    days: mon-someday\n", "3:11", "'mon-someday' is not a day"),
         ("  - at: '09:00'\n    days: mon-tue-wed\n", "3:11", "'mon-tue-wed' is not a day"),
+        ("  - at: '09:00'\n    days: monkey\n", "3:11", "'monkey' is not a day"),
+        ("  - at: '09:00'\n    days: [wed, sunshine]\n", "3:17", "'sunshine' is not a day"),
+        ("  - at: '09:00'\n    days: friends-sunday\n", "3:11", "'friends-sunday' is not a day"),
+        ("  - at: '09:00'\n    days: mo\n", "3:11", "'mo' is not a day"),
         (
             "  - at: '09:00'\n    kind: joy\n",
             "3:11",
@@ -71,7 +76,10 @@ def test_every_rule_form(tmp_path):
         ("  - cron: '* * *'\n", "2:11", "5 fields"),
         ("  - cron: '0 9 * * *'\n    days: weekends\n", "3:11", "days: does not go with cron:"),
         ("  - name: a\n    at: '09:00'\n  - name: a\n    at: '10:00'\n", "4:11", "two rules are called 'a'"),
-        ("  - name: a + b\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+' with spaces around it"),
+        ("  - name: a + b\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),
+        ("  - name: 'a +'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),
+        ("  - name: '+'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),
+        ("  - name: tea+toast\n    at: '09:00'\n", "2:11", "write e.g. 'morning and evening'"),
         ("  at: '09:00'\n", "2:3", "schedule: is a list of rules"),
     ],
 )

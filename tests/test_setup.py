@@ -233,6 +233,13 @@ def test_a_time_that_is_not_one_is_still_refused(times, said, config_file):
     assert not config_file.exists()
 
 
+def test_a_word_that_only_starts_like_a_day_is_refused(config_file):
+    result = run("setup", "--days", "monkey", "--yes", "--no-test")
+    assert result.returncode == 2
+    assert "'monkey' is not a day" in result.stderr
+    assert not config_file.exists()
+
+
 def test_non_interactive_mistake_is_one_line_and_changes_nothing(config_file):
     config_file.write_text("catch_up: 1h\n")
     result = run("setup", "--times", "25:00", "--yes")

@@ -16,6 +16,7 @@ from kindnudge.timetext import format_duration
 from kindnudge.yamlfile import MarkedDict, check_keys, clock, describe, duration, items
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TOGETHER = " + "  # between the names of rules due at the same minute (planner.together)
 _DAY_GROUPS = {
     "daily": range(7),
@@ -87,9 +88,9 @@ def parse_rule(item: Any, where: Location, index: int) -> Rule:
     if not isinstance(name, (str, int)) or not str(name).strip():
         raise ConfigError(f"a rule's name is a short text, got {describe(name)}", pos("name"))
     name = showable(str(name), pos("name"), "a rule's name")  # next, status and history print it
-    if TOGETHER in name:
+    if TOGETHER.strip() in name:
         raise ConfigError(
-            f"a rule's name can't hold '{TOGETHER.strip()}' with spaces around it: it joins the names"
+            f"a rule's name can't hold '{TOGETHER.strip()}': it joins the names"
             " of rules due at the same minute; write e.g. 'morning and evening'",
             pos("name"),
         )
@@ -138,6 +139,14 @@ def parse_kinds(value: Any, where: Location) -> tuple[str, ...]:
     return tuple(dict.fromkeys(kinds))
 
 
+def day_number(word: str) -> int | None:
+    """Monday is 0. "thu", "Thurs", "thursdays" name a day; "monkey" and "mo" don't."""
+    word = word.strip().lower()
+    if len(word) < 3:
+        return None
+    return next((n for n, full in enumerate(_FULL_DAY_NAMES) if f"{full}s".startswith(word)), None)
+
+
 def _days(value: Any, where: Location) -> frozenset[int]:
     days: set[int] = set()
     for item, at in items(value, where):
@@ -145,11 +154,11 @@ def _days(value: Any, where: Location) -> frozenset[int]:
         ends = word.split("-")  # a range has two
         if word in _DAY_GROUPS:
             days.update(_DAY_GROUPS[word])
-        elif len(ends) == 2 and all(end[:3] in DAY_NAMES for end in ends):
-            first, last = (DAY_NAMES.index(end[:3]) for end in ends)
+        elif len(ends) == 2 and None not in (numbers := [day_number(end) for end in ends]):
+            first, last = numbers
             days.update((first + i) % 7 for i in range((last - first) % 7 + 1))
-        elif word[:3] in DAY_NAMES and word.isalpha():
-            days.add(DAY_NAMES.index(word[:3]))
+        elif (number := day_number(word)) is not None:
+            days.add(number)
         else:
             raise ConfigError(
                 f"{describe(item)} is not a day; write daily, weekdays, weekends,"

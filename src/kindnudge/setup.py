@@ -22,7 +22,7 @@ from kindnudge import configfile, yamlfile
 from kindnudge.config import load_config
 from kindnudge.errors import ConfigError, Location, UsageError, machine_error
 from kindnudge.paths import real_file, replace_atomically
-from kindnudge.schedule import parse_kinds, parse_rule
+from kindnudge.schedule import DAY_NAMES, day_number, parse_kinds, parse_rule
 from kindnudge.timetext import parse_spoken_time
 from kindnudge.yamlfile import plain
 
@@ -329,13 +329,12 @@ def _span(answers: Answers) -> Callable[[str], list[str]]:
 
 
 _DAY_WORDS = {"every day": "daily", "everyday": "daily", "weekday": "weekdays", "weekend": "weekends"}
-_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _day(word: str) -> str:
     """ "Monday", "mondays", "Mon" -> "mon"; anything else as it is, for the schedule's check."""
-    full = next((d for d in _FULL_DAYS if len(word) >= 3 and f"{d}s".startswith(word)), None)
-    return full[:3] if full else word
+    number = day_number(word)
+    return word if number is None else DAY_NAMES[number]
 
 
 def _days(answers: Answers) -> Callable[[str], str]:
