@@ -118,6 +118,20 @@ def test_check_warns_about_a_rule_that_is_always_quiet(config_file):
     assert "'fine'" not in result.stdout
 
 
+def test_check_warns_about_a_rule_whose_kind_content_kinds_leaves_out(config_file):
+    config_file.write_text(
+        "notification: {backend: console}\ncontent: {kinds: [reframe]}\n"
+        "schedule:\n  - {name: letters, at: '20:00', kind: self-care}\n  - {name: both, at: '12:00'}\n"
+    )
+    result = run("check")
+    assert result.returncode == 0
+    assert (
+        "warning: rule 'letters' asks for self-care, which content.kinds leaves out,"
+        " so it shows self-care anyway; add self-care to content.kinds, or change the rule's kind\n"
+    ) in result.stdout
+    assert "'both'" not in result.stdout
+
+
 @pytest.mark.parametrize(
     ("text", "where", "message"),
     [

@@ -210,6 +210,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         with State(paths.state_db()) as state:
             marks = state.marks()
     for rule in config.schedule:
+        if not set(rule.kinds) & set(config.kinds):
+            asked = " and ".join(rule.kinds)
+            print(
+                f"warning: rule '{rule.name}' asks for {asked}, which content.kinds leaves out,"
+                f" so it shows {asked} anyway; add {asked} to content.kinds, or change the rule's kind"
+            )
         why = why_nothing(library, rule_kinds(rule.kinds, config), marks)
         if why:
             print(f"warning: rule '{rule.name}' has nothing left to show: {why}")
