@@ -47,6 +47,7 @@ def one_line(result, status: int = 2) -> str:
         (["pause", "until", " "], "' ' is not a time of day; write e.g. 08:30, 8:30am or 9pm"),
         (["next", "--from", "9999-12-31T00:00"], "'9999-12-31T00:00' is out of range; give a moment in the"),
         (["next", "--from", "0001-01-01T00:00+05:00"], "give a moment in the years 1971 to 9000"),
+        (["next", "--from", ""], "'' is not an ISO 8601 time; write e.g. 2026-12-24T08:00"),
     ],
 )
 def test_numbers_out_of_range_are_refused_with_the_range(args, words):

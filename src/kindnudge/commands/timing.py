@@ -40,7 +40,7 @@ def cmd_next(args: argparse.Namespace) -> int:
     from kindnudge.planner import kind_label
 
     config, _library = load(args)
-    start = moment(args.from_, config) if args.from_ else utc_now()
+    start = utc_now() if args.from_ is None else moment(args.from_, config)
     journey, _today = journey_day(config)
     slots = upcoming(config, start, args.n, journey)
     days = [_day_of(journey, slot.at, config) for slot in slots]
