@@ -113,6 +113,12 @@ def test_forget_asks_first_and_no_erases_nothing(config_file):
     result = forget(answers="yes\n")
     assert result.returncode == 0 and [e["status"] for e in history()] == ["erased"]
 
+    result = forget()  # the input ends with no answer: the reason goes on a line of its own
+    assert result.returncode == 1 and [e["status"] for e in history()] == ["erased"]
+    assert result.stdout == "Erase your kindnudge history and what you have seen? [y/N] \n"
+    result = forget("--yes")  # the line an earlier forget left is not a nudge of yours
+    assert result.stdout.startswith("Erased your history (0 entries), what you had seen")
+
 
 def test_forget_all_keeps_only_the_config_and_asks_before_unhiding(config_file):
     config_file.write_text("notification:\n  backend: console\n")

@@ -284,9 +284,11 @@ class State:
     def erase(self, marks: Collection[str] = (), meta: Collection[str] = ()) -> int:
         """Delete the history and the seen bag, the marks of the kinds in `marks`
         and the `meta` keys; secure_delete zeroes the space they leave. Inside a
-        transaction, then `compact`. Returns how many history rows went."""
+        transaction, then `compact`. Returns how many history rows went, not
+        counting the lines earlier erasures left."""
         self._write("PRAGMA secure_delete=ON")
-        rows = self._write("DELETE FROM history").rowcount
+        rows = self._read("SELECT COUNT(*) FROM history WHERE status != 'erased'")[0][0]
+        self._write("DELETE FROM history")
         self._write("DELETE FROM bag_seen")
         for mark in marks:
             self._write("DELETE FROM marks WHERE mark = ?", (mark,))

@@ -221,7 +221,8 @@ def _ask(prompt: str) -> str:
         raise EOFError
     try:
         return input(prompt)
-    except OSError:
+    except (EOFError, OSError):
+        print()  # the prompt's line ends before the reason is told
         raise EOFError from None
 
 
