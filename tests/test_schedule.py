@@ -76,6 +76,11 @@ def test_every_rule_form(tmp_path):
         ("  - cron: '* * *'\n", "2:11", "5 fields"),
         ("  - cron: '0 9 * * *'\n    days: weekends\n", "3:11", "days: does not go with cron:"),
         ("  - name: a\n    at: '09:00'\n  - name: a\n    at: '10:00'\n", "4:11", "two rules are called 'a'"),
+        (
+            "  - name: Morning\n    at: '09:00'\n  - name: morning\n    at: '10:00'\n",
+            "4:11",
+            ", as 'Morning'); give each its own name",
+        ),
         ("  - name: a + b\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),
         ("  - name: 'a +'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),
         ("  - name: '+'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),

@@ -54,15 +54,17 @@ class Rule(NamedTuple):
 
 def parse_rules(items: list[tuple[Any, Location]]) -> tuple[Rule, ...]:
     rules: list[Rule] = []
-    names: dict[str, Location] = {}
+    names: dict[str, tuple[str, Location]] = {}  # by name, whatever its case: history tells them apart poorly
     for index, (item, where) in enumerate(items, start=1):
         rule = parse_rule(item, where, index)
-        if rule.name in names:
+        if rule.name.casefold() in names:
+            first, at = names[rule.name.casefold()]
+            written = "" if first == rule.name else f", as '{first}'"
             raise ConfigError(
-                f"two rules are called '{rule.name}' (first at {names[rule.name]}); give each its own name",
+                f"two rules are called '{rule.name}' (first at {at}{written}); give each its own name",
                 item.at("name") if isinstance(item, MarkedDict) else where,
             )
-        names[rule.name] = where
+        names[rule.name.casefold()] = (rule.name, where)
         rules.append(rule)
     return tuple(rules)
 
