@@ -253,6 +253,16 @@ def test_a_rule_whose_two_times_meet_in_the_spring_gap_stays_one_rule():
     assert (slot.at.strftime("%H:%M"), slot.rule, slot.kinds) == ("03:30", "night", BOTH)
 
 
+def test_the_plan_runs_to_the_end_of_the_last_year_in_the_schedule_s_own_zone():
+    """West of UTC, 31 Dec 9000's evening comes after 9001 has begun in UTC."""
+    plan = Plan((daily("23:00"),), ZoneInfo("Etc/GMT+12"), None)  # UTC-12
+    end_in_utc = datetime(planner.LAST_YEAR + 1, 1, 1, tzinfo=UTC)
+    (last,) = plan.after(end_in_utc)
+    assert last.at.isoformat() == "9000-12-31T23:00:00-12:00"
+    assert list(plan.after(last.at)) == []
+    assert list(plan.after(datetime(9999, 12, 31, tzinfo=UTC))) == []
+
+
 def test_between_is_after_start_up_to_and_including_end():
     tz = ZoneInfo("UTC")
     plan = Plan((daily("09:00", "12:00"),), tz, None)

@@ -145,8 +145,8 @@ class Plan(NamedTuple):
 
     def after(self, moment: datetime) -> Iterator[Slot]:
         """Every slot strictly after `moment`, in order, for as long as asked
-        (and the calendar lasts: nothing after LAST_YEAR)."""
-        if moment >= _END:
+        (and the calendar lasts: nothing after LAST_YEAR in the schedule's zone)."""
+        if moment >= _END + timedelta(days=1):  # past 9000 in every zone; later ones would overflow
             return
         moment = max(moment, _START)
         streams = [self._rule_after(rule, moment) for rule in self.rules]
