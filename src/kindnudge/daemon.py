@@ -28,14 +28,14 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from kindnudge import instance, knobs, ownpack
+from kindnudge import instance, knobs
 from kindnudge.buttons import Buttons
-from kindnudge.config import load_config
-from kindnudge.errors import DeliveryError, KindnudgeError, Location, MachineError
+from kindnudge.errors import DeliveryError, MachineError
 from kindnudge.firing import Firing, Loaded
 from kindnudge.handover import Handover
 from kindnudge.notify import Notification
 from kindnudge.planner import Plan, Slot
+from kindnudge.reloading import OneAtATime, Reloads
 from kindnudge.state import State
 from kindnudge.timetext import when
 from kindnudge.watch import Watcher
@@ -131,9 +131,8 @@ class Daemon:
         self.trigger: PlanTrigger | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.watcher: Watcher | None = None
-        self.complaint: str | None = None  # the reload problem the user was last told about
-        self._reloads = threading.Lock()  # guards the two flags below
-        self._reloading = self._again = False
+        self.reloads = Reloads(load, config_file, clock, self._tell_user)
+        self._reload_aside = OneAtATime(self.reload, "kindnudge-reload")
         self.session = session
         self.buttons = None
         if session:
@@ -147,7 +146,7 @@ class Daemon:
             clock,
             self.rng,
             self.buttons,
-            lambda: self.complaint,
+            lambda: self.reloads.complaint,
         )
 
     # -- what a firing does (also called directly by tests) -------------------
@@ -194,7 +193,8 @@ class Daemon:
             if self.session:
                 _import_the_bus_library()
             self.scheduler.start()
-            self.watcher = Watcher(self._watched(), self.on_clock_jump, self.request_reload)
+            watched = self.reloads.watched(self.current)
+            self.watcher = Watcher(watched, self.on_clock_jump, self.request_reload)
             self.watcher.start()
             self._hear_buttons()
             self.handover.start()
@@ -299,28 +299,9 @@ class Daemon:
         while True:
             received = signal.sigwait(_SIGNALS)
             if received == signal.SIGHUP:
-                self._reload_aside()
+                self._reload_aside.ask()  # SIGTERM is answered at once even while a huge pack is read
             else:
                 return
-
-    def _reload_aside(self) -> None:
-        """Reload on a thread of its own, so that SIGTERM is answered at once even
-        while a huge pack is read; one at a time, and a save meanwhile asks for one more."""
-        with self._reloads:
-            self._again = self._reloading
-            if self._reloading:
-                return
-            self._reloading = True
-        threading.Thread(target=self._reload_until_current, name="kindnudge-reload", daemon=True).start()
-
-    def _reload_until_current(self) -> None:
-        while True:
-            self.reload()
-            with self._reloads:
-                if not self._again:
-                    self._reloading = False
-                    return
-                self._again = False
 
     def request_reload(self) -> None:
         """From the watcher thread: reload in the main thread, like SIGHUP."""
@@ -332,69 +313,17 @@ class Daemon:
         self.scheduler.wakeup()
 
     def reload(self) -> None:
-        """Swap in the new config, or keep the old schedule and say why.
-
-        Never raises: whatever loading throws, the daemon runs on as it was.
-        """
-        try:
-            loaded = self.load()
-            loaded.plan.upcoming(self.clock(), 1)  # a plan that can't answer is not used
-        except Exception as exc:
-            self._keep_previous(exc)
-            self._rewatch(self._watched(self._at_fault(exc), *self._packs_on_disk()))
-            return
-        self.current = loaded
-        self._schedule(loaded.plan)
-        self.complaint = None
-        self.firing.told_empty.clear()  # new messages or rules: say it again if still true
-        if self.session and self.buttons:
-            self._listen_for_the_moment()
-        log.info("config reloaded; %s", self._next_text())
-        self._rewatch(self._watched())
-
-    def _watched(self, *more: Path) -> list[Path]:
-        """What a reload reads: the config, your own messages, and the packs."""
-        if self.config_file is None:
-            return list(more)
-        packs = [ref.path for ref in self.current.config.packs] if self.current else []
-        return [self.config_file, ownpack.path_for(self.config_file), *packs, *more]
-
-    def _packs_on_disk(self) -> list[Path]:
-        """Packs the config on disk names, though it can't be used yet: fixing or
-        creating one of them must reload too."""
-        try:
-            return [ref.path for ref in load_config(self.config_file, required=False).packs]
-        except Exception:  # a config that can't be read names no packs; the reload said why
-            return []
-
-    def _rewatch(self, files: list[Path]) -> None:
+        """Swap in the new config, or keep the old schedule (`Reloads` says why)."""
+        loaded, files = self.reloads.attempt(self.current)
+        if loaded:
+            self.current = loaded
+            self._schedule(loaded.plan)
+            self.firing.told_empty.clear()  # new messages or rules: say it again if still true
+            if self.session and self.buttons:
+                self._listen_for_the_moment()
+            log.info("config reloaded; %s", self._next_text())
         if self.watcher:
             self.watcher.watch(files)
-
-    def _keep_previous(self, exc: Exception) -> None:
-        """Log why a reload was refused, and tell the user once per distinct problem."""
-        at_fault = self._at_fault(exc)
-        name = "your config" if at_fault == self.config_file else at_fault.name
-        if isinstance(exc, KindnudgeError):
-            log.error("%s has a problem; keeping the previous schedule and messages: %s", at_fault, exc)
-            problem = str(exc)
-        else:
-            log.exception("%s could not be used; keeping the previous schedule and messages", at_fault)
-            problem = f"{at_fault}: kindnudge hit an unexpected {type(exc).__name__} ({exc}); see the log"
-        if problem == self.complaint:
-            return  # an editor saving the same mistake again: said already
-        self.complaint = problem
-        self._tell_user(
-            f"kindnudge: {name} needs a look",
-            f"{problem}. Your previous schedule and messages keep running until this is fixed.",
-        )
-
-    def _at_fault(self, exc: Exception) -> Path:
-        """The file a reload problem is in: a pack's own path, else the config."""
-        where = getattr(exc, "where", None)
-        if isinstance(where, Location) and isinstance(where.path, Path):
-            return where.path
-        return self.config_file or Path("config.yaml")
 
     def _tell_user(self, title: str, text: str) -> None:
         loaded = self.current
