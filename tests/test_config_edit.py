@@ -105,7 +105,7 @@ def test_an_edit_given_up_is_kept_until_a_later_one_succeeds(config_file, tmp_pa
     assert given_up.returncode == 2
     assert given_up.stdout.endswith("Fix it now? [Y/n] ")
     (line,) = given_up.stderr.splitlines()  # the one line a script or a log keeps
-    assert line.startswith(f"kindnudge: {config_file}:2:1: not valid YAML")
+    assert line.startswith(f"kindnudge: {rejected}:2:1: not valid YAML")  # where the mistake now is
     assert line.endswith(f"; your config is as it was; your edit is kept in {rejected}")
     assert (config_file.read_text(), rejected.read_text()) == ("catch_up: 1h\n", "catch_up: [\n")
     saved = config_edit({"EDITOR": str(Editor(tmp_path / "b", config_file, "catch_up: 2h\n").path)})

@@ -26,7 +26,7 @@ from types import FrameType
 from typing import Any
 
 from kindnudge import yamlfile
-from kindnudge.errors import ConfigError, KindnudgeError, Stopped, UsageError, machine_error
+from kindnudge.errors import ConfigError, KindnudgeError, Location, Stopped, UsageError, machine_error
 from kindnudge.paths import real_file, replace_atomically
 
 PROBLEM = b"# kindnudge: "  # the lines we add above a broken file, and remove again
@@ -90,10 +90,10 @@ def edit(path: Path, check: Callable[[Path], Any], ask: Callable[[str], str]) ->
             try:
                 check(copy)
             except ConfigError as exc:
-                problem = str(exc).replace(str(copy), str(path))  # the file the user thinks they edit
-                print(f"kindnudge: {problem}")
+                print(f"kindnudge: {_named(exc, copy, path, saved, text)}")  # the file they think they edit
                 if ask("Fix it now? [Y/n] ").strip().lower() in ("n", "no"):
-                    after = _give_up(path, copy, start)
+                    kept, after = _give_up(path, copy, start)
+                    problem = _named(exc, copy, kept or path, saved, text)  # where it can be found now
                     print(f"kindnudge: {problem}; {after[0].lower()}{after[1:]}", file=sys.stderr)
                     return 2
                 _write(copy, PROBLEM + _problem(exc, copy, saved, text) + text)
@@ -102,7 +102,7 @@ def edit(path: Path, check: Callable[[Path], Any], ask: Callable[[str], str]) ->
     except (EOFError, KeyboardInterrupt, KindnudgeError) as exc:
         reason = str(exc) if isinstance(exc, KindnudgeError) else "stopped"
         status = 130 if isinstance(exc, KeyboardInterrupt) else getattr(exc, "exit_code", 1)
-        after = _give_up(path, copy, start)
+        after = _give_up(path, copy, start)[1]
         raise Stopped(f"{reason}; {after[0].lower()}{after[1:]}", status) from None  # (paths keep their case)
     _remove(copy)
     if text == start:
@@ -128,6 +128,16 @@ def _unfinished(copy: Path, start: bytes, path: Path) -> bytes:
     return left
 
 
+def _named(exc: ConfigError, copy: Path, shown_as: Path, saved: bytes, text: bytes) -> str:
+    """The problem as found in `shown_as`, which holds `text`: the notes on top
+    of the copy, which `text` lacks, don't count."""
+    where = exc.where
+    if not (where and where.line and Path(where.path) == copy):
+        return str(exc)  # (the mistake is in a pack)
+    line = where.line - (len(saved.splitlines()) - len(text.splitlines()))
+    return f"{Location(shown_as, line, where.column)}: {exc.message}"
+
+
 def _problem(exc: ConfigError, copy: Path, saved: bytes, text: bytes) -> bytes:
     """The note on top: where, counted in the lines of the file as it reopens."""
     where = exc.where
@@ -139,8 +149,9 @@ def _problem(exc: ConfigError, copy: Path, saved: bytes, text: bytes) -> bytes:
     return f"{where}: {exc.message}\n".encode()  # (the mistake is in a pack)
 
 
-def _give_up(path: Path, copy: Path, start: bytes) -> str:
-    """The copy goes; anything written in it is kept beside the config, which is as it was."""
+def _give_up(path: Path, copy: Path, start: bytes) -> tuple[Path | None, str]:
+    """The copy goes; anything written in it is kept beside the config, which
+    is as it was. Where it was kept, if anywhere, and the sentence saying so."""
     try:
         attempt = _strip_problem(_read(copy) or b"")
     except KindnudgeError:  # what is there now can't be read back (a pipe, too big): nothing to keep
@@ -150,8 +161,8 @@ def _give_up(path: Path, copy: Path, start: bytes) -> str:
         _write(kept, attempt)
     _remove(copy)
     if kept:
-        return f"Your config is as it was; your edit is kept in {kept}"
-    return "Your config is as it was"
+        return kept, f"Your config is as it was; your edit is kept in {kept}"
+    return None, "Your config is as it was"
 
 
 def _run_editor(command: list[str], path: Path) -> None:
