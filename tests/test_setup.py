@@ -233,6 +233,27 @@ def test_a_time_that_is_not_one_is_still_refused(times, said, config_file):
     assert not config_file.exists()
 
 
+def test_setup_over_a_hand_written_config_keeps_its_words_quoted_and_its_comments_aside(config_file):
+    hand_written = (
+        "# mornings are the worst\ntimezone: UTC\nschedule:\n  # before work\n"
+        '  - name: early\n    at: "07:45"\n  - name: often\n    cron: "0 10 * * sun"\n'
+    )
+    config_file.write_text(hand_written)
+    result = run("setup", "--times", "8:15", "--yes", "--no-test")
+    assert result.returncode == 0, result.stderr
+    backup = config_file.with_name("config.yaml.bak")
+    assert (
+        f"Your own comments are not in the new file: the file as it was is kept in {backup}\n"
+        in result.stdout
+    )
+    assert backup.read_text() == hand_written
+    written = config_file.read_text()
+    assert "\n  at: '07:45'\n" in written, "quoted, as the README asks: a number to some YAML readers"
+
+    run("setup", "--times", "8:30", "--yes", "--no-test")  # setup's own comments only: nothing set aside
+    assert backup.read_text() == hand_written
+
+
 def test_a_word_that_only_starts_like_a_day_is_refused(config_file):
     result = run("setup", "--days", "monkey", "--yes", "--no-test")
     assert result.returncode == 2

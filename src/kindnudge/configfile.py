@@ -7,6 +7,7 @@ reads back through the same checks as a hand-written one.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -21,7 +22,8 @@ HEADER = (
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style, except short lists of plain values: ["22:00", "07:00"]."""
+    """Block style, except short lists of plain values: ["22:00", "07:00"].
+    Times are quoted, as the README asks of a hand-written file."""
 
 
 def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
@@ -29,7 +31,16 @@ def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
 
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")  # 07:45: a number of minutes to some YAML readers
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "'" if _CLOCK.fullmatch(value) else None  # None: PyYAML quotes what it must
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
 _Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(str, _represent_str)
 
 
 def _dump(key: str, value: Any) -> list[str]:

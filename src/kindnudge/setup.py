@@ -211,11 +211,22 @@ class Draft:
         finally:
             os.unlink(temp)
 
-    def save(self) -> None:
+    def save(self) -> Path | None:
+        """Write the new config. Comments of the user's own, which it can't carry
+        over, are not lost: the file as it was is kept beside it, and named."""
+        target = real_file(self.path)
+        old = yamlfile.read_bytes(target, yamlfile.MAX_CONFIG_BYTES) if yamlfile.exists(target) else b""
+        ours = {line.strip() for line in self.text.splitlines()}
+        lines = old.decode("utf-8", "replace").splitlines()
+        theirs = {line.strip() for line in lines if line.strip().startswith("#")}
+        backup = self.path.with_name(self.path.name + ".bak") if theirs - ours else None
         try:
-            replace_atomically(real_file(self.path), self.text)
+            if backup:
+                replace_atomically(backup, old)
+            replace_atomically(target, self.text)
         except OSError as exc:
             raise machine_error(exc, self.path, "save your settings") from None
+        return backup
 
 
 class Conversation:

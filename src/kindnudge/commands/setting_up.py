@@ -137,8 +137,10 @@ def _save(draft: Draft, autostart: bool, journey: str | None) -> int:
     from kindnudge import autostart as login
     from kindnudge.journey import ADVICE
 
-    draft.save()
+    backup = draft.save()
     print(f"\nSaved your settings to {draft.path}")
+    if backup:
+        print(f"Your own comments are not in the new file: the file as it was is kept in {backup}")
     if autostart:
         print(login.enable(login.entry_for(sys.platform, False, sys.executable, paths.icon_file())))
     _add_app()
