@@ -125,10 +125,17 @@ def test_forget_all_keeps_only_the_config_and_asks_before_unhiding(config_file):
     assert run("add", "A line of my own.", "--kind", "reframe").returncode == 0
     for command in (["hide", "clarity"], ["favourite", "redirection"], ["pause", "2h"], ["now"]):
         assert run(*command).returncode == 0
+    assert run("journey", "start").returncode == 0
     own = config_file.parent / "my-messages.yaml"
 
     result = forget("--all", answers="y\nn\n")
     assert result.returncode == 0, result.stderr
+    assert "any pause, your place on a path, your own messages)?" in result.stdout
+    assert (
+        ", any pause, your path (kindnudge journey start begins a new one), your own messages"
+        in result.stdout
+    )
+    assert "You are not on a journey" in run("journey").stdout
     assert "You have 1 hidden message. Without its mark, a hidden message can come again." in result.stdout
     assert "Kept your config; hidden messages stay hidden.\n" in result.stdout
     assert [m["id"] for m in json.loads(run("list", "--hidden", "--json").stdout)] == ["clarity"]

@@ -28,6 +28,7 @@ class Erased(NamedTuple):
     history: int  # rows of history
     own: bool  # your own messages were there, and went (only when everything goes)
     let_go: datetime | None  # a nudge waiting for a better moment went with them, due then
+    journey: bool  # a path through the article was saved, and went (only when everything goes)
 
 
 def forget(
@@ -40,13 +41,14 @@ def forget(
     how = "kindnudge forget --all" if everything else "kindnudge forget"
     with state.transaction():
         held = [entry.due or entry.at for _, entry in state.held()]
+        journey = everything and state.get_text(JOURNEY) is not None
         rows = state.erase(marks, (PAUSED_UNTIL, JOURNEY) if everything else ())
         state.record(HistoryEntry(now, None, "any", None, None, "erased", f"you erased your history ({how})"))
     state.compact()
     _logs(state.path.parent)
     _damaged_copies(state.path)
     _cache(cache)
-    return Erased(rows, everything and ownpack.clear(own), max(held, default=None))
+    return Erased(rows, everything and ownpack.clear(own), max(held, default=None), journey)
 
 
 def _logs(folder: Path) -> None:

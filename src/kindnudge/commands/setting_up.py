@@ -256,7 +256,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
         _conversation()
         if not _yes(
             "Erase everything kindnudge keeps about you (history, what you have seen, favourites,"
-            " hidden messages, any pause, your own messages)? Your config stays. [y/N] "
+            " hidden messages, any pause, your place on a path, your own messages)? Your config stays. [y/N] "
             if args.all
             else "Erase your kindnudge history and what you have seen? [y/N] "
         ):
@@ -273,6 +273,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
     what = [f"your history ({_count(erased.history, 'entry', 'entries')})", "what you had seen"]
     if args.all:
         what += ["your favourites", *([] if keep_hidden or not hidden else ["hidden messages"]), "any pause"]
+        what += ["your path (kindnudge journey start begins a new one)"] if erased.journey else []
         what += ["your own messages"] if erased.own else []
     print(f"Erased {', '.join(what)}, and kindnudge's log and cache.")
     if erased.let_go:
@@ -281,7 +282,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
         print(wont_come(erased.let_go, config_or_problem(args)[0].zone()))
     if not args.all:
         print(
-            "Kept your config, own messages, favourites, hidden messages and any pause (--all erases them)."
+            "Kept your config, own messages, favourites, hidden messages, any pause and any path"
+            " (--all erases them)."
         )
     elif keep_hidden:
         print("Kept your config; hidden messages stay hidden.")
