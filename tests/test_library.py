@@ -91,6 +91,17 @@ def test_a_built_in_message_must_say_which_section_it_comes_from_an_own_one_need
     assert [m.id for m in load_all(tmp_path / "none", [(own, None)]).messages] == ["mine-1", "mine-2"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["", "# nothing yet\n", "title: Mine\n", "description: Words for me\n", "source: my notebook\n"],
+)
+def test_a_pack_with_nothing_but_its_title_description_or_source_is_one_with_no_messages(tmp_path, text):
+    """What a person writes first, before any message: `kindnudge add` starts from it."""
+    own = tmp_path / "mine.yaml"
+    own.write_text(text)
+    assert library.load_pack(own, require_section=False) == []
+
+
 def test_missing_pack_is_reported_at_the_config_line(config_file):
     config_file.write_text("content:\n  packs:\n    - nowhere.yaml\n")
     result = run("check")
