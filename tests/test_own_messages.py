@@ -293,7 +293,7 @@ def test_hidden_messages_never_come_and_last_means_the_last_one_shown(config_fil
     shown = [now() for _ in range(4)]
     assert sorted(shown) == sorted(reframes[:2] * 2)  # the two left, once each per round
     last = shown[-1]
-    assert run("hide", "last").stdout.startswith(f"{last} will not be shown again")
+    assert run("hide", "last").stdout == f"{last} will not be shown again.\n", "nor its words, here"
     remaining = ({*reframes[:2]} - {last}).pop()
     assert [now(), now()] == [remaining, remaining]
     assert run("hide", "--undo", last).stdout.startswith(f"{last} is no longer hidden")
@@ -324,8 +324,8 @@ def test_a_favourite_comes_favourite_weight_times_as_often(config_file):
 
 def test_favourite_and_undo(config_file):
     assert run("favourite", "clarity").stdout.startswith("clarity will come more often")
-    assert run("favourite", "--undo", "clarity").stdout.startswith("clarity is no longer favourite")
-    assert run("favourite", "--undo", "clarity").stdout == "clarity was not favourite\n"
+    assert run("favourite", "--undo", "clarity").stdout.startswith("clarity is no longer a favourite: ")
+    assert run("favourite", "--undo", "clarity").stdout == "clarity was not a favourite\n"
 
 
 def test_list_shows_marks_and_a_hidden_message_can_be_found_again(config_file):
@@ -333,7 +333,7 @@ def test_list_shows_marks_and_a_hidden_message_can_be_found_again(config_file):
     hidden = run("hide", "clarity").stdout.splitlines()
     assert hidden[1:] == ["It was a favourite; it no longer is."]
     assert run("favourite", "redirection").returncode == 0
-    assert run("favourite", "--undo", "clarity").stdout == "clarity was not favourite\n", "and stays hidden"
+    assert run("favourite", "--undo", "clarity").stdout == "clarity was not a favourite\n", "and stays hidden"
 
     marks = {m["id"]: m["mark"] for m in listed()}
     assert (marks["clarity"], marks["redirection"], marks["freedom"]) == ("hidden", "favourite", None)

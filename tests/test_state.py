@@ -166,7 +166,7 @@ def test_hidden_and_favourite_marks_survive_pages_that_cannot_be_read(home):
     _moved, marks, rows = BROKEN_NOTE.fullmatch(result.stderr).groups()
     assert int(marks) == 2 and 1000 < int(rows) < 3000
     assert run("hide", "--undo", hidden).stdout.startswith(f"{hidden} is no longer hidden")
-    assert run("favourite", "--undo", favourite).stdout.startswith(f"{favourite} is no longer favourite")
+    assert run("favourite", "--undo", favourite).stdout.startswith(f"{favourite} is no longer a favourite")
     assert json.loads(run("status", "--json").stdout)["paused_until"] is not None
 
 

@@ -336,13 +336,18 @@ def _cmd_mark(mark: str, args: argparse.Namespace) -> int:
             state.set_mark(message_id, None if args.undo else mark)
     message = library.get(message_id)
     text = message.text if message else "(no longer among your messages)"
+    called = "a favourite" if mark == "favourite" else mark
     if args.undo:
         print(
-            f"{message_id} is no longer {mark}: {text}" if current == mark else f"{message_id} was not {mark}"
+            f"{message_id} is no longer {called}: {text}"
+            if current == mark
+            else f"{message_id} was not {called}"
         )
         return 0
-    done = "will come more often" if mark == "favourite" else "will not be shown again"
-    print(f"{message_id} {done}: {text}")
+    if mark == "favourite":
+        print(f"{message_id} will come more often: {text}")
+    else:  # its words are not shown again here either: it was hidden because it hurt
+        print(f"{message_id} will not be shown again.")
     if current and current != mark:  # a message has one mark: the new one took the old one's place
         print(_REPLACED[current])
     return 0
