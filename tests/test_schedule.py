@@ -46,6 +46,13 @@ def test_every_rule_form(tmp_path):
     [
         ("  - at: '25:00'\n", "2:9", "'25:00' is not a time of day"),
         ("  - at: 0930\n", "2:9", "write it in quotes"),
+        ("  - at: 11am\n", "2:9", '\'11am\': this file writes a time as "HH:MM"; write "11:00"'),
+        ("  - at: ['8:30 pm']\n", "2:10", '\'8:30 pm\': this file writes a time as "HH:MM"; write "20:30"'),
+        (
+            "  - at: 11.30\n",
+            "2:9",
+            'a time is written in quotes with a colon, e.g. "09:30", not the number 11.3',
+        ),
         ("  - kind: reframe\n", "2:5", "needs exactly one of at:, random: or cron:"),
         ("  - at: '09:00'\n    cron: '* * * * *'\n", "2:5", "(this one has at and cron)"),
         ("  - at: '09:00'\n    days: funday\n", "3:11", "'funday' is not a day"),

@@ -19,7 +19,7 @@ from typing import Any
 
 from kindnudge.errors import ConfigError, KindnudgeError, Location, machine_error
 from kindnudge.marked import MarkedDict, MarkedList
-from kindnudge.timetext import TooLong, format_duration, parse_duration, parse_time_of_day
+from kindnudge.timetext import TooLong, format_duration, parse_duration, parse_spoken_time, parse_time_of_day
 
 
 def parse(text: str, source: Path | str) -> Any:
@@ -199,12 +199,22 @@ def clock(value: Any, where: Location) -> time:
     """A time of day as written in YAML, or a ConfigError saying how to write it."""
     if isinstance(value, int) and not isinstance(value, bool):
         raise ConfigError(f'{value} is not a time of day; write it in quotes, e.g. "09:30"', where)
+    if isinstance(value, float):  # 11.30, read as 11.3: its own digits are gone
+        raise ConfigError(
+            f'a time is written in quotes with a colon, e.g. "09:30", not the number {value}', where
+        )
     if not isinstance(value, str):
         raise ConfigError(f'expected a time such as "09:30", got {describe(value)}', where)
     try:
         return parse_time_of_day(value)
     except ValueError as exc:
-        raise ConfigError(str(exc), where) from None
+        try:  # "11am", as `setup` takes it: say how this file writes it
+            said = parse_spoken_time(value)
+        except ValueError:
+            raise ConfigError(str(exc), where) from None
+        raise ConfigError(
+            f'\'{value.strip()}\': this file writes a time as "HH:MM"; write "{said:%H:%M}"', where
+        ) from None
 
 
 def duration(value: Any, where: Location, name: str, at_most: timedelta, hint: str = "") -> timedelta:
