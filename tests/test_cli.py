@@ -27,7 +27,7 @@ def test_every_command_has_help(command, capsys):
     assert "--config" not in out or command == []
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--help", "now"], ["--config", "x.yaml", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["--help", "now"], ["--config", "x.yaml", "--help"], ["help"]])
 def test_general_help_lists_every_command(args, capsys):
     assert main(args) == 0
     listed = capsys.readouterr().out.split("commands:")[1]
@@ -39,10 +39,13 @@ def test_general_help_lists_every_command(args, capsys):
     ("args", "words"),
     [
         (["now", "--kind", "funny"], "argument --kind: invalid choice: 'funny'"),
-        (["dance"], "invalid choice: 'dance'"),
-        ([], "the following arguments are required: COMMAND"),
+        (["dance"], "kindnudge: 'dance' is not a command; the commands are setup, now, list, check, next,"),
+        ([], "kindnudge: say what to do, e.g. kindnudge setup the first time, or kindnudge run to start it;"),
+        (["stop"], "'stop' is not a command; try kindnudge pause (for a while), or see the README's"),
+        (["unhide"], "'unhide' is not a command; try kindnudge hide --undo ID; see kindnudge --help"),
+        (["histroy"], "'histroy' is not a command; try kindnudge history; see kindnudge --help"),
         # only the named command's parser is built; a config file called "now" must not fool that
-        (["--config", "now", "dance"], "'dance' (choose from 'setup', 'now', 'list', 'check', 'next'"),
+        (["--config", "now", "dance"], "'dance' is not a command; the commands are setup, now, list, check"),
         # a command's own mistake points at its own help
         (
             ["pause", "2h", "--for"],

@@ -345,7 +345,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     Building all sixteen took longer than the rest of `now --dry-run` after
     imports. `--help`, a typo or no command at all still gets every one.
     """
-    parser = _Parser(
+    parser = _TopParser(
         prog="kindnudge",
         description="Gentle desktop nudges for getting over an ex who pushed you away.",
     )
@@ -362,6 +362,48 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         sub.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         sub.set_defaults(handler=command.handler)
     return parser
+
+
+class _TopParser(_Parser):
+    """`kindnudge` with no command, or a word that isn't one, is told what to
+    write in words, not argparse's list of choices; `kindnudge help` is --help."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        argv = list(sys.argv[1:] if args is None else args)
+        word = _command_word(argv)
+        if word == "help":  # as people try it first
+            self.print_help()
+            self.exit(0)
+        if not {"-h", "--help", "--version"} & set(argv) and word not in {c.name for c in COMMANDS}:
+            self.error(_what_to_write(word))
+        return super().parse_known_args(args, namespace)
+
+
+_INSTEAD = {  # words people try, and the command that does it
+    "start": "run",
+    "stop": 'pause (for a while), or see the README\'s "Stop and remove"',
+    "quit": 'pause (for a while), or see the README\'s "Stop and remove"',
+    "unhide": "hide --undo ID",
+    "unfavourite": "favourite --undo ID",
+    "favorite": "favourite",
+    "delete": "remove ID, for a message of your own",
+    "edit": "config edit",
+}
+
+
+def _what_to_write(word: str | None) -> str:
+    import difflib
+
+    if word is None:
+        return "say what to do, e.g. kindnudge setup the first time, or kindnudge run to start it"
+    names = [c.name for c in COMMANDS]
+    close = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
+    instead = _INSTEAD.get(word.lower()) or (close[0] if close else None)
+    if instead:
+        return f"'{word}' is not a command; try kindnudge {instead}"
+    return f"'{word}' is not a command; the commands are {', '.join(names)}"
 
 
 def _command_word(argv: Sequence[str]) -> str | None:
