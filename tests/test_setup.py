@@ -57,7 +57,7 @@ def test_first_run_conversation_with_wrong_answers(desktop, config_file, home):
     child.expect_exact("give two times with a dash between them")
     answer(child, "(or none) [22:00-07:00]: ", "21:30-07:30")
     answer(child, "or messages in any order? (path/any) [any]: ", "maybe")
-    child.expect_exact("please answer path (yes) or any (no)")
+    child.expect_exact("please answer path or any (or yes or no)")
     answer(child, "(path/any) [any]: ", "No thanks!")
     answer(child, "Useful if others can see your screen. (yes/no) [no]: ", "")
     child.expect_exact("Your next 5 nudges:")
@@ -252,6 +252,16 @@ def test_setup_over_a_hand_written_config_keeps_its_words_quoted_and_its_comment
 
     run("setup", "--times", "8:30", "--yes", "--no-test")  # setup's own comments only: nothing set aside
     assert backup.read_text() == hand_written
+
+
+@pytest.mark.parametrize(
+    ("said", "means"),
+    [("the path", "path"), ("A path!", "path"), ("yes please", "path"), ("any order", "any")],
+)
+def test_the_path_question_takes_answers_as_people_give_them(said, means):
+    from kindnudge.setup import Offered, journey_question
+
+    assert journey_question(Offered())[2](said) == means
 
 
 def test_a_word_that_only_starts_like_a_day_is_refused(config_file):

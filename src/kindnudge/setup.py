@@ -288,7 +288,7 @@ def journey_question(now: Offered) -> tuple[str, str, Callable[[str], str]]:
         return prompt, now.journey, _choice(_JOURNEY_WORDS, "fewer, any, path or stop")
     prompt = f"Would you like a {weeks} path through the article, or messages in any order? (path/any)"
     words = {k: v for k, v in _JOURNEY_WORDS.items() if v in ("path", "any")} | _YES_NO
-    return prompt, now.journey, _choice(words, "path (yes) or any (no)")
+    return prompt, now.journey, _choice(words, "path or any (or yes or no)")
 
 
 DISCREET_QUESTION = (
@@ -311,9 +311,10 @@ _YES_NO = {"yes": "path", "y": "path", "yes please": "path", "no": "any", "n": "
 def _choice(options: dict[str, str], words: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         said = " ".join(text.lower().replace(",", " ").replace("!", " ").split())
-        if said not in options:
-            raise ValueError(f"please answer {words}")
-        return options[said]
+        for word in (said, said.removeprefix("the "), said.removeprefix("a ")):  # "the path"
+            if word in options:
+                return options[word]
+        raise ValueError(f"please answer {words}")
 
     return parse
 
