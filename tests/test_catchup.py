@@ -192,6 +192,26 @@ def test_clock_going_back_never_repeats(daemon):
     assert len(daemon.notifier.sent) == 1
 
 
+def test_a_clock_set_right_after_running_ahead_brings_the_nudges_it_never_showed(daemon):
+    """The clock ran two days ahead, then was set right: nothing of those two
+    days was ever due for real, so each nudge comes when its time comes round,
+    and the one that was shown in the wrong future does not come again."""
+    clock = daemon.clock_box
+    clock["now"] = datetime(2026, 3, 4, 7, 0, tzinfo=UTC)  # ahead: 08:00 Berlin on the 4th
+    daemon.settle()
+    clock["now"] = datetime(2026, 3, 4, 8, 0, 2, tzinfo=UTC)  # 09:00 on the 4th: shown
+    daemon.settle()
+    clock["now"] = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # set right: the 2nd
+    daemon.settle()
+    for day in (2, 3, 4):
+        clock["now"] = datetime(2026, 3, day, 8, 0, 2, tzinfo=UTC)  # 09:00 Berlin
+        daemon.settle()
+    with State(paths.state_db()) as state:
+        mornings = [(e.due.day, e.status) for e in state.history(100) if e.rule == "morning"]
+    assert sorted(mornings) == [(2, "delivered"), (3, "delivered"), (4, "delivered")]
+    assert len(daemon.notifier.sent) == 3, "the 4th's, once, and the 2nd's and 3rd's"
+
+
 def test_a_failed_delivery_is_recorded_and_not_counted_as_seen(daemon):
     daemon.clock_box["now"] = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     daemon.settle()

@@ -172,6 +172,21 @@ def test_an_hour_back_never_repeats(desktop, config_file, fake_clock, daemons):
     assert [e["status"] for e in history()] == ["delivered"]
 
 
+def test_a_clock_set_right_after_running_two_days_ahead_brings_the_next_nudge(
+    desktop, config_file, fake_clock, daemons
+):
+    due = next_minute(2)
+    schedule(config_file, due)
+    fake_clock.set(2 * 86400)  # two days ahead: kindnudge settles up to then
+    daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "0.2"})
+    daemon.wait_for("started")
+    fake_clock.set((due - timedelta(seconds=1) - datetime.now(UTC)).total_seconds())  # set right
+    daemon.wait_for("the clock went back")
+    desktop.received(1, wait_s=10)
+    daemon.stop()
+    assert [(e["status"], e["due"]) for e in history()] == [("delivered", due.isoformat())]
+
+
 # -- security ----------------------------------------------------------------------
 
 

@@ -249,10 +249,14 @@ class Daemon:
         look at it now rather than at the next re-check."""
         if self.firing.holding and self.scheduler:
             log.info("the desktop changed while a nudge is held; looking again")
-            try:
-                self.scheduler.modify_job(_JOB, next_run_time=self.clock())
-            except Exception as exc:  # the job is being replaced by a reload: the re-check still comes
-                log.info("could not look again at once: %s", exc)
+            self._look_now()
+
+    def _look_now(self) -> None:
+        """Fire now, not at the time the trigger last gave: the firing plans again."""
+        try:
+            self.scheduler.modify_job(_JOB, next_run_time=self.clock())
+        except Exception as exc:  # the job is being replaced by a reload, which plans again
+            log.info("could not look again at once: %s", exc)
 
     def _schedule(self, plan: Plan) -> None:
         """(Re)place the one job; unlike reschedule_job, this works when
@@ -309,8 +313,10 @@ class Daemon:
         os.kill(os.getpid(), signal.SIGHUP)
 
     def on_clock_jump(self) -> None:
+        """Forward, what came due is settled now; back, the next time the
+        trigger gave may now be days away, so it is asked again."""
         log.info("the wall clock moved (resume from sleep or a clock change); re-checking the schedule")
-        self.scheduler.wakeup()
+        self._look_now()
 
     def reload(self) -> None:
         """Swap in the new config, or keep the old schedule (`Reloads` says why)."""

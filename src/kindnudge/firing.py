@@ -123,10 +123,14 @@ class Firing:
             with state.transaction():
                 handled = self._handled(state)
                 if handled is not None and now <= handled:
-                    return  # the clock went back: all of this was handled already
+                    self._went_back(state, handled, now)
+                    return
                 paused = state.get_moment(PAUSED_UNTIL)
                 try:
                     due = loaded.plan.between(handled, now) if handled else []
+                    if due:  # those that came round again after the clock went back have their row
+                        done = state.recorded_dues(due[0].at, due[-1].at)
+                        due = [slot for slot in due if slot.at not in done]
                     decision = decide(due, now, loaded.config.catch_up, loaded.config.quiet_hours, paused)
                 except Exception as exc:  # a bug: still leave a row for every slot we know of
                     log.exception("could not work out what was due")
@@ -164,6 +168,15 @@ class Firing:
                 if shown and asking:
                     self._ask_at_the_end(asking, state)
             self._tell_nothing_to_show()
+
+    def _went_back(self, state: State, handled: datetime, now: datetime) -> None:
+        """The clock went back (set right after running ahead, or an hour back):
+        what comes due from now on is looked at again, and a slot that already
+        has its row (it came in the other timeline) is not shown twice."""
+        if now < handled:
+            log.info("the clock went back by %s; nudges come as their times come round", handled - now)
+            state.set_moment(HANDLED_UNTIL, now)
+            self.handled = now
 
     # -- the right moment (holding.py has the rules) ------------------------------
 

@@ -231,6 +231,16 @@ class State:
             (entry.at.isoformat(), entry.kind, entry.message_id, entry.text, entry.status, entry.reason, row),
         )
 
+    def recorded_dues(self, start: datetime, end: datetime) -> set[datetime]:
+        """The due moments from `start` to `end` that have their row already:
+        after the clock went back, they come round again, but only once."""
+        rows = self._read(
+            "SELECT due FROM history"
+            " WHERE julianday(due) BETWEEN julianday(?) - 1e-5 AND julianday(?) + 1e-5",  # ~1 s either side
+            (start.isoformat(), end.isoformat()),
+        )
+        return {datetime.fromisoformat(due) for (due,) in rows}
+
     def unsee(self, kind: str, message_id: str) -> None:
         self._write("DELETE FROM bag_seen WHERE kind = ? AND message_id = ?", (kind, message_id))
 
