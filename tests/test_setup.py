@@ -271,6 +271,35 @@ def test_a_word_that_only_starts_like_a_day_is_refused(config_file):
     assert not config_file.exists()
 
 
+def test_setup_takes_its_own_rule_back_whatever_case_it_was_written_in(config_file):
+    config_file.write_text("schedule:\n  - name: My  Nudges\n    at: '07:15'\n")
+    result = run("setup", "--times", "08:30", "--yes", "--no-test")
+    assert result.returncode == 0, result.stderr
+    assert [(u["rule"], u["at"][11:16]) for u in json.loads(run("next", "-n", "2", "--json").stdout)] == [
+        ("my nudges", "08:30")
+    ] * 2
+
+
+def test_setup_keeps_the_gap_it_does_not_ask_about(config_file):
+    config_file.write_text(
+        "schedule:\n  - name: my nudges\n    random: 2\n    between: ['10:00', '21:00']\n    min_gap: 4h\n"
+    )
+    assert run("setup", "--days", "sun", "--yes", "--no-test").returncode == 0
+    assert load_config(config_file, required=True).schedule[0].random.min_gap == timedelta(hours=4)
+
+
+def test_a_mistake_already_in_the_config_is_named_where_it_is_before_setup_writes(config_file):
+    mistaken = "schedule:\n  - name: other\n    at: '07:15'\n    days: mon\u2013fri\n"
+    config_file.write_text(mistaken)
+    result = run("setup", "--times", "08:30", "--yes", "--no-test")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"kindnudge: {config_file}:4:11: 'mon\u2013fri' is not a day;")
+    assert result.stderr.endswith(
+        "; setup keeps the rest of your config, so fix this first: kindnudge config edit\n"
+    )
+    assert config_file.read_text() == mistaken
+
+
 def test_non_interactive_mistake_is_one_line_and_changes_nothing(config_file):
     config_file.write_text("catch_up: 1h\n")
     result = run("setup", "--times", "25:00", "--yes")

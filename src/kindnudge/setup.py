@@ -110,7 +110,11 @@ def merged(existing: dict, answers: Answers) -> dict:
     rules = existing.get("schedule")
     rules = rules if isinstance(rules, list) else []
     at = next((i for i, rule in enumerate(rules) if _setups(rule)), len(rules))
-    data["schedule"] = [*rules[:at], rule_from(answers), *(r for r in rules[at:] if not _setups(r))]
+    data["schedule"] = [
+        *rules[:at],
+        _kept_gap(rule_from(answers), rules[at:]),
+        *(r for r in rules[at:] if not _setups(r)),
+    ]
     data["quiet_hours"] = answers.quiet if answers.quiet is not None else ["22:00", "07:00"]
     content = dict(data.get("content") or {})
     content["kinds"] = answers.kinds or ["reframe", "self-care"]
@@ -123,7 +127,20 @@ def merged(existing: dict, answers: Answers) -> dict:
 
 
 def _setups(rule: Any) -> bool:
-    return isinstance(rule, dict) and rule.get("name") == WIZARDS_RULE
+    """Setup's own rule, however its name was retyped: rule names differ in more than case."""
+    return isinstance(rule, dict) and " ".join(str(rule.get("name")).split()).casefold() == WIZARDS_RULE
+
+
+def _kept_gap(rule: dict[str, Any], rules: list) -> dict[str, Any]:
+    """The new rule keeps the min_gap its questions don't ask about, where it still fits."""
+    old = next(iter(rules), None)
+    if "random" not in rule or not _setups(old) or "min_gap" not in old:
+        return rule
+    try:
+        parse_rule({**rule, "min_gap": old["min_gap"]}, WIZARD, 1)
+    except ConfigError:
+        return rule
+    return {**rule, "min_gap": old["min_gap"]}
 
 
 def offered(existing: dict) -> Offered:
@@ -208,6 +225,8 @@ class Draft:
             self.config = load_config(Path(temp), required=True)
         except OSError as exc:
             raise machine_error(exc, path.parent, "save your settings") from None
+        except ConfigError as exc:
+            raise _blamed(exc, path, Path(temp)) from None
         finally:
             os.unlink(temp)
 
@@ -227,6 +246,18 @@ class Draft:
         except OSError as exc:
             raise machine_error(exc, self.path, "save your settings") from None
         return backup
+
+
+def _blamed(exc: ConfigError, path: Path, temp: Path) -> ConfigError:
+    """A new config that can't be used, said of the file the user knows: a
+    mistake already in it (setup keeps what it doesn't ask about), or else
+    the answers together with the rest, in words without a line."""
+    try:
+        load_config(path, required=False)
+    except ConfigError as already:
+        fix = "setup keeps the rest of your config, so fix this first: kindnudge config edit"
+        return ConfigError(f"{already.message}; {fix}", already.where)
+    return ConfigError(exc.message.replace(str(temp), str(path)), Location(path))
 
 
 class Conversation:
