@@ -55,6 +55,7 @@ def test_own_pack_joins_the_built_in_ones(tmp_path):
         (("id: mine-1", "id: 'my first'"), "3:9", "is not usable; use letters, digits"),
         (("  - id: mine-2\n", "  - idx: mine-2\n"), "6:5", "unknown message key 'idx'"),
         (("messages:", "mesages:"), "1:1", "a pack is a mapping with a 'messages:' list"),
+        (("  - id: mine-1\n", "  - just words\n  - id: mine-1\n"), "3:5", "each message is a mapping with"),
         (("stage: first-days", "stage: [first-days]"), "9:12", "a list is not a stage name; write one word"),
         (("stage: first-days", "stage: first days"), "9:12", "stage 'first days' is not a stage name"),
     ],
