@@ -76,6 +76,20 @@ def test_when_none_is_shown_the_older_ones_are_not_said_to_be_caught_up():
     )
 
 
+def test_a_catch_up_makes_way_for_a_nudge_due_within_five_minutes_and_an_on_time_one_does_not():
+    """Waking at 11:59:30 with 11:30 missed and 12:00 coming: one nudge, not two 30 s apart."""
+    woke = T - timedelta(seconds=30)
+    missed = Slot(T - timedelta(minutes=30), "b", ("reframe",))
+    decision = decide([missed], woke, timedelta(hours=2), None, None, next_due=T)
+    assert decision == Decision(skip=((missed, "missed; the next nudge, due 30 s later, comes instead"),))
+    at_five = decide([missed], woke, timedelta(hours=2), None, None, next_due=woke + timedelta(minutes=5))
+    assert at_five.show is None
+    past_five = woke + timedelta(minutes=5, seconds=1)
+    assert decide([missed], woke, timedelta(hours=2), None, None, next_due=past_five).show == missed
+    on_time = Slot(woke - timedelta(seconds=59), "a", ("reframe",))
+    assert decide([on_time], woke, timedelta(hours=2), None, None, next_due=T).show == on_time
+
+
 def test_catch_up_zero_turns_it_off():
     assert decide([slot(-0.1)], T, timedelta(0), None, None).show is None
 

@@ -2,9 +2,9 @@
 
 The promise: never a burst, never a duplicate, never a silent loss. Of all
 the slots due, at most one is shown: the latest, if it is recent enough
-(on time, or within `catch_up` after sleep or downtime), not paused, and
-not landing inside quiet hours. Every other one is recorded as skipped, with
-the reason.
+(on time, or within `catch_up` after sleep or downtime), not paused, not
+landing inside quiet hours, and, if late, not just before the next nudge.
+Every other one is recorded as skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import NamedTuple
 
+from kindnudge.holding import MAKES_WAY_WITHIN, spoken
 from kindnudge.planner import Slot, in_quiet_hours
 
 ON_TIME = timedelta(seconds=60)  # later than this is a catch-up, not a firing
@@ -28,6 +29,7 @@ def decide(
     catch_up: timedelta,
     quiet: tuple[time, time] | None,
     paused_until: datetime | None,
+    next_due: datetime | None = None,
 ) -> Decision:
     if not due:
         return Decision()
@@ -40,6 +42,8 @@ def decide(
         latest_reason = f"missed by {_rounded(late)}, more than catch_up allows"
     elif late > ON_TIME and in_quiet_hours(local_now, quiet):
         latest_reason = "missed, and it is quiet hours now"
+    elif late > ON_TIME and next_due and next_due - now <= MAKES_WAY_WITHIN:
+        latest_reason = f"missed; the next nudge, due {spoken(next_due - now)} later, comes instead"
     else:
         latest_reason = None
     caught_up = f"missed; only the latest missed one ({latest.at:%H:%M}) is shown"

@@ -131,7 +131,9 @@ class Firing:
                     if due:  # those that came round again after the clock went back have their row
                         done = state.recorded_dues(due[0].at, due[-1].at)
                         due = [slot for slot in due if slot.at not in done]
-                    decision = decide(due, now, loaded.config.catch_up, loaded.config.quiet_hours, paused)
+                    following = next((s.at for s in loaded.plan.upcoming(now, 1)), None) if due else None
+                    config = loaded.config
+                    decision = decide(due, now, config.catch_up, config.quiet_hours, paused, following)
                 except Exception as exc:  # a bug: still leave a row for every slot we know of
                     log.exception("could not work out what was due")
                     decision = Decision()
