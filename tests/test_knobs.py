@@ -42,7 +42,8 @@ def test_the_daemon_starts_and_watches_the_clock_whatever_its_waits_say(
 ):
     config_file.write_text("timezone: UTC\nschedule:\n  - at: '12:00'\n")
     daemon = daemons({**desktop.env, variable: "nan"})
-    daemon.wait_for("started")
+    log = daemon.wait_for("started")
+    assert "clock watch: timerfd" in log, "an unreadable heartbeat leaves the kernel's events"
     daemon.stop()
     assert daemon.proc.returncode == 0
     assert "Traceback" not in daemon.log_text() + daemon.stderr.read_text()
