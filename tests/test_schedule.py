@@ -92,6 +92,12 @@ def test_every_rule_form(tmp_path):
         ("  - name: 'a +'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),
         ("  - name: '+'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),
         ("  - name: tea+toast\n    at: '09:00'\n", "2:11", "write e.g. 'morning and evening'"),
+        ("  - name: 'a\uff0bb'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),  # fullwidth
+        (
+            "  - name: caf\u00e9\n    at: '09:00'\n  - name: \"cafe\\u0301\"\n    at: '10:00'\n",
+            "4:11",
+            "two rules are called 'cafe\u0301'",
+        ),
         ("  at: '09:00'\n", "2:3", "schedule: is a list of rules"),
     ],
 )

@@ -6,6 +6,7 @@ which kinds. Turning rules into moments is planner.py's job.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import time, timedelta
 from typing import Any, NamedTuple
 
@@ -54,17 +55,18 @@ class Rule(NamedTuple):
 
 def parse_rules(items: list[tuple[Any, Location]]) -> tuple[Rule, ...]:
     rules: list[Rule] = []
-    names: dict[str, tuple[str, Location]] = {}  # by name, whatever its case: history tells them apart poorly
+    names: dict[str, tuple[str, Location]] = {}  # by name as it reads: history tells them apart poorly
     for index, (item, where) in enumerate(items, start=1):
         rule = parse_rule(item, where, index)
-        if rule.name.casefold() in names:
-            first, at = names[rule.name.casefold()]
+        key = _as_read(rule.name).casefold()
+        if key in names:
+            first, at = names[key]
             written = "" if first == rule.name else f", as '{first}'"
             raise ConfigError(
                 f"two rules are called '{rule.name}' (first at {at}{written}); give each its own name",
                 item.at("name") if isinstance(item, MarkedDict) else where,
             )
-        names[rule.name.casefold()] = (rule.name, where)
+        names[key] = (rule.name, where)
         rules.append(rule)
     return tuple(rules)
 
@@ -90,7 +92,7 @@ def parse_rule(item: Any, where: Location, index: int) -> Rule:
     if not isinstance(name, (str, int)) or not str(name).strip():
         raise ConfigError(f"a rule's name is a short text, got {describe(name)}", pos("name"))
     name = showable(str(name), pos("name"), "a rule's name")  # next, status and history print it
-    if TOGETHER.strip() in name:
+    if TOGETHER.strip() in _as_read(name):
         raise ConfigError(
             f"a rule's name can't hold '{TOGETHER.strip()}': it joins the names"
             " of rules due at the same minute; write e.g. 'morning and evening'",
@@ -139,6 +141,11 @@ def parse_kinds(value: Any, where: Location) -> tuple[str, ...]:
     if not kinds:
         raise ConfigError(f"name at least one kind: {', '.join(KINDS)} or any", where)
     return tuple(dict.fromkeys(kinds))
+
+
+def _as_read(name: str) -> str:
+    """A name as it reads on screen: "café" however it is composed, a fullwidth plus as "+"."""
+    return unicodedata.normalize("NFKC", name)
 
 
 def day_number(word: str) -> int | None:
