@@ -73,6 +73,8 @@ def test_the_calendar_edges_plan_without_crashing(config_file):
     config_file.write_text("timezone: Pacific/Kiritimati\nquiet_hours: []\n")
     last = run("next", "-n", "3", "--from", "9000-12-31T00:00", "--json")
     assert last.returncode == 0 and [s["at"][:10] for s in json.loads(last.stdout)] == ["9000-12-31"] * 2
+    beyond = run("next", "--from", "9000-12-31T23:59")
+    assert beyond.stdout == "nothing: no rule of yours comes round after that moment\n"
     first = run("next", "-n", "1", "--from", "1971-01-01T00:00", "--json")
     assert first.returncode == 0 and json.loads(first.stdout)[0]["at"].startswith("1971-01-01T09:00")
 

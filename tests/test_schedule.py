@@ -136,6 +136,15 @@ def test_check_warns_about_a_rule_that_is_always_quiet(config_file):
     assert "'fine'" not in result.stdout
 
 
+def test_next_with_every_rule_in_quiet_hours_says_so(config_file):
+    config_file.write_text("schedule:\n  - {name: late, at: '23:00'}\n")
+    result = run("next")
+    assert (result.returncode, result.stdout) == (
+        0,
+        "nothing: every rule of yours falls inside quiet_hours; `kindnudge check` says which\n",
+    )
+
+
 def test_check_warns_about_a_rule_whose_kind_content_kinds_leaves_out(config_file):
     config_file.write_text(
         "notification: {backend: console}\ncontent: {kinds: [reframe]}\n"

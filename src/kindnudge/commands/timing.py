@@ -66,6 +66,10 @@ def cmd_next(args: argparse.Namespace) -> int:
             "nothing: you chose to stop the nudges after your path; `kindnudge journey` changes that"
             if stopped
             else "nothing is scheduled; add a rule under schedule: in your config"
+            if not config.schedule
+            else "nothing: no rule of yours comes round after that moment"
+            if args.from_ is not None
+            else "nothing: every rule of yours falls inside quiet_hours; `kindnudge check` says which"
         )
     for slot, at, day in zip(slots, whens([s.at for s in slots], config), days, strict=True):
         on_path = f"  day {day.number} of {day.days}: {day.stage.name}" if day else ""
