@@ -54,6 +54,16 @@ def test_numbers_out_of_range_are_refused_with_the_range(args, words):
     assert words in one_line(run(*args, timeout=10))
 
 
+def test_a_pause_works_while_the_config_is_broken_and_says_what_is_wrong(config_file):
+    """A daemon runs on its previous schedule meanwhile: that is when a pause is most wanted."""
+    config_file.write_text("quiet_hours: nonsense\n")
+    result = run("pause", "2h")
+    assert result.returncode == 2 and result.stdout.startswith("Paused until ")
+    assert result.stderr.startswith(f"kindnudge: {config_file}:1:14: ")
+    status = json.loads(run("status", "--json").stdout)
+    assert status["paused_until"] is not None
+
+
 def test_a_refused_pause_saves_nothing(config_file):
     one_line(run("pause", "--until", "2999-01-01T00:00"))
     assert "paused: no" in run("status").stdout

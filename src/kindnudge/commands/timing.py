@@ -182,7 +182,7 @@ def _until(text: str, config: Config, now: datetime) -> datetime:
 def cmd_pause(args: argparse.Namespace) -> int:
     from kindnudge.state import PAUSED_UNTIL
 
-    config, _library = load(args)
+    config, problem = config_or_problem(args)  # a running daemon keeps its previous schedule: pause it
     now = utc_now()
     end = _pause_end(args, config, now)
     from kindnudge.holding import paused_while, wont_come
@@ -194,6 +194,8 @@ def cmd_pause(args: argparse.Namespace) -> int:
     print(f"Paused until {when(end, config)}. `kindnudge resume` starts again sooner.")
     if let_go:
         print(wont_come(max(let_go), config.zone()))
+    if problem:
+        raise problem
     return 0
 
 
