@@ -120,6 +120,21 @@ def test_forget_asks_first_and_no_erases_nothing(config_file):
     assert result.stdout.startswith("Erased your history (0 entries), what you had seen")
 
 
+def test_ctrl_c_at_the_question_ends_its_line_and_erases_nothing(config_file):
+    import pexpect
+
+    config_file.write_text("notification:\n  backend: console\n")
+    assert run("now").returncode == 0
+    child = pexpect.spawn(KINDNUDGE, ["forget"], env=dict(os.environ), encoding="utf-8", timeout=15)
+    child.expect_exact("[y/N] ")
+    child.sendcontrol("c")
+    child.expect_exact("\r\n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert [e["status"] for e in history()] == ["delivered"]
+
+
 def test_forget_all_keeps_only_the_config_and_asks_before_unhiding(config_file):
     config_file.write_text("notification:\n  backend: console\n")
     assert run("add", "A line of my own.", "--kind", "reframe").returncode == 0

@@ -89,8 +89,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
         draft = setup.Draft(path, setup.merged(existing, answers))
         _preview(draft.config, args.no_test)
         login = "y" if args.autostart else _ask("Start kindnudge by itself when you log in? [Y/n] ")
-    except (EOFError, KeyboardInterrupt) as exc:
-        print()  # end the unanswered prompt's line
+    except (EOFError, KeyboardInterrupt) as exc:  # _ask ended the unanswered prompt's line
         hint = "" if _at_a_terminal() else "; to set up without questions, use --yes (see --help)"
         interrupted = isinstance(exc, KeyboardInterrupt)
         raise Stopped(f"stopped; nothing was changed{hint}", 130 if interrupted else 1) from None
@@ -223,8 +222,11 @@ def _ask(prompt: str) -> str:
         raise EOFError
     try:
         return input(prompt)
+    except KeyboardInterrupt:
+        print()  # the prompt's line ends before the reason, if any, is told
+        raise
     except (EOFError, OSError):
-        print()  # the prompt's line ends before the reason is told
+        print()
         raise EOFError from None
 
 
