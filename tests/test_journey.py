@@ -329,3 +329,13 @@ def test_a_damaged_journey_in_the_state_is_no_journey_not_a_crash(config_file, d
 def test_zero_days_or_day_zero_is_refused(config_file, args):
     result = run("journey", "start", *args)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_next_lines_up_the_path_s_days_whatever_the_rules_are_called(config_file):
+    config_file.write_text(
+        "timezone: UTC\nquiet_hours: []\nschedule:\n"
+        "  - {name: a, at: '09:00'}\n  - {name: weekend care, at: '20:00'}\n"
+    )
+    assert run("journey", "start").returncode == 0
+    lines = run("next", "-n", "4").stdout.splitlines()
+    assert len(lines) == 4 and len({line.index("  day ") for line in lines}) == 1, lines

@@ -71,9 +71,10 @@ def cmd_next(args: argparse.Namespace) -> int:
             if args.from_ is not None
             else "nothing: every rule of yours falls inside quiet_hours; `kindnudge check` says which"
         )
+    width = max((len(s.rule) for s in slots), default=0) if any(days) else 0  # the days line up
     for slot, at, day in zip(slots, whens([s.at for s in slots], config), days, strict=True):
         on_path = f"  day {day.number} of {day.days}: {day.stage.name}" if day else ""
-        print(f"{at}  {kind_label(slot.kinds):9}  {slot.rule}{on_path}")
+        print(f"{at}  {kind_label(slot.kinds):9}  {slot.rule:{width}}{on_path}".rstrip())
     return 0
 
 
