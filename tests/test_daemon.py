@@ -104,7 +104,7 @@ def test_sighup_with_a_broken_config_keeps_the_old_schedule(desktop, config_file
     offset = (due - timedelta(seconds=3) - datetime.now(UTC)).total_seconds()
     fake_clock.set(offset)
     schedule(config_file, due)
-    daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "60"})  # no file watch: SIGHUP alone
+    daemon = daemons({**fake_clock.env, "KINDNUDGE_HEARTBEAT": "59"})  # no file watch: SIGHUP alone
     config_file.write_text("schedule:\n  - at: '9:61'\n")
     daemon.proc.send_signal(signal.SIGHUP)
     daemon.wait_for("keeping the previous schedule")
@@ -179,6 +179,7 @@ def test_a_running_daemon_survives_every_bad_config_and_says_so_once_each(
         (other + "content: {packs: [mine.yaml]}\n", f"{pack}:3:11", "unknown kind 'joy'"),
     ]
     for reloads, (text, where, words) in enumerate(bad, start=1):
+        fake_clock.set(reloads * 61)  # a notice comes at most once a minute
         config_file.write_text(text)
         daemon.wait_for("keeping the previous schedule", times=reloads)
         assert f"{where}: {words}" in daemon.log_text()
@@ -332,7 +333,8 @@ def test_a_reload_keeps_the_schedule_whatever_loading_raises_and_tells_once_per_
 
     daemon = daemon_at(home, NINE, load)
     daemon.current = daemon.load()
-    for _ in range(3):
+    for minute in range(3):  # a minute apart: a second notice within one is not shown
+        daemon.reloads.clock = lambda minute=minute: NINE + timedelta(minutes=minute)
         daemon.reload()  # must not raise
     assert daemon.current is first
     config = home / "config.yaml"
@@ -349,6 +351,29 @@ def test_a_reload_keeps_the_schedule_whatever_loading_raises_and_tells_once_per_
         ),
     ]
     assert caplog.text.count("Traceback") == 3
+
+
+def test_a_config_saved_at_every_key_is_told_at_most_once_a_minute(tmp_path):
+    """An editor saving as you type makes a new mistake each time: one notice, not ten."""
+    from kindnudge.errors import ConfigError
+    from kindnudge.reloading import Reloads
+
+    now = [NINE]
+    told: list[str] = []
+    typing = iter(["'w' is not a day", "'we' is not a day", "'wed' is fine", "'wedx' is not a day"])
+
+    def load() -> Loaded:
+        raise ConfigError(next(typing))
+
+    reloads = Reloads(load, tmp_path / "config.yaml", lambda: now[0], lambda title, text: told.append(text))
+    for seconds in (0, 1, 59):
+        now[0] = NINE + timedelta(seconds=seconds)
+        reloads.attempt(None)
+    assert len(told) == 1 and told[0].startswith("'w' is not a day")
+    assert reloads.complaint == "'wed' is fine", "the latest one, for `now` and `status`"
+    now[0] = NINE + timedelta(seconds=60)
+    reloads.attempt(None)
+    assert len(told) == 2 and told[1].startswith("'wedx' is not a day")
 
 
 def test_the_watcher_falls_back_to_a_heartbeat_when_kernel_events_fail(tmp_path, caplog):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from kindnudge import ownpack
@@ -21,6 +21,8 @@ from kindnudge.errors import KindnudgeError, Location
 from kindnudge.firing import Loaded
 
 log = logging.getLogger("kindnudge")
+
+TELL_AT_MOST_EVERY = timedelta(minutes=1)  # an editor saving at each key would otherwise fill the screen
 
 
 class Reloads:
@@ -35,7 +37,8 @@ class Reloads:
         self.config_file = config_file
         self.clock = clock
         self.tell_user = tell_user
-        self.complaint: str | None = None  # the reload problem the user was last told about
+        self.complaint: str | None = None  # the latest reload problem
+        self._told: datetime | None = None  # when a problem was last shown to the user
 
     def attempt(self, current: Loaded | None) -> tuple[Loaded | None, list[Path]]:
         """The new config, or None to keep `current`; and the files to watch from now on.
@@ -67,7 +70,8 @@ class Reloads:
             return []
 
     def _keep_previous(self, exc: Exception) -> None:
-        """Log why a reload was refused, and tell the user once per distinct problem."""
+        """Log why a reload was refused, and tell the user once per distinct
+        problem, at most once a minute."""
         at_fault = self._at_fault(exc)
         name = "your config" if at_fault == self.config_file else at_fault.name
         if isinstance(exc, KindnudgeError):
@@ -79,6 +83,10 @@ class Reloads:
         if problem == self.complaint:
             return  # an editor saving the same mistake again: said already
         self.complaint = problem
+        now = self.clock()
+        if self._told and abs(now - self._told) < TELL_AT_MOST_EVERY:
+            return  # the log and `status` have it
+        self._told = now
         self.tell_user(
             f"kindnudge: {name} needs a look",
             f"{problem}. Your previous schedule and messages keep running until this is fixed.",
