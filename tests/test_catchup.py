@@ -221,8 +221,12 @@ def test_a_clock_set_right_after_running_ahead_brings_the_nudges_it_never_showed
         clock["now"] = datetime(2026, 3, day, 8, 0, 2, tzinfo=UTC)  # 09:00 Berlin
         daemon.settle()
     with State(paths.state_db()) as state:
-        mornings = [(e.due.day, e.status) for e in state.history(100) if e.rule == "morning"]
+        entries = state.history(100)
+    mornings = [(e.due.day, e.status) for e in entries if e.rule == "morning"]
     assert sorted(mornings) == [(2, "delivered"), (3, "delivered"), (4, "delivered")]
+    dues = [e.due for e in entries]
+    assert len(dues) == len(set(dues)), "one row a slot"
+    assert datetime(2026, 3, 4, 1, 30, tzinfo=UTC) in dues, "the 4th's night, never due before, has its row"
     assert len(daemon.notifier.sent) == 3, "the 4th's, once, and the 2nd's and 3rd's"
 
 
