@@ -86,7 +86,7 @@ def test_a_catch_up_makes_way_for_a_nudge_due_within_five_minutes_and_an_on_time
     assert at_five.show is None
     past_five = woke + timedelta(minutes=5, seconds=1)
     assert decide([missed], woke, timedelta(hours=2), None, None, next_due=past_five).show == missed
-    on_time = Slot(woke - timedelta(seconds=59), "a", ("reframe",))
+    on_time = Slot(woke - timedelta(seconds=60), "a", ("reframe",))  # a minute late is still on time
     assert decide([on_time], woke, timedelta(hours=2), None, None, next_due=T).show == on_time
 
 

@@ -39,7 +39,11 @@ def test_own_pack_joins_the_built_in_ones(tmp_path):
     ("edit", "where", "words"),
     [
         (("id: mine-2", "id: mine-1"), "6:9", "duplicate id 'mine-1' (first at {pack}:3:9)"),
-        (("kind: self-care", "kind: selfcare"), "7:11", "unknown kind 'selfcare'; write one of"),
+        (
+            ("kind: self-care", "kind: selfcare"),
+            "7:11",
+            "unknown kind 'selfcare'; write one of: reframe, self-care",
+        ),
         (("text: Make", "text: ''  # Make"), "10:11", "text is empty; write some words"),
         (("text: Make", "text: 5  # Make"), "10:11", "text must be words, got the number 5"),
         (("text: Make", 'text: "Make\\0 tea"  # Make'), "10:11", "control character (U+0000) at character 5"),
@@ -52,13 +56,22 @@ def test_own_pack_joins_the_built_in_ones(tmp_path):
         (("id: mine-1", "id: 1.5"), "3:9", "an id is a word, got the number 1.5"),
         (("text: Make", "text: " + "so " * 70 + "Make"), "10:11", "keep it to 200 or fewer"),
         (("    section:", "    sektion:"), "8:5", "unknown message key 'sektion'; did you mean 'section'?"),
-        (("id: mine-1", "id: 'my first'"), "3:9", "is not usable; use letters, digits"),
+        (
+            ("id: mine-1", "id: 'my first'"),
+            "3:9",
+            "id 'my first' is not usable; use letters, digits, '-', '_' or '.'"
+            " (at most 64), e.g. 'write-the-letter'",
+        ),
         (("  - id: mine-2\n", "  - idx: mine-2\n"), "6:5", "unknown message key 'idx'"),
         (("messages:", "mesages:"), "1:1", "a pack is a mapping with a 'messages:' list"),
         (("    kind: reframe\n", ""), "3:5", "this message has no 'kind'; add one"),
         (("  - id: mine-1\n    kind", "  - kind"), "3:5", "this message has no 'id'; add one"),
         (("    text: You are allowed to take up space.\n", ""), "3:5", "this message has no 'text'; add one"),
-        (("  - id: mine-1\n", "  - just words\n  - id: mine-1\n"), "3:5", "each message is a mapping with"),
+        (
+            ("  - id: mine-1\n", "  - just words\n  - id: mine-1\n"),
+            "3:5",
+            "mapping with id, kind and text, got 'just words'",
+        ),
         (("stage: first-days", "stage: [first-days]"), "9:12", "a list is not a stage name; write one word"),
         (("stage: first-days", "stage: first days"), "9:12", "stage 'first days' is not a stage name"),
     ],
