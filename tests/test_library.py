@@ -119,6 +119,18 @@ def test_a_pack_with_nothing_but_its_title_description_or_source_is_one_with_no_
     assert library.load_pack(own, require_section=False) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("just some words\n", "1:1"), ("# my words\n\nmesages: []\n", "3:1"), ("# mine\n- a\n- b\n", "2:1")],
+)
+def test_a_pack_that_is_not_a_mapping_of_messages_is_named_where_it_begins(tmp_path, text, where):
+    own = tmp_path / "mine.yaml"
+    own.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        library.load_pack(own, require_section=False)
+    assert str(error.value) == f"{own}:{where}: a pack is a mapping with a 'messages:' list; see the README"
+
+
 def test_missing_pack_is_reported_at_the_config_line(config_file):
     config_file.write_text("content:\n  packs:\n    - nowhere.yaml\n")
     result = run("check")
