@@ -46,15 +46,27 @@ def test_own_pack_joins_the_built_in_ones(tmp_path):
         ),
         (("text: Make", "text: ''  # Make"), "10:11", "text is empty; write some words"),
         (("text: Make", "text: 5  # Make"), "10:11", "text must be words, got the number 5"),
-        (("text: Make", 'text: "Make\\0 tea"  # Make'), "10:11", "control character (U+0000) at character 5"),
+        (
+            ("text: Make", 'text: "Make\\0 tea"  # Make'),
+            "10:11",
+            "(U+0000) at character 5, which a notification cannot show; remove it",
+        ),
         (("text: Make", 'text: "\\e[31mMake"  # Make'), "10:11", "control character (U+001B) at character 1"),
-        (("text: Make", 'text: "\\u200b\\u2060\\ufeff \\t"  # Make'), "10:11", "made only of invisible"),
+        (
+            ("text: Make", 'text: "\\u200b\\u2060\\ufeff \\t"  # Make'),
+            "10:11",
+            "only of invisible characters (such as zero-width spaces); write some words",
+        ),
         (("section: Conclusion", "section: " + "so " * 70), "8:14", "section is 209 characters"),
         (("section: Conclusion", 'section: "Con\\x07"'), "8:14", "section has a control character (U+0007)"),
         (("id: mine-1", 'id: "mine-1\\n"'), "3:9", r"id 'mine-1\n' is not usable"),
         (("id: mine-1", "id: true"), "3:9", "an id is a word, got true (a yes/no value); put it in quotes"),
         (("id: mine-1", "id: 1.5"), "3:9", "an id is a word, got the number 1.5"),
-        (("text: Make", "text: " + "so " * 70 + "Make"), "10:11", "keep it to 200 or fewer"),
+        (
+            ("text: Make", "text: " + "so " * 70 + "Make"),
+            "10:11",
+            "keep it to 200 or fewer so it fits a notification",
+        ),
         (("    section:", "    sektion:"), "8:5", "unknown message key 'sektion'; did you mean 'section'?"),
         (
             ("id: mine-1", "id: 'my first'"),
@@ -64,6 +76,7 @@ def test_own_pack_joins_the_built_in_ones(tmp_path):
         ),
         (("  - id: mine-2\n", "  - idx: mine-2\n"), "6:5", "unknown message key 'idx'"),
         (("messages:", "mesages:"), "1:1", "a pack is a mapping with a 'messages:' list"),
+        (("title: Mine", "titel: Mine"), "1:1", "unknown pack key 'titel'; did you mean 'title'?"),
         (("    kind: reframe\n", ""), "3:5", "this message has no 'kind'; add one"),
         (("  - id: mine-1\n    kind", "  - kind"), "3:5", "this message has no 'id'; add one"),
         (("    text: You are allowed to take up space.\n", ""), "3:5", "this message has no 'text'; add one"),
@@ -129,6 +142,14 @@ def test_a_pack_that_is_not_a_mapping_of_messages_is_named_where_it_begins(tmp_p
     with pytest.raises(ConfigError) as error:
         library.load_pack(own, require_section=False)
     assert str(error.value) == f"{own}:{where}: a pack is a mapping with a 'messages:' list; see the README"
+
+
+def test_messages_that_are_not_a_list_are_named_at_their_key(tmp_path):
+    own = tmp_path / "mine.yaml"
+    own.write_text("title: Mine\nmessages: none yet\n")
+    with pytest.raises(ConfigError) as error:
+        library.load_pack(own, require_section=False)
+    assert str(error.value) == f"{own}:2:11: 'messages' must be a list of messages, got 'none yet'"
 
 
 def test_missing_pack_is_reported_at_the_config_line(config_file):
