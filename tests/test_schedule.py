@@ -112,6 +112,60 @@ def test_rule_mistakes(tmp_path, text, where, words):
     assert words in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("  - 5\n", '2:5: each rule is a mapping such as at: "09:00", got the number 5'),
+        ("  - kind: reframe\n", "2:5: a rule needs exactly one of at:, random: or cron:"),
+        (
+            "  - {at: '09:00', random: 2}\n",
+            "2:5: a rule needs exactly one of at:, random: or cron: (this one has at and random)",
+        ),
+        (
+            "  - at: '09:00'\n    days: sunshine\n",
+            "3:11: 'sunshine' is not a day; write daily, weekdays, weekends,"
+            " a day such as mon, or a range such as mon-fri",
+        ),
+        ("  - at: []\n", '2:9: at: needs at least one time, e.g. at: "09:00"'),
+        (
+            "  - at: '09:00'\n    between: ['10:00', '11:00']\n",
+            "3:14: between: only goes with random:; remove it or add random: N",
+        ),
+        ("  - cron: 5\n", '2:11: cron: takes a text such as "30 10 * * sat,sun", got the number 5'),
+        ("  - random: 3\n", '2:13: random: needs between: ["10:00", "21:00"] to say when'),
+        (
+            "  - random: 3\n    between: ['10:00']\n",
+            '3:14: between: takes two times, e.g. ["10:00", "21:00"]',
+        ),
+        (
+            "  - random: true\n    between: ['10:00', '12:00']\n",
+            "2:13: random: takes how many a day, 1 to 48, got true (a yes/no value)",
+        ),
+        (
+            "  - random: 3\n    between: ['10:00', '10:00']\n",
+            "3:14: between: start and end are the same; give a window",
+        ),
+        (
+            "  - random: 5\n    between: ['10:00', '12:00']\n    min_gap: 30m\n",
+            "4:14: 5 nudges 30m apart do not fit in 2h; widen between:, lower random: or shorten min_gap:",
+        ),
+        (
+            "  - random: 48\n    between: ['10:00', '10:30']\n",
+            "2:13: 48 nudges 1m apart do not fit in 30m; widen between:, lower random: or shorten min_gap:",
+        ),
+        (
+            "  - name: a+b\n    at: '09:00'\n",
+            "2:11: a rule's name can't hold '+': it joins the names of rules due at the same minute;"
+            " write e.g. 'morning and evening'",
+        ),
+    ],
+)
+def test_rule_mistakes_are_said_in_full(tmp_path, text, said):
+    with pytest.raises(ConfigError) as error:
+        rules(tmp_path, text)
+    assert str(error.value) == f"{tmp_path / 'c.yaml'}:{said}"
+
+
 def test_next_lists_what_comes_with_offsets_rules_and_kinds(config_file):
     config_file.write_text(
         "timezone: America/New_York\nquiet_hours: []\nschedule:\n"
