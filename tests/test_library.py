@@ -152,6 +152,13 @@ def test_messages_that_are_not_a_list_are_named_at_their_key(tmp_path):
     assert str(error.value) == f"{own}:2:11: 'messages' must be a list of messages, got 'none yet'"
 
 
+def test_a_text_of_exactly_two_hundred_characters_fits(tmp_path):
+    own = tmp_path / "mine.yaml"
+    own.write_text(f"messages:\n  - {{id: long, kind: reframe, text: '{'a' * 199}.'}}\n")
+    ((message, _where),) = library.load_pack(own, require_section=False)
+    assert len(message.text) == 200
+
+
 def test_missing_pack_is_reported_at_the_config_line(config_file):
     config_file.write_text("content:\n  packs:\n    - nowhere.yaml\n")
     result = run("check")
