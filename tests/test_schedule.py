@@ -127,6 +127,16 @@ def test_rule_mistakes(tmp_path, text, where, words):
             " a day such as mon, or a range such as mon-fri",
         ),
         ("  - at: []\n", '2:9: at: needs at least one time, e.g. at: "09:00"'),
+        ("  - at: '09:00'\n    days: []\n", "3:11: days: needs at least one day"),
+        (
+            "  - cron: '0 9 * * *'\n    days: weekends\n",
+            "3:11: days: does not go with cron:; put the days in the cron fields",
+        ),
+        (
+            "  - name: \"a\\ab\"\n    at: '09:00'\n",
+            "2:11: a rule's name has a control character (U+0007) at character 2,"
+            " which a notification cannot show; remove it",
+        ),
         (
             "  - at: '09:00'\n    between: ['10:00', '11:00']\n",
             "3:14: between: only goes with random:; remove it or add random: N",
@@ -164,6 +174,16 @@ def test_rule_mistakes_are_said_in_full(tmp_path, text, said):
     with pytest.raises(ConfigError) as error:
         rules(tmp_path, text)
     assert str(error.value) == f"{tmp_path / 'c.yaml'}:{said}"
+
+
+def test_two_rules_of_the_same_name_are_said_in_full(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        rules(tmp_path, "  - name: a\n    at: '09:00'\n  - name: a\n    at: '10:00'\n")
+    path = tmp_path / "c.yaml"
+    assert (
+        str(error.value)
+        == f"{path}:4:11: two rules are called 'a' (first at {path}:2:5); give each its own name"
+    )
 
 
 def test_next_lists_what_comes_with_offsets_rules_and_kinds(config_file):

@@ -103,12 +103,11 @@ def parse_rule(item: Any, where: Location, index: int) -> Rule:
     for key in ("between", "min_gap"):
         if key in item and "random" not in item:
             raise ConfigError(f"{key}: only goes with random:; remove it or add random: N", pos(key))
-    rule = Rule(name, kinds, days)
     if "at" in item:
         times = [clock(value, w) for value, w in items(item["at"], pos("at"))]
         if not times:
             raise ConfigError('at: needs at least one time, e.g. at: "09:00"', pos("at"))
-        return Rule(rule.name, kinds, days, at=tuple(sorted(set(times))))
+        return Rule(name, kinds, days, at=tuple(sorted(set(times))))
     if "cron" in item:
         if "days" in item:
             raise ConfigError("days: does not go with cron:; put the days in the cron fields", pos("days"))
@@ -118,10 +117,10 @@ def parse_rule(item: Any, where: Location, index: int) -> Rule:
                 f'cron: takes a text such as "30 10 * * sat,sun", got {describe(text)}', pos("cron")
             )
         try:
-            return Rule(rule.name, kinds, days, cron=parse_cron(text))
+            return Rule(name, kinds, days, cron=parse_cron(text))
         except ValueError as exc:
             raise ConfigError(str(exc), pos("cron")) from None
-    return Rule(rule.name, kinds, days, random=_random(item, pos))
+    return Rule(name, kinds, days, random=_random(item, pos))
 
 
 def _rule_where(item: dict) -> Location:
