@@ -26,8 +26,7 @@ def test_every_rule_form(tmp_path):
         "  - name: spread\n    random: 3\n    between: ['10:00', '21:00']\n"
         "    min_gap: 90m\n    kind: [self-care]\n"
         "  - name: weekend\n    cron: '30 10 * * sat,sun'\n"
-        "  - at: ['20:00', '18:00']\n"
-        "    days: [fri-mon, wed, Saturday-Sunday, Thursday, Tues, thurs-Fridays]\n",
+        "  - at: ['20:00', '18:00']\n    days: [fri-mon, wed, Saturday-Sunday, Thursday]\n",
     )
     assert (morning.at, morning.kinds, morning.days) == ((time(8, 30),), ("reframe",), frozenset(range(5)))
     assert (spread.random.count, spread.random.min_gap, spread.kinds) == (
@@ -38,7 +37,16 @@ def test_every_rule_form(tmp_path):
     assert weekend.cron.weekdays == frozenset({5, 6})
     assert weekend.kinds == ("reframe", "self-care")
     assert evening.name == "rule-4" and evening.at == (time(18), time(20))
-    assert evening.days == frozenset({4, 5, 6, 0, 1, 2, 3})
+    assert evening.days == frozenset({4, 5, 6, 0, 2, 3})
+
+
+@pytest.mark.parametrize(
+    ("days", "numbers"),
+    [("Tues", {1}), ("thurs-Fridays", {3, 4}), ("[sunday, MON]", {6, 0}), ("sat-tue", {5, 6, 0, 1})],
+)
+def test_a_day_is_any_start_of_its_name_from_three_letters(tmp_path, days, numbers):
+    (rule,) = rules(tmp_path, f"  - at: '09:00'\n    days: {days}\n")
+    assert rule.days == frozenset(numbers)
 
 
 @pytest.mark.parametrize(
