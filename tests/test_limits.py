@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -56,10 +57,11 @@ def test_numbers_out_of_range_are_refused_with_the_range(args, words):
 
 def test_a_pause_works_while_the_config_is_broken_and_says_what_is_wrong(config_file):
     """A daemon runs on its previous schedule meanwhile: that is when a pause is most wanted."""
-    config_file.write_text("quiet_hours: nonsense\n")
+    config_file.write_text("timezone: America/New_York\nquiet_hours: nonsense\n")
     result = run("pause", "2h")
     assert result.returncode == 2 and result.stdout.startswith("Paused until ")
-    assert result.stderr.startswith(f"kindnudge: {config_file}:1:14: ")
+    assert re.search(r"Paused until \S+ \d\d:\d\d E[SD]T\. ", result.stdout), "in the zone the file names"
+    assert result.stderr.startswith(f"kindnudge: {config_file}:2:14: ")
     status = json.loads(run("status", "--json").stdout)
     assert status["paused_until"] is not None
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kindnudge import jsoncache, paths, yamlfile
 from kindnudge.desktop import RESPECTS
-from kindnudge.errors import ConfigError, Location
+from kindnudge.errors import ConfigError, KindnudgeError, Location
 from kindnudge.library import KINDS, showable
 from kindnudge.schedule import EMBEDDED, Rule, parse_rules
 from kindnudge.schedule import parse_kinds as schedule_kinds
@@ -452,6 +452,15 @@ def _section_keys(section: str) -> tuple[str, ...]:
     return tuple(s.key.split(".", 1)[1] for s in SETTINGS if s.key.startswith(section + "."))
 
 
-def built_in() -> Config:
-    """The defaults alone: what applies with no file at all."""
-    return _build({}, EMBEDDED, None, Path.cwd())
+def built_in(path: Path | None = None) -> Config:
+    """The defaults alone: what applies with no file at all. With `path`, a
+    file that can't be used as a whole, in its own time zone if that much of
+    it reads: `pause 6pm` and `status` then still mean the person's evening."""
+    config = _build({}, EMBEDDED, None, Path.cwd())
+    try:
+        data = _read(path) if path else MarkedDict()
+        if "timezone" not in data:
+            return config
+        return config._replace(timezone=parse_timezone(data["timezone"], data.at("timezone"), path.parent))
+    except KindnudgeError:
+        return config

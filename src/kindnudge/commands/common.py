@@ -70,7 +70,7 @@ def config_or_problem(args: argparse.Namespace, packs: bool = False) -> tuple[Co
     try:
         return (load(args)[0] if packs else config_for(args)), None
     except KindnudgeError as exc:
-        return built_in(), exc
+        return built_in(paths.config_file(args.config)[0]), exc
 
 
 def notifier_for(config: Config, dbus: Notifier | None = None) -> Chain | Alongside:
