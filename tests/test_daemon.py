@@ -354,26 +354,37 @@ def test_a_reload_keeps_the_schedule_whatever_loading_raises_and_tells_once_per_
 
 
 def test_a_config_saved_at_every_key_is_told_at_most_once_a_minute(tmp_path):
-    """An editor saving as you type makes a new mistake each time: one notice, not ten."""
+    """An editor saving as you type makes a new mistake each time: one notice, not ten.
+    The mistake left when the minute is over is told at the next save."""
     from kindnudge.errors import ConfigError
     from kindnudge.reloading import Reloads
 
-    now = [NINE]
-    told: list[str] = []
-    typing = iter(["'w' is not a day", "'we' is not a day", "'wed' is fine", "'wedx' is not a day"])
+    saves = [  # (seconds, what loading says: a mistake, or None when the file is fine)
+        (0, "'w' is not a day"),
+        (1, "'we' is not a day"),
+        (59, "'wedx' is not a day"),
+        (70, "'wedx' is not a day"),  # saved again unchanged, the minute over: told now
+        (200, "'wedx' is not a day"),  # told already
+        (300, None),
+        (400, "'wedx' is not a day"),  # made again after it was fixed: news again
+    ]
+    now, told = [NINE], []
 
     def load() -> Loaded:
-        raise ConfigError(next(typing))
+        if saves[0][1] is None:
+            return loaded(tmp_path, MORNING)
+        raise ConfigError(saves[0][1])
 
     reloads = Reloads(load, tmp_path / "config.yaml", lambda: now[0], lambda title, text: told.append(text))
-    for seconds in (0, 1, 59):
-        now[0] = NINE + timedelta(seconds=seconds)
+    seen = []
+    while saves:
+        now[0] = NINE + timedelta(seconds=saves[0][0])
+        before = len(told)
         reloads.attempt(None)
-    assert len(told) == 1 and told[0].startswith("'w' is not a day")
-    assert reloads.complaint == "'wed' is fine", "the latest one, for `now` and `status`"
-    now[0] = NINE + timedelta(seconds=60)
-    reloads.attempt(None)
-    assert len(told) == 2 and told[1].startswith("'wedx' is not a day")
+        seen.append((saves.pop(0)[0], len(told) > before))
+    assert seen == [(0, True), (1, False), (59, False), (70, True), (200, False), (300, False), (400, True)]
+    said = [text.split(".")[0] for text in told]
+    assert said == ["'w' is not a day", "'wedx' is not a day", "'wedx' is not a day"]
 
 
 def test_the_watcher_falls_back_to_a_heartbeat_when_kernel_events_fail(tmp_path, caplog):

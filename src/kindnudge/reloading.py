@@ -38,7 +38,7 @@ class Reloads:
         self.clock = clock
         self.tell_user = tell_user
         self.complaint: str | None = None  # the latest reload problem
-        self._told: datetime | None = None  # when a problem was last shown to the user
+        self._told: tuple[datetime, str | None] | None = None  # when the user was last told, and what
 
     def attempt(self, current: Loaded | None) -> tuple[Loaded | None, list[Path]]:
         """The new config, or None to keep `current`; and the files to watch from now on.
@@ -52,6 +52,8 @@ class Reloads:
             self._keep_previous(exc)
             return None, self.watched(current, self._at_fault(exc), *self._packs_on_disk())
         self.complaint = None
+        if self._told:  # fixed: the same mistake made again is news again
+            self._told = (self._told[0], None)
         return loaded, self.watched(loaded)
 
     def watched(self, loaded: Loaded | None, *more: Path) -> list[Path]:
@@ -80,13 +82,11 @@ class Reloads:
         else:
             log.exception("%s could not be used; keeping the previous schedule and messages", at_fault)
             problem = f"{at_fault}: kindnudge hit an unexpected {type(exc).__name__} ({exc}); see the log"
-        if problem == self.complaint:
-            return  # an editor saving the same mistake again: said already
-        self.complaint = problem
+        self.complaint = problem  # the latest, for `now` and `status`
         now = self.clock()
-        if self._told and abs(now - self._told) < TELL_AT_MOST_EVERY:
-            return  # the log and `status` have it
-        self._told = now
+        if self._told and (problem == self._told[1] or abs(now - self._told[0]) < TELL_AT_MOST_EVERY):
+            return  # said already, or a moment ago: the log has it, and the next save tells it
+        self._told = (now, problem)
         self.tell_user(
             f"kindnudge: {name} needs a look",
             f"{problem}. Your previous schedule and messages keep running until this is fixed.",
