@@ -271,6 +271,22 @@ def test_a_word_that_only_starts_like_a_day_is_refused(config_file):
     assert not config_file.exists()
 
 
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ('quiet_hours: ["23:00", "06:30"]  # I sleep late\n', True),
+        ("notification: {title: 'My #1 nudge'}\n", False),
+        ('notification:\n  title: "It\'s # not a comment"\n', False),
+    ],
+)
+def test_a_comment_at_the_end_of_a_line_is_kept_aside_too(config_file, written, kept):
+    config_file.write_text(written)
+    result = run("setup", "--times", "09:00", "--yes", "--no-test")
+    assert result.returncode == 0, result.stderr
+    backup = config_file.with_name("config.yaml.bak")
+    assert backup.exists() == kept and ("Your own comments" in result.stdout) == kept
+
+
 def test_setup_takes_its_own_rule_back_whatever_case_it_was_written_in(config_file):
     config_file.write_text("schedule:\n  - name: My  Nudges\n    at: '07:15'\n")
     result = run("setup", "--times", "08:30", "--yes", "--no-test")

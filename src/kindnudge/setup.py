@@ -235,10 +235,8 @@ class Draft:
         over, are not lost: the file as it was is kept beside it, and named."""
         target = real_file(self.path)
         old = yamlfile.read_bytes(target, yamlfile.MAX_CONFIG_BYTES) if yamlfile.exists(target) else b""
-        ours = {line.strip() for line in self.text.splitlines()}
-        lines = old.decode("utf-8", "replace").splitlines()
-        theirs = {line.strip() for line in lines if line.strip().startswith("#")}
-        backup = self.path.with_name(self.path.name + ".bak") if theirs - ours else None
+        theirs = _comments(old.decode("utf-8", "replace")) - _comments(self.text)
+        backup = self.path.with_name(self.path.name + ".bak") if theirs else None
         try:
             if backup:
                 replace_atomically(backup, old)
@@ -246,6 +244,23 @@ class Draft:
         except OSError as exc:
             raise machine_error(exc, self.path, "save your settings") from None
         return backup
+
+
+def _comments(text: str) -> set[str]:
+    """The comments in a YAML text, on lines of their own or after a value
+    ("quiet_hours: [...]  # I sleep late"); a # inside quotes is no comment."""
+    found = set()
+    for line in text.splitlines():
+        quote = None
+        for i, char in enumerate(line):
+            if quote:
+                quote = None if char == quote else quote
+            elif char in "'\"" and line[:i].rstrip()[-1:] in ("", ":", "-", "[", "{", ","):
+                quote = char
+            elif char == "#" and (i == 0 or line[i - 1] in " \t"):
+                found.add(line[i:].strip())
+                break
+    return found
 
 
 def _blamed(exc: ConfigError, path: Path, temp: Path) -> ConfigError:
