@@ -198,10 +198,12 @@ def items(value: Any, where: Location) -> list[tuple[Any, Location]]:
 def clock(value: Any, where: Location) -> time:
     """A time of day as written in YAML, or a ConfigError saying how to write it."""
     if isinstance(value, int) and not isinstance(value, bool):
-        raise ConfigError(f'{value} is not a time of day; write it in quotes, e.g. "09:30"', where)
-    if isinstance(value, float):  # 11.30, read as 11.3: its own digits are gone
+        meant = _number_as_time(f"{value // 100}.{value % 100:02d}" if value > 99 else f"{value}.00")
+        raise ConfigError(f'{value} is not a time of day; write it in quotes, e.g. "{meant}"', where)
+    if isinstance(value, float):  # 11.30, read as 11.3
+        meant = _number_as_time(str(value))
         raise ConfigError(
-            f'a time is written in quotes with a colon, e.g. "09:30", not the number {value}', where
+            f'a time is written in quotes with a colon, e.g. "{meant}", not the number {value}', where
         )
     if not isinstance(value, str):
         raise ConfigError(f'expected a time such as "09:30", got {describe(value)}', where)
@@ -215,6 +217,15 @@ def clock(value: Any, where: Location) -> time:
         raise ConfigError(
             f'\'{value.strip()}\': this file writes a time as "HH:MM"; write "{said:%H:%M}"', where
         ) from None
+
+
+def _number_as_time(digits: str) -> str:
+    """ "11.3" (YAML's reading of 11.30) as "11:30", "9.00" as "09:00"; "09:30" when it can't be one."""
+    hours, _, minutes = digits.partition(".")
+    minutes = minutes.ljust(2, "0")
+    if hours.isdigit() and minutes.isdigit() and int(hours) < 24 and len(minutes) == 2 and int(minutes) < 60:
+        return f"{int(hours):02d}:{minutes}"
+    return "09:30"
 
 
 def duration(value: Any, where: Location, name: str, at_most: timedelta, hint: str = "") -> timedelta:
