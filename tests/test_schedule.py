@@ -110,6 +110,14 @@ def test_a_day_is_any_start_of_its_name_from_three_letters(tmp_path, days, numbe
         ("  - name: '+'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),
         ("  - name: tea+toast\n    at: '09:00'\n", "2:11", "write e.g. 'morning and evening'"),
         ("  - name: 'a\uff0bb'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),  # fullwidth
+        ("  - name: 'a\u2795b'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),  # heavy plus
+        ("  - name: 'a\u02d6b'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),  # modifier
+        ("  - name: 'a\u1429b'\n    at: '09:00'\n", "2:11", "a rule's name can't hold '+'"),  # syllabics
+        (
+            "  - name: morning\n    at: '09:00'\n  - name: \"morn\\u200bing\"\n    at: '10:00'\n",
+            "4:11",
+            "two rules are called 'morn\u200bing' (first at ",
+        ),
         (
             "  - name: caf\u00e9\n    at: '09:00'\n  - name: \"cafe\\u0301\"\n    at: '10:00'\n",
             "4:11",

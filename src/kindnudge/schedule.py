@@ -92,7 +92,7 @@ def parse_rule(item: Any, where: Location, index: int) -> Rule:
     if not isinstance(name, (str, int)) or not str(name).strip():
         raise ConfigError(f"a rule's name is a short text, got {describe(name)}", pos("name"))
     name = showable(str(name), pos("name"), "a rule's name")  # next, status and history print it
-    if TOGETHER.strip() in _as_read(name):
+    if any(char == "+" or "PLUS" in unicodedata.name(char, "").split() for char in _as_read(name)):
         raise ConfigError(
             f"a rule's name can't hold '{TOGETHER.strip()}': it joins the names"
             " of rules due at the same minute; write e.g. 'morning and evening'",
@@ -143,8 +143,9 @@ def parse_kinds(value: Any, where: Location) -> tuple[str, ...]:
 
 
 def _as_read(name: str) -> str:
-    """A name as it reads on screen: "café" however it is composed, a fullwidth plus as "+"."""
-    return unicodedata.normalize("NFKC", name)
+    """A name as it reads on screen: "café" however it is composed, a fullwidth
+    plus as "+", and without the invisible characters a zero-width space hides."""
+    return "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) != "Cf")
 
 
 def day_number(word: str) -> int | None:
