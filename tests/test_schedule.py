@@ -148,6 +148,8 @@ def test_rule_mistakes(tmp_path, text, where, words):
             " a day such as mon, or a range such as mon-fri",
         ),
         ("  - at: []\n", '2:9: at: needs at least one time, e.g. at: "09:00"'),
+        ("  - at: '09:00'\n    days: weekday\n", "3:11: 'weekday' is not a day; write weekdays"),
+        ("  - at: '09:00'\n    days: 'mon,wed'\n", "3:11: 'mon,wed' is not a day; write a list: [mon, wed]"),
         ("  - at: '09:00'\n    days: []\n", "3:11: days: needs at least one day"),
         (
             "  - cron: '0 9 * * *'\n    days: weekends\n",

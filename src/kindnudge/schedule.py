@@ -169,14 +169,18 @@ def _days(value: Any, where: Location) -> frozenset[int]:
         elif (number := day_number(word)) is not None:
             days.add(number)
         else:
-            raise ConfigError(
-                f"{describe(item)} is not a day; write daily, weekdays, weekends,"
-                " a day such as mon, or a range such as mon-fri",
-                at,
-            )
+            raise ConfigError(f"{describe(item)} is not a day; {_day_hint(word)}", at)
     if not days:
         raise ConfigError("days: needs at least one day", where)
     return frozenset(days)
+
+
+def _day_hint(word: str) -> str:
+    if word in ("weekday", "weekend"):
+        return f"write {word}s"
+    if "," in word:
+        return f"write a list: [{', '.join(part.strip() for part in word.split(','))}]"
+    return "write daily, weekdays, weekends, a day such as mon, or a range such as mon-fri"
 
 
 def _random(item: dict, pos: Any) -> RandomTimes:
