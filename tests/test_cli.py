@@ -35,6 +35,11 @@ def test_general_help_lists_every_command(args, capsys):
         assert f"\n    {name} " in listed
 
 
+def test_help_with_a_command_gives_that_command_s_help(capsys):
+    assert main(["help", "pause"]) == 0
+    assert capsys.readouterr().out.startswith("usage: kindnudge pause ")
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

@@ -373,7 +373,10 @@ class _TopParser(_Parser):
     ) -> tuple[argparse.Namespace, list[str]]:
         argv = list(sys.argv[1:] if args is None else args)
         word = _command_word(argv)
-        if word == "help":  # as people try it first
+        if word == "help":  # as people try it first: `kindnudge help`, `kindnudge help pause`
+            about = argv[argv.index("help") + 1 : argv.index("help") + 2]
+            if about and about[0] in {c.name for c in COMMANDS}:
+                return super().parse_known_args([*about, "--help"], namespace)
             self.print_help()
             self.exit(0)
         if not {"-h", "--help", "--version"} & set(argv) and word not in {c.name for c in COMMANDS}:
