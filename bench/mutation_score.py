@@ -43,7 +43,7 @@ def main() -> int:
         total += counts
         rows.append((meta.name.removesuffix(".py.meta"), counts))
     rows.append(("all", total))
-    heads = ("mutants", "caught", "survived", "no tests", "equiv.", "score")
+    heads = ("mutants", "caught", "survived", "no tests", "equiv.", "not run", "score")
     print(f"{'module':10} " + " ".join(f"{h:>8}" for h in heads))
     for name, c in rows:
         caught = c["killed"] + c["timeout"]
@@ -51,7 +51,7 @@ def main() -> int:
         score = caught / judged if judged else 1.0
         print(
             f"{name:10} {sum(c.values()):8} {caught:8} {c['survived']:8} {c['no tests']:8}"
-            f" {c['equivalent']:8} {score:8.1%}"
+            f" {c['equivalent']:8} {c['not checked']:8} {score:8.1%}"
         )
     caught = total["killed"] + total["timeout"]
     judged = sum(total.values()) - total["equivalent"] - total["not checked"]
