@@ -149,6 +149,12 @@ def test_rule_mistakes(tmp_path, text, where, words):
         ),
         ("  - at: []\n", '2:9: at: needs at least one time, e.g. at: "09:00"'),
         ("  - at: '09:00'\n    days: weekday\n", "3:11: 'weekday' is not a day; write weekdays"),
+        ("  - at: '09:00'\n    days: [mon, weekend]\n", "3:17: 'weekend' is not a day; write weekends"),
+        (
+            "  - at: '09:00'\n    days: Funday\n",
+            "3:11: 'Funday' is not a day; write daily, weekdays, weekends, a day such as mon,"
+            " or a range such as mon-fri",
+        ),
         ("  - at: '09:00'\n    days: 'mon,wed'\n", "3:11: 'mon,wed' is not a day; write a list: [mon, wed]"),
         ("  - at: '09:00'\n    days: []\n", "3:11: days: needs at least one day"),
         (
