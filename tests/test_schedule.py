@@ -40,6 +40,14 @@ def test_every_rule_form(tmp_path):
     assert evening.days == frozenset({4, 5, 6, 0, 2, 3})
 
 
+def test_a_name_may_hold_characters_without_a_unicode_name_and_a_plus_minus(tmp_path):
+    """A private-use character (an icon font's heart) has no Unicode name; "±" is no plus."""
+    (heart, odds) = rules(
+        tmp_path, "  - {name: 'me \ue000', at: '09:00'}\n  - {name: '\u00b1 5', at: '10:00'}\n"
+    )
+    assert (heart.name, odds.name) == ("me \ue000", "\u00b1 5")
+
+
 @pytest.mark.parametrize(
     ("days", "numbers"),
     [("Tues", {1}), ("thurs-Fridays", {3, 4}), ("[sunday, MON]", {6, 0}), ("sat-tue", {5, 6, 0, 1})],
