@@ -24,11 +24,12 @@ def test_every_rule_form(tmp_path):
         tmp_path,
         "  - name: morning\n    at: 8:30\n    kind: reframe\n    days: weekdays\n"
         "  - name: spread\n    random: 3\n    between: ['10:00', '21:00']\n"
-        "    min_gap: 90m\n    kind: [self-care]\n"
+        "    min_gap: 90m\n    kind: [self-care]\n    days: [sat]\n"
         "  - name: weekend\n    cron: '30 10 * * sat,sun'\n"
         "  - at: ['20:00', '18:00']\n    days: [fri-mon, wed, Saturday-Sunday, Thursday]\n",
     )
     assert (morning.at, morning.kinds, morning.days) == ((time(8, 30),), ("reframe",), frozenset(range(5)))
+    assert spread.days == frozenset({5})
     assert (spread.random.count, spread.random.min_gap, spread.kinds) == (
         3,
         timedelta(minutes=90),
