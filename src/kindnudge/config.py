@@ -457,10 +457,14 @@ def built_in(path: Path | None = None) -> Config:
     file that can't be used as a whole, in its own time zone if that much of
     it reads: `pause 6pm` and `status` then still mean the person's evening."""
     config = _build({}, EMBEDDED, None, Path.cwd())
-    try:
-        data = _read(path) if path else MarkedDict()
-        if "timezone" not in data:
-            return config
-        return config._replace(timezone=parse_timezone(data["timezone"], data.at("timezone"), path.parent))
-    except KindnudgeError:
+    if path is None:
         return config
+    try:
+        data = _read(path)
+        if "timezone" in data:
+            return config._replace(
+                timezone=parse_timezone(data["timezone"], data.at("timezone"), path.parent)
+            )
+    except KindnudgeError:
+        pass
+    return config

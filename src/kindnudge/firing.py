@@ -131,7 +131,7 @@ class Firing:
                     if due:  # those that came round again after the clock went back have their row
                         done = state.recorded_dues(due[0].at, due[-1].at)
                         due = [slot for slot in due if slot.at not in done]
-                    following = next((s.at for s in loaded.plan.upcoming(now, 1)), None) if due else None
+                    following = _next_due(loaded, now) if due else None
                     config = loaded.config
                     decision = decide(due, now, config.catch_up, config.quiet_hours, paused, following)
                 except Exception as exc:  # a bug: still leave a row for every slot we know of
@@ -250,7 +250,7 @@ class Firing:
             config.quiet_hours,
             moment.why if moment else None,
             state.get_moment(PAUSED_UNTIL),
-            next((s.at for s in loaded.plan.upcoming(now, 1)), None),
+            _next_due(loaded, now),
         )
         if verdict.action == holding.WAIT:
             self.holding = True
@@ -452,6 +452,11 @@ class Firing:
 
 def _failure(exc: Exception) -> str:
     return f"not shown: kindnudge hit an unexpected {type(exc).__name__} ({exc}); the log has the details"
+
+
+def _next_due(loaded: Loaded, now: datetime) -> datetime | None:
+    """When the next nudge is due: a late one makes way for it if it is near."""
+    return next((s.at for s in loaded.plan.upcoming(now, 1)), None)
 
 
 def _row(slot: Slot, now: datetime, status: str, reason: str) -> HistoryEntry:

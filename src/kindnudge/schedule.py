@@ -58,7 +58,7 @@ def parse_rules(items: list[tuple[Any, Location]]) -> tuple[Rule, ...]:
     names: dict[str, tuple[str, Location]] = {}  # by name as it reads: history tells them apart poorly
     for index, (item, where) in enumerate(items, start=1):
         rule = parse_rule(item, where, index)
-        key = _as_read(rule.name).casefold()
+        key = name_key(rule.name)
         if key in names:
             first, at = names[key]
             written = "" if first == rule.name else f", as '{first}'"
@@ -140,6 +140,12 @@ def parse_kinds(value: Any, where: Location) -> tuple[str, ...]:
     if not kinds:
         raise ConfigError(f"name at least one kind: {', '.join(KINDS)} or any", where)
     return tuple(dict.fromkeys(kinds))
+
+
+def name_key(name: str) -> str:
+    """A rule's name as it reads, whatever its case and spacing: two names with
+    one key would look alike in `next` and `history`."""
+    return _as_read(" ".join(name.split())).casefold()
 
 
 def _as_read(name: str) -> str:

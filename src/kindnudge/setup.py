@@ -22,7 +22,7 @@ from kindnudge import configfile, yamlfile
 from kindnudge.config import load_config
 from kindnudge.errors import ConfigError, Location, UsageError, machine_error
 from kindnudge.paths import real_file, replace_atomically
-from kindnudge.schedule import DAY_NAMES, day_number, parse_kinds, parse_rule
+from kindnudge.schedule import DAY_NAMES, day_number, name_key, parse_kinds, parse_rule
 from kindnudge.timetext import parse_spoken_time
 from kindnudge.yamlfile import plain
 
@@ -128,7 +128,7 @@ def merged(existing: dict, answers: Answers) -> dict:
 
 def _setups(rule: Any) -> bool:
     """Setup's own rule, however its name was retyped: rule names differ in more than case."""
-    return isinstance(rule, dict) and " ".join(str(rule.get("name")).split()).casefold() == WIZARDS_RULE
+    return isinstance(rule, dict) and name_key(str(rule.get("name"))) == WIZARDS_RULE
 
 
 def _kept_gap(rule: dict[str, Any], rules: list) -> dict[str, Any]:

@@ -372,14 +372,14 @@ class _TopParser(_Parser):
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
         argv = list(sys.argv[1:] if args is None else args)
-        word = _command_word(argv)
+        word, names = _command_word(argv), {c.name for c in COMMANDS}
         if word == "help":  # as people try it first: `kindnudge help`, `kindnudge help pause`
-            about = argv[argv.index("help") + 1 : argv.index("help") + 2]
-            if about and about[0] in {c.name for c in COMMANDS}:
+            about = argv[argv.index("help") + 1 :][:1]
+            if about and about[0] in names:
                 return super().parse_known_args([*about, "--help"], namespace)
             self.print_help()
             self.exit(0)
-        if not {"-h", "--help", "--version"} & set(argv) and word not in {c.name for c in COMMANDS}:
+        if not {"-h", "--help", "--version"} & set(argv) and word not in names:
             self.error(_what_to_write(word))
         return super().parse_known_args(args, namespace)
 

@@ -61,21 +61,22 @@ def cmd_next(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     if not slots:
-        stopped = journey and journey.after == "stop"
-        print(
-            "nothing: you chose to stop the nudges after your path; `kindnudge journey` changes that"
-            if stopped
-            else "nothing is scheduled; add a rule under schedule: in your config"
-            if not config.schedule
-            else "nothing: no rule of yours comes round after that moment"
-            if args.from_ is not None
-            else "nothing: every rule of yours falls inside quiet_hours; `kindnudge check` says which"
-        )
+        print(_why_nothing_comes(config, journey, args.from_ is not None))
     width = max((len(s.rule) for s in slots), default=0) if any(days) else 0  # the days line up
     for slot, at, day in zip(slots, whens([s.at for s in slots], config), days, strict=True):
         on_path = f"  day {day.number} of {day.days}: {day.stage.name}" if day else ""
         print(f"{at}  {kind_label(slot.kinds):9}  {slot.rule:{width}}{on_path}".rstrip())
     return 0
+
+
+def _why_nothing_comes(config: Config, journey: Journey | None, from_given: bool) -> str:
+    if journey and journey.after == "stop":
+        return "nothing: you chose to stop the nudges after your path; `kindnudge journey` changes that"
+    if not config.schedule:
+        return "nothing is scheduled; add a rule under schedule: in your config"
+    if from_given:
+        return "nothing: no rule of yours comes round after that moment"
+    return "nothing: every rule of yours falls inside quiet_hours; `kindnudge check` says which"
 
 
 def _day_of(journey: Journey | None, at: datetime, config: Config) -> Day | None:
