@@ -49,6 +49,7 @@ def test_help_with_a_command_gives_that_command_s_help(capsys):
         (["stop"], "'stop' is not a command; try kindnudge pause (for a while), or see the README's"),
         (["unhide"], "'unhide' is not a command; try kindnudge hide --undo ID; see kindnudge --help"),
         (["histroy"], "'histroy' is not a command; try kindnudge history; see kindnudge --help"),
+        (["help", "stop"], "'stop' is not a command; try kindnudge pause (for a while), or see the README's"),
         # only the named command's parser is built; a config file called "now" must not fool that
         (["--config", "now", "dance"], "'dance' is not a command; the commands are setup, now, list, check"),
         # a command's own mistake points at its own help

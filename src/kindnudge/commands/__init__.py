@@ -375,7 +375,9 @@ class _TopParser(_Parser):
         word, names = _command_word(argv), {c.name for c in COMMANDS}
         if word == "help":  # as people try it first: `kindnudge help`, `kindnudge help pause`
             about = argv[argv.index("help") + 1 :][:1]
-            if about and about[0] in names:
+            if about and about[0] not in names:
+                self.error(_what_to_write(about[0]))
+            if about:
                 return super().parse_known_args([*about, "--help"], namespace)
             self.print_help()
             self.exit(0)
